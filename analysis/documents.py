@@ -1,0 +1,82 @@
+"""Result documents: what a Cu-removal workflow writes and what analysis reads.
+
+The workflows write one :class:`RemovalResult` per configuration (facet x target
+site x adsorbate set) into the store; analysis reads them back with
+:meth:`RemovalResult.model_validate`. Units: energies in eV, distances in Å.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RunState = Literal["successful", "unconverged", "failed"]
+
+
+class CalculatorInfo(BaseModel):
+    """Which calculator produced a result, with every parameter it used."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Literal["emt", "gpaw"]
+    preset: str | None = Field(None, description="GPAW preset name ('test', 'production')")
+    parameters: dict = Field(default_factory=dict, description="parameters passed to the code")
+
+
+class ImageData(BaseModel):
+    """One NEB image: its energy and geometry."""
+
+    energy_eV: float
+    positions_A: list[list[float]]
+
+
+class RemovalResult(BaseModel):
+    """The outcome of one Cu-removal configuration.
+
+    The chemical step (a) of DESIGN.md is described by the NEB fields; the
+    electrochemical dissolution (b) by ``slab_energy_eV``, ``vacancy_energy_eV``
+    and ``bulk_energy_per_atom_eV``, all from the same calculator.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = 1
+    config_id: str = Field(description="stable key: campaign/facet/site/adsorbates/calculator")
+    campaign: str
+    facet: str
+    site_class: str = Field(description="terrace, step, kink or adatom")
+    adsorbates: list[str] = Field(default_factory=list, description="bound to the moving Cu")
+    target_index: int = Field(description="index of the moving Cu atom in the slab")
+    n_atoms: int
+    symbols: list[str]
+    cell_A: list[list[float]]
+
+    state: RunState
+    error: str | None = Field(None, description="why a failed run failed")
+
+    # Chemical step: CI-NEB between relaxed initial and final states.
+    forward_barrier_eV: float | None = None
+    reverse_barrier_eV: float | None = None
+    reaction_energy_eV: float | None = None
+    images: list[ImageData] = Field(default_factory=list)
+    image_forces_max_eVA: list[float] = Field(
+        default_factory=list, description="max NEB force per image at the end"
+    )
+    neb_converged: bool = False
+    endpoints_converged: list[bool] = Field(default_factory=list)
+    neb_settings: dict = Field(default_factory=dict)
+    force_calls: int | None = Field(None, description="calculator force evaluations in the NEB")
+
+    # Electrochemical dissolution Cu(site) -> Cu2+(aq) + 2e-.
+    slab_energy_eV: float | None = Field(None, description="relaxed intact slab (initial state)")
+    vacancy_energy_eV: float | None = Field(None, description="relaxed slab without the target")
+    bulk_energy_per_atom_eV: float | None = Field(None, description="mu_Cu(bulk)")
+    lattice_constant_A: float | None = None
+
+    calculator: CalculatorInfo
+    software: dict[str, str] = Field(default_factory=dict)
+    trajectories: dict[str, str] = Field(
+        default_factory=dict, description="ASE .traj files by step name (relative to the store)"
+    )
+    wall_time_s: float | None = None

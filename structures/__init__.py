@@ -1,0 +1,4 @@
+"""Pure geometry for Cu dissolution studies: bulk, slabs, adsorbates, sites, removal endpoints.
+
+Imports no calculator and no jobflow.
+"""

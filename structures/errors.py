@@ -1,0 +1,48 @@
+"""Typed input errors shared by every part of cudiss.
+
+Every error a user can cause by bad input derives from :class:`CudissInputError`.
+Its message is one line that names the problem; the CLI prints it to stderr and
+exits with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CudissError(Exception):
+    """Base class of all cudiss errors."""
+
+
+class CudissInputError(CudissError, ValueError):
+    """Bad input from the user: a one-line message naming the problem."""
+
+
+class UnknownFacetError(CudissInputError):
+    """A facet that cudiss cannot build."""
+
+
+class UnknownAdsorbateError(CudissInputError):
+    """An adsorbate that is not in the library."""
+
+
+class SiteNotFoundError(CudissInputError):
+    """An adsorption site or site class that the slab does not have."""
+
+
+class LayerCountError(CudissInputError):
+    """Too few layers for the requested number of fixed layers (or similar)."""
+
+
+class NotSurfaceAtomError(CudissInputError):
+    """A Cu-removal target that is not a surface Cu atom."""
+
+
+class OverlapError(CudissInputError):
+    """Atoms placed closer than allowed (overlapping adsorbates)."""
+
+
+class CampaignError(CudissInputError):
+    """A campaign file that cannot be read or does not validate."""
+
+
+class StoreError(CudissInputError):
+    """A results store that cannot be opened or written."""

@@ -1,0 +1,1 @@
+"""jobflow recipes (GPAW and EMT), campaign execution and the ``cudiss`` CLI."""

@@ -1,0 +1,70 @@
+"""The ``cudiss`` command line.
+
+Each group of commands lives in its own module and registers itself on
+:data:`app`. Bad input raises :class:`cudiss.structures.errors.CudissInputError`;
+:func:`main` turns it into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import version
+
+import typer
+
+from cudiss.structures.errors import CudissInputError
+
+app = typer.Typer(
+    name="cudiss",
+    help="DFT workflows for Cu dissolution: build slabs, run GPAW/EMT NEBs, tabulate barriers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"cudiss {version('cudiss')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version_: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """DFT workflows for Cu dissolution under CO2 electroreduction."""
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one error line to stderr and return the exit (code 2) to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _register_commands() -> None:
+    # Imported for their side effect of adding commands to ``app``.
+    from cudiss.workflows import cli_structures  # noqa: F401
+
+    for optional in ("cli_run", "cli_analysis", "cli_hpc"):
+        try:
+            __import__(f"cudiss.workflows.{optional}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"cudiss.workflows.{optional}":
+                raise
+
+
+def main() -> None:
+    """Entry point of the ``cudiss`` console script."""
+    _register_commands()
+    try:
+        app()  # standalone mode: usage errors exit 2 through typer itself
+    except CudissInputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""``cudiss build`` and ``cudiss sites`` (filled in by the structures work)."""
+
+from cudiss.workflows.cli import app  # noqa: F401
