@@ -1,0 +1,287 @@
+"""Climbing-image NEB on top of ase.mep, with one calculator per image.
+
+ASE owns the physics (``NEB``/``DyNEB``, IDPP interpolation, ``NEBOptimizer``);
+this module adds what a workflow needs around it: one fresh calculator per
+image built from a factory (GPAW calculators cannot be shared or deep-copied),
+a count of real force evaluations, per-image ASE trajectories, progress
+callbacks, and a plain result object.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.calculator import Calculator
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.io import Trajectory
+from ase.mep.neb import NEB, DyNEB, NEBOptimizer
+from ase.optimize import BFGS, FIRE
+from pydantic import BaseModel, ConfigDict, Field
+
+from cudiss.structures.errors import CudissInputError
+
+ProgressCallback = Callable[[int, float], None]
+"""Called after every band step with (step, fmax of the band in eV/Å)."""
+
+
+class NebSettings(BaseModel):
+    """How to run a CI-NEB.
+
+    Parameters
+    ----------
+    n_images
+        Intermediate images between the two endpoints.
+    fmax
+        Convergence threshold on the NEB force of every image (eV/Å).
+    climb
+        Climbing image (CI-NEB) so the highest image converges to the saddle.
+    method
+        Tangent estimate; ``improvedtangent`` (Henkelman & Jónsson 2000) gives far
+        better bands than ASE's old default ``aseneb``.
+    optimizer
+        ``ode`` (ase.mep.NEBOptimizer, fewest force calls in CALIBRATION.md), ``bfgs``
+        or ``fire``.
+    spring
+        Spring constant in eV/Å².
+    interpolation
+        ``idpp`` (image-dependent pair potential, Smidstrup et al. 2014) or ``linear``.
+    max_steps
+        Band steps before giving up (the result is then marked unconverged).
+    dynamic
+        Use ase's ``DyNEB``: skip force calls on images that are already converged.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    n_images: int = Field(3, ge=1, le=32)
+    fmax: float = Field(0.05, gt=0)
+    climb: bool = True
+    method: Literal["improvedtangent", "aseneb", "eb", "spline", "string"] = "improvedtangent"
+    optimizer: Literal["ode", "bfgs", "fire"] = "ode"
+    spring: float = Field(0.1, gt=0)
+    interpolation: Literal["idpp", "linear"] = "idpp"
+    max_steps: int = Field(300, ge=1)
+    dynamic: bool = False
+
+
+@dataclass
+class NebRun:
+    """What an NEB run produced (energies in eV, forces in eV/Å)."""
+
+    images: list[Atoms]
+    energies: list[float]
+    image_fmax: list[float]
+    converged: bool
+    steps: int
+    force_calls: int
+    wall_time_s: float
+    trajectories: list[str] = field(default_factory=list)
+
+    @property
+    def forward_barrier(self) -> float:
+        """Highest image energy minus the initial state's (the climbing image's, with CI)."""
+        return max(self.energies) - self.energies[0]
+
+    @property
+    def reverse_barrier(self) -> float:
+        """Highest image energy minus the final state's."""
+        return max(self.energies) - self.energies[-1]
+
+    @property
+    def reaction_energy(self) -> float:
+        """Final minus initial state energy."""
+        return self.energies[-1] - self.energies[0]
+
+
+class ForceCallCounter:
+    """Counts force evaluations that a calculator really performs.
+
+    A call with positions identical to the previous call of the same image is a
+    cache hit inside the calculator and is not counted.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def attach(self, atoms: Atoms) -> None:
+        """Wrap ``atoms.calc.get_forces`` so that new geometries are counted."""
+        calc = atoms.calc
+        original = calc.get_forces
+        last: list[np.ndarray | None] = [None]
+
+        def counted_get_forces(atoms_: Atoms | None = None, *args, **kwargs):
+            positions = (atoms_ if atoms_ is not None else atoms).get_positions()
+            if last[0] is None or not np.array_equal(positions, last[0]):
+                self.count += 1
+                last[0] = positions.copy()
+            return original(atoms_, *args, **kwargs)
+
+        calc.get_forces = counted_get_forces
+
+
+def check_endpoints(initial: Atoms, final: Atoms) -> None:
+    """Raise :class:`CudissInputError` unless the endpoints can form one band."""
+    if len(initial) != len(final):
+        raise CudissInputError(
+            f"NEB endpoints differ in atom count ({len(initial)} vs {len(final)})"
+        )
+    if initial.get_chemical_symbols() != final.get_chemical_symbols():
+        raise CudissInputError("NEB endpoints have different atom order or species")
+    if not np.allclose(initial.cell, final.cell, atol=1e-6):
+        raise CudissInputError("NEB endpoints have different cells")
+
+
+def interpolate_band(
+    initial: Atoms, final: Atoms, n_images: int, method: str = "idpp"
+) -> list[Atoms]:
+    """Return ``[initial, n_images interior images, final]`` interpolated by ASE.
+
+    Parameters
+    ----------
+    initial, final
+        Relaxed endpoints with identical atom order and cell.
+    n_images
+        Number of interior images.
+    method
+        ``idpp`` or ``linear``.
+    """
+    check_endpoints(initial, final)
+    images = [initial.copy() for _ in range(n_images + 1)] + [final.copy()]
+    # Fixed atoms coincide in both endpoints, so applying constraints is harmless
+    # and keeps them exactly in place.
+    NEB(images).interpolate(method=method, mic=True, apply_constraint=False)
+    for image in images:
+        image.calc = None
+    return images
+
+
+def _freeze_energy(atoms: Atoms, energy: float) -> None:
+    """Attach a known energy (and zero forces) to an endpoint so it is never recomputed."""
+    atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=np.zeros((len(atoms), 3)))
+
+
+def band_fmax(forces: np.ndarray) -> float:
+    """Largest per-atom NEB force norm (eV/Å), the criterion ASE's BFGS and FIRE use."""
+    return float(np.linalg.norm(np.reshape(forces, (-1, 3)), axis=1).max())
+
+
+class _NormNEBOptimizer(NEBOptimizer):
+    """ASE's ODE band optimizer judged by the per-atom force norm.
+
+    ase's NEB residual is the largest force *component*, a looser test than
+    BFGS/FIRE apply; using the norm makes every optimizer stop at the same fmax.
+    """
+
+    def get_residual(self, F=None, X=None):
+        return band_fmax(self.neb.get_forces() if F is None else F)
+
+
+def _optimizer(settings: NebSettings, band: NEB, logfile: str | None):
+    if settings.optimizer == "ode":
+        return _NormNEBOptimizer(band, method="ode", logfile=logfile)
+    cls = {"bfgs": BFGS, "fire": FIRE}[settings.optimizer]
+    return cls(band, logfile=logfile)
+
+
+def run_neb(
+    images: Sequence[Atoms],
+    calculator_factory: Callable[[int], Calculator],
+    settings: NebSettings,
+    endpoint_energies: tuple[float, float] | None = None,
+    traj_prefix: str | Path | None = "neb",
+    progress: ProgressCallback | None = None,
+    logfile: str | None = None,
+) -> NebRun:
+    """Run a (climbing-image) NEB on an interpolated band.
+
+    Parameters
+    ----------
+    images
+        The full band, endpoints included (e.g. from :func:`interpolate_band`).
+        Not modified.
+    calculator_factory
+        ``factory(i)`` returns a fresh calculator for interior image ``i``
+        (1-based); it is called once per image, so each image keeps its own
+        calculator, and with GPAW its wavefunctions, across band steps.
+    settings
+        NEB settings.
+    endpoint_energies
+        Energies of the relaxed endpoints; computed with the factory if ``None``.
+    traj_prefix
+        Each image's trajectory goes to ``{traj_prefix}-{i}.traj``; ``None`` writes none.
+    progress
+        Called after each band step with (step, fmax).
+    logfile
+        Optimizer log file (``None``: silent, ``"-"``: stdout).
+
+    Returns
+    -------
+    NebRun
+        Final band, energies, per-image NEB force maxima, convergence, cost.
+    """
+    band_images = [image.copy() for image in images]
+    counter = ForceCallCounter()
+    if endpoint_energies is None:
+        endpoint_energies = []
+        for index in (0, len(band_images) - 1):
+            band_images[index].calc = calculator_factory(index)
+            endpoint_energies.append(band_images[index].get_potential_energy())
+            counter.count += 1
+    for index, energy in zip((0, -1), endpoint_energies, strict=True):
+        _freeze_energy(band_images[index], energy)
+    for index, image in enumerate(band_images[1:-1], start=1):
+        image.calc = calculator_factory(index)
+        counter.attach(image)
+
+    neb_kwargs = {"k": settings.spring, "climb": settings.climb, "method": settings.method}
+    if settings.dynamic:
+        band = DyNEB(band_images, fmax=settings.fmax, dynamic_relaxation=True, **neb_kwargs)
+    else:
+        band = NEB(band_images, **neb_kwargs)
+
+    writers: list[Trajectory] = []
+    traj_paths: list[str] = []
+    if traj_prefix is not None:
+        for index, image in enumerate(band_images):
+            path = f"{traj_prefix}-{index}.traj"
+            traj_paths.append(path)
+            writers.append(Trajectory(path, "w", image))
+
+    start = time.perf_counter()
+    optimizer = _optimizer(settings, band, logfile)
+    steps = [0]
+
+    def observe() -> None:
+        for writer in writers:
+            writer.write()
+        if progress is not None:
+            progress(steps[0], band_fmax(band.get_forces()))
+        steps[0] += 1
+
+    optimizer.attach(observe)
+    try:
+        converged = bool(optimizer.run(fmax=settings.fmax, steps=settings.max_steps))
+    finally:
+        for writer in writers:
+            writer.close()
+    wall = time.perf_counter() - start
+
+    neb_forces = band.get_forces().reshape(len(band_images) - 2, len(band_images[0]), 3)
+    image_fmax = [0.0, *np.linalg.norm(neb_forces, axis=2).max(axis=1).tolist(), 0.0]
+    energies = [float(image.get_potential_energy()) for image in band_images]
+    return NebRun(
+        images=band_images,
+        energies=energies,
+        image_fmax=image_fmax,
+        converged=converged,
+        steps=optimizer.nsteps,
+        force_calls=counter.count,
+        wall_time_s=wall,
+        trajectories=traj_paths,
+    )
