@@ -29,6 +29,9 @@ class ImageData(BaseModel):
 
     energy_eV: float
     positions_A: list[list[float]]
+    forces_eVA: list[list[float]] | None = Field(
+        None, description="final forces on the image; lets NEB plots use the force spline"
+    )
 
 
 class RemovalResult(BaseModel):
@@ -67,6 +70,16 @@ class RemovalResult(BaseModel):
     endpoints_converged: list[bool] = Field(default_factory=list)
     neb_settings: dict = Field(default_factory=dict)
     force_calls: int | None = Field(None, description="calculator force evaluations in the NEB")
+    electrons_transferred: int = Field(
+        0,
+        description="proton-electron pairs consumed by the NEB step (>0 reduction, <0 "
+        "oxidation); 0 for the chemical Cu-lift step",
+    )
+    electrode_potential_V_RHE: float | None = Field(
+        None,
+        description="set by constant-potential (e.g. GPAW SJM) runs: energies already "
+        "refer to this potential and are used as-is there",
+    )
 
     # Electrochemical dissolution Cu(site) -> Cu2+(aq) + 2e-.
     slab_energy_eV: float | None = Field(None, description="relaxed intact slab (initial state)")
