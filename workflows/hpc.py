@@ -638,7 +638,7 @@ def run_flow_in_process(
             # A MemoryStore queue exists only in this Runner's JobController:
             # Flows must be added through it, after a reset creates the id
             # counter document that add_flow needs.
-            if _is_memory_queue(proj):
+            if is_memory_queue(proj):
                 # reset() also rebuilds the output store's indexes; montydb has no
                 # drop_indexes, which jobflow-remote logs as a harmless warning
                 jc_logger = logging.getLogger("jobflow_remote.jobs.jobcontroller")
@@ -665,7 +665,19 @@ def run_flow_in_process(
     return rows
 
 
-def _is_memory_queue(project: Any) -> bool:
+def is_memory_queue(project: Any) -> bool:
+    """True if the project's queue is a maggma ``MemoryStore`` (test projects).
+
+    Parameters
+    ----------
+    project : jobflow_remote.config.base.Project
+        The project.
+
+    Returns
+    -------
+    bool
+        Such a queue exists only inside :func:`run_flow_in_process`.
+    """
     store = project.queue.store
     return store.get("type") == "MemoryStore" or str(store.get("@class", "")) == "MemoryStore"
 
@@ -726,15 +738,12 @@ def job_states(
         queue, from the snapshot of the last :func:`run_flow_in_process`.
     """
     proj = load_project(project, directory)
-    if _is_memory_queue(proj):
+    if is_memory_queue(proj):
         path = Path(proj.base_dir) / STATES_SNAPSHOT
         if not path.exists():
             return []
-        rows = [JobStateRow(**r) for r in json.loads(path.read_text())]
-        if flow_ids is not None:
-            # the snapshot has no flow ids; it only ever holds one run
-            return rows
-        return rows
+        # the snapshot holds exactly one run (the last), so flow_ids is moot
+        return [JobStateRow(**r) for r in json.loads(path.read_text())]
     jc = proj.get_job_controller()
     try:
         return _rows_from_controller(jc, flow_ids)

@@ -1,0 +1,240 @@
+"""``cudiss hpc init``, ``cudiss hpc check``, ``cudiss submit`` and ``cudiss status``.
+
+Thin wrappers over :mod:`cudiss.workflows.hpc`; see ``docs/hpc.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.cli import app
+from rich.console import Console
+from rich.table import Table
+
+hpc_app = typer.Typer(
+    help="Set up and check jobflow-remote projects for SLURM/PBS clusters.",
+    no_args_is_help=True,
+)
+app.add_typer(hpc_app, name="hpc")
+
+# shared by every command; None means jobflow-remote's own folder (~/.jfremote)
+ProjectsDir = Annotated[
+    Path | None,
+    typer.Option("--projects-dir", help="jobflow-remote projects folder [default: ~/.jfremote]."),
+]
+
+
+def campaign_to_flow(path: Path) -> Any:
+    """Turn a campaign file into the jobflow Flow that ``cudiss submit`` runs.
+
+    The one seam between the HPC layer and the campaign layer.
+
+    Parameters
+    ----------
+    path : Path
+        Campaign YAML file.
+
+    Returns
+    -------
+    jobflow.Flow
+        ``campaign_flow(load_campaign(path))``.
+    """
+    # imported here: the campaign module is optional for `hpc init`/`status`
+    from cudiss.workflows.campaign import campaign_flow, load_campaign
+
+    return campaign_flow(load_campaign(path))
+
+
+@hpc_app.command("init")
+def hpc_init(
+    name: Annotated[str, typer.Argument(help="Project name (file NAME.yaml).")],
+    scheduler: Annotated[
+        str, typer.Option("--scheduler", help="slurm or pbs (with --local: slurm or shell).")
+    ] = "slurm",
+    work_dir: Annotated[
+        str | None,
+        typer.Option("--work-dir", help="Absolute folder on the cluster for the Job folders."),
+    ] = None,
+    partition: Annotated[
+        str | None, typer.Option("--partition", "--queue", help="Partition / PBS queue.")
+    ] = None,
+    nodes: Annotated[int, typer.Option("--nodes", help="Nodes per Job.")] = 1,
+    ntasks: Annotated[
+        int, typer.Option("--ntasks", "--ntasks-per-node", help="MPI ranks per node (GPAW ranks).")
+    ] = 1,
+    walltime: Annotated[str, typer.Option("--walltime", help="[D-]HH:MM:SS per Job.")] = "01:00:00",
+    account: Annotated[str | None, typer.Option("--account", help="Account charged.")] = None,
+    pre_run: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pre-run", help="Shell line before each Job (repeatable), e.g. 'module load gpaw'."
+        ),
+    ] = None,
+    mpi_launcher: Annotated[
+        str,
+        typer.Option(
+            "--mpi-launcher",
+            help="MPI command for GPAW scripts; {ntasks} = nodes x ranks per node.",
+        ),
+    ] = "mpiexec -np {ntasks} gpaw python",
+    host: Annotated[
+        str | None, typer.Option("--host", help="Reach the cluster over SSH from here.")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="SSH user for --host.")] = None,
+    mongo_host: Annotated[
+        str, typer.Option("--mongo-host", help="MongoDB host (queue).")
+    ] = "localhost",
+    mongo_port: Annotated[int, typer.Option("--mongo-port", help="MongoDB port.")] = 27017,
+    database: Annotated[str, typer.Option("--database", help="MongoDB database.")] = "cudiss",
+    local: Annotated[
+        bool,
+        typer.Option(
+            "--local", help="Test project: no MongoDB, in-process runner, outputs on disk."
+        ),
+    ] = False,
+    base_dir: Annotated[
+        Path | None,
+        typer.Option("--base-dir", help="Logs, --local outputs [default: PROJECTS/NAME]."),
+    ] = None,
+    projects_dir: ProjectsDir = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing project file.")
+    ] = False,
+) -> None:
+    """Write a jobflow-remote project for a SLURM or PBS cluster (or a --local test one)."""
+    from cudiss.workflows import hpc
+
+    folder = Path(projects_dir) if projects_dir else hpc.default_projects_dir()
+    if local:
+        if scheduler not in ("slurm", "shell"):
+            raise CudissInputError(f"--local needs --scheduler slurm or shell, not {scheduler!r}")
+        project = hpc.local_project(
+            name,
+            base_dir or folder / name,
+            scheduler=scheduler,  # type: ignore[arg-type]
+            walltime=walltime,
+            ntasks=nodes * ntasks,
+            pre_run=pre_run or (),
+        )
+    else:
+        if not work_dir:
+            raise CudissInputError("--work-dir (absolute path on the cluster) is required")
+        project = hpc.hpc_project(
+            name,
+            scheduler,  # type: ignore[arg-type]
+            work_dir=work_dir,
+            nodes=nodes,
+            ntasks_per_node=ntasks,
+            walltime=walltime,
+            partition=partition,
+            account=account,
+            pre_run=pre_run or (),
+            mpi_launcher_cmd=mpi_launcher,
+            host=host,
+            user=user,
+            queue_store=hpc.mongo_store("jobs", mongo_host, mongo_port, database),
+            docs_store=hpc.mongo_store("outputs", mongo_host, mongo_port, database),
+            base_dir=base_dir or folder / name,
+        )
+    path = hpc.write_project(project, folder, overwrite=force)
+    typer.echo(f"wrote {path}")
+    if local:
+        typer.echo(f"run with: cudiss submit CAMPAIGN.yaml --project {name} --in-process")
+    else:
+        typer.echo(
+            f"next: `jf -p {name} admin reset` once (needs MongoDB at {mongo_host}:{mongo_port}), "
+            f"`cudiss submit CAMPAIGN.yaml --project {name}`, `jf -p {name} runner start`"
+        )
+
+
+@hpc_app.command("check")
+def hpc_check(
+    project: Annotated[str | None, typer.Option("--project", "-p", help="Project name.")] = None,
+    worker: Annotated[str | None, typer.Option("--worker", "-w", help="Worker name.")] = None,
+    projects_dir: ProjectsDir = None,
+    max_seconds: Annotated[float, typer.Option("--max-seconds", help="Give up after this.")] = 300,
+) -> None:
+    """Run the three-Job EMT smoke test in process through the project's worker."""
+    from cudiss.workflows import hpc
+
+    rows = hpc.run_flow_in_process(
+        hpc.smoke_test_flow(), project, worker, projects_dir, max_seconds=max_seconds
+    )
+    _print_states(rows, full=True)
+    if any(r.state != "COMPLETED" for r in rows):
+        raise typer.Exit(code=1)
+
+
+@app.command("submit")
+def submit(
+    campaign: Annotated[Path, typer.Argument(help="Campaign YAML file.")],
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="jobflow-remote project.")
+    ] = None,
+    worker: Annotated[
+        str | None, typer.Option("--worker", "-w", help="Worker of the project.")
+    ] = None,
+    in_process: Annotated[
+        bool,
+        typer.Option("--in-process", help="Run now in this process (test projects; no MongoDB)."),
+    ] = False,
+    projects_dir: ProjectsDir = None,
+    max_seconds: Annotated[
+        float, typer.Option("--max-seconds", help="With --in-process: give up after this.")
+    ] = 3600,
+) -> None:
+    """Submit a campaign's Flow to a jobflow-remote project (or run it in process)."""
+    from cudiss.workflows import hpc
+
+    if not campaign.is_file():
+        raise CudissInputError(f"campaign file not found: {campaign}")
+    flow = campaign_to_flow(campaign)
+    if in_process:
+        rows = hpc.run_flow_in_process(flow, project, worker, projects_dir, max_seconds)
+        _print_states(rows)
+        if any(r.state != "COMPLETED" for r in rows):
+            raise typer.Exit(code=1)
+        return
+    proj = hpc.load_project(project, projects_dir)
+    if hpc.is_memory_queue(proj):
+        raise CudissInputError(f"project {proj.name!r} keeps its queue in memory; use --in-process")
+    ids = hpc.submit_flow(flow, proj.name, worker, directory=projects_dir)
+    typer.echo(f"submitted {len(ids)} jobs to project {proj.name!r} (db ids {ids[0]}-{ids[-1]})")
+    typer.echo(f"start the runner with: jf -p {proj.name} runner start")
+
+
+@app.command("status")
+def status(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="jobflow-remote project.")
+    ] = None,
+    projects_dir: ProjectsDir = None,
+    full: Annotated[bool, typer.Option("--full", help="Print whole error texts.")] = False,
+) -> None:
+    """Show every Job of a project: name, state, scheduler id, error."""
+    from cudiss.workflows import hpc
+
+    _print_states(hpc.job_states(project, projects_dir), full=full)
+
+
+def _print_states(rows: list[Any], full: bool = False) -> None:
+    console = Console()
+    if not rows:
+        console.print("no jobs")
+        return
+    table = Table(title=None, show_lines=False)
+    for column in ("id", "name", "state", "queue id", "uuid", "error"):
+        table.add_column(column, overflow="fold")
+    colours = {"COMPLETED": "green", "FAILED": "red", "REMOTE_ERROR": "red"}
+    for r in rows:
+        error = r.error or ""
+        if error and not full:
+            # the last line of a traceback names the exception and its message
+            error = error.strip().splitlines()[-1]
+        state = f"[{colours[r.state]}]{r.state}[/]" if r.state in colours else r.state
+        uuid = r.uuid if full else r.uuid[:8]
+        table.add_row(r.db_id, r.name, state, r.process_id or "", uuid, error)
+    console.print(table)
