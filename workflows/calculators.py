@@ -16,6 +16,10 @@ GPAW presets (every key can be overridden one by one through ``overrides``):
     4.0 points per Å^-1 in the surface plane, Fermi-Dirac 0.1 eV, tighter SCF
     convergence and a dipole correction along z for asymmetric slabs (only the
     top side carries adsorbates).
+
+Both presets switch off point-group symmetry: relaxations and NEB images move
+atoms off the symmetry GPAW detects at the start, which stops the run with a
+``SymmetryBrokenError`` (time-reversal symmetry of the k-points is kept).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ GPAW_PRESETS: dict[str, dict[str, Any]] = {
         "kpts": {"size": [2, 2, 1]},
         "occupations": {"name": "fermi-dirac", "width": 0.1},
         "convergence": {"energy": 5e-4, "density": 1e-4},
+        "symmetry": {"point_group": False},
     },
     "production": {
         "mode": {"name": "pw", "ecut": 450},
@@ -43,6 +48,7 @@ GPAW_PRESETS: dict[str, dict[str, Any]] = {
         "occupations": {"name": "fermi-dirac", "width": 0.1},
         "convergence": {"energy": 1e-4, "density": 1e-5},
         "poissonsolver": {"dipolelayer": "xy"},
+        "symmetry": {"point_group": False},
     },
 }
 
@@ -108,17 +114,24 @@ class CalculatorSpec(BaseModel):
         **extra
             Further keyword arguments for the calculator (e.g. a communicator).
         """
-        if self.code == "emt":
-            from ase.calculators.emt import EMT
+        return make_calculator(self.code, self.parameters(), txt=txt, **extra)
 
-            return EMT(**self.parameters(), **extra)
-        try:
-            from gpaw import GPAW
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise CudissInputError(
-                "GPAW is not installed in this environment; run scripts/setup.sh"
-            ) from exc
-        return GPAW(**self.parameters(), txt=txt, **extra)
+
+def make_calculator(
+    code: CalculatorCode, parameters: dict[str, Any], txt: str | None = "gpaw.txt", **extra: Any
+) -> Calculator:
+    """Build an EMT or GPAW calculator from explicit parameters."""
+    if code == "emt":
+        from ase.calculators.emt import EMT
+
+        return EMT(**parameters, **extra)
+    try:
+        from gpaw import GPAW
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise CudissInputError(
+            "GPAW is not installed in this environment; run scripts/setup.sh"
+        ) from exc
+    return GPAW(**parameters, txt=txt, **extra)
 
 
 def as_spec(value: CalculatorSpec | dict | str) -> CalculatorSpec:

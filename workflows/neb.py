@@ -77,6 +77,7 @@ class NebRun:
     images: list[Atoms]
     energies: list[float]
     image_fmax: list[float]
+    forces: list[np.ndarray]
     converged: bool
     steps: int
     force_calls: int
@@ -155,7 +156,9 @@ def interpolate_band(
     images = [initial.copy() for _ in range(n_images + 1)] + [final.copy()]
     # Fixed atoms coincide in both endpoints, so applying constraints is harmless
     # and keeps them exactly in place.
-    NEB(images).interpolate(method=method, mic=True, apply_constraint=False)
+    NEB(images, method="improvedtangent").interpolate(
+        method=method, mic=True, apply_constraint=False
+    )
     for image in images:
         image.calc = None
     return images
@@ -265,6 +268,10 @@ def run_neb(
         steps[0] += 1
 
     optimizer.attach(observe)
+    if settings.optimizer == "ode":
+        # ASE's ODE optimizer calls observers only after accepted steps; record
+        # the starting band too, as BFGS and FIRE do.
+        observe()
     try:
         converged = bool(optimizer.run(fmax=settings.fmax, steps=settings.max_steps))
     finally:
@@ -279,8 +286,9 @@ def run_neb(
         images=band_images,
         energies=energies,
         image_fmax=image_fmax,
+        forces=[image.get_forces() for image in band_images],
         converged=converged,
-        steps=optimizer.nsteps,
+        steps=steps[0] - 1,
         force_calls=counter.count,
         wall_time_s=wall,
         trajectories=traj_paths,
