@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from cudiss.structures.errors import CudissInputError
-from cudiss.workflows.cli import app
 from rich.console import Console
 from rich.table import Table
+
+from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.cli import app
 
 hpc_app = typer.Typer(
     help="Set up and check jobflow-remote projects for SLURM/PBS clusters.",

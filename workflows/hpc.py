@@ -60,9 +60,10 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 import yaml
-from cudiss.structures.errors import CudissInputError
 from jobflow import Flow, job
 from pydantic import ValidationError
+
+from cudiss.structures.errors import CudissInputError
 
 Scheduler = Literal["slurm", "pbs"]
 
