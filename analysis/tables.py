@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from cudiss.analysis.barriers import DEFAULT_BETA, barriers_at_potentials
 from cudiss.analysis.che import PotentialScale, _finite, she_from_rhe, to_rhe
 from cudiss.analysis.dissolution import (
@@ -341,6 +342,49 @@ def _plain_cell(value: object, floatfmt: str) -> str:
     return str(value)
 
 
+_JSON_TYPES = {"number": "float64", "integer": "int64", "boolean": "bool", "string": "str"}
+
+
+def _json_type(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        return "number"
+    return "string"
+
+
+def _to_json(df: pd.DataFrame) -> str:
+    # A Table-Schema-like document. Written with the json module rather than
+    # DataFrame.to_json, whose 15-digit precision limit breaks exact round trips;
+    # Python's float repr is exact. NaN becomes null.
+    fields = [{"name": str(c), "type": _json_type(df[c])} for c in df.columns]
+    data = [
+        {
+            str(c): (None if isinstance(v, float) and math.isnan(v) else v)
+            for c, v in zip(df.columns, row, strict=True)
+        }
+        for row in df.astype(object).itertuples(index=False)
+    ]
+    return json.dumps({"schema": {"fields": fields}, "data": data}, indent=1) + "\n"
+
+
+def _from_json(text: str, path: str | os.PathLike[str]) -> pd.DataFrame:
+    try:
+        doc = json.loads(text)
+        fields = doc["schema"]["fields"]
+        names = [f["name"] for f in fields]
+        df = pd.DataFrame(doc["data"], columns=names)
+        for f in fields:
+            dtype = _JSON_TYPES.get(f.get("type"), "str")
+            col = df[f["name"]]
+            df[f["name"]] = col.astype("float64") if dtype == "float64" else col.astype(dtype)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CudissInputError(f"{path} is not a cudiss JSON table: {exc}") from None
+    return df
+
+
 def format_table(df: pd.DataFrame, fmt: str) -> str:
     """Render ``df`` as text in ``fmt`` (csv, json, md/markdown, latex/tex).
 
@@ -367,8 +411,7 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
     if kind == "csv":
         return df.to_csv(index=False, lineterminator="\n")
     if kind == "json":
-        # orient="table" stores the schema, so dtypes survive the round trip.
-        return json.dumps(json.loads(df.to_json(orient="table", index=False)), indent=1) + "\n"
+        return _to_json(df)
     if kind == "md":
         return to_markdown(df)
     return to_latex(df)
@@ -438,10 +481,9 @@ def read_table(path: str | os.PathLike[str], fmt: str | None = None) -> pd.DataF
             keep_default_na=False,
             # Empty cells are missing numbers; in string columns they stay "".
             na_values={c: [""] for c in header if c not in STRING_COLUMNS},
-            float_precision="round_trip",
         )
     elif kind == "json":
-        df = pd.read_json(io.StringIO(text), orient="table")
+        df = _from_json(text, path)
     else:
         raise CudissInputError(f"cannot read {kind} tables back; use csv or json")
     return _normalise_dtypes(df.reset_index(drop=True))
