@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
+
 from cudiss.analysis.thermo import KB_EV_PER_K, STANDARD_TEMPERATURE_K
 from cudiss.structures.errors import CudissInputError
 

@@ -22,13 +22,14 @@ import pandas as pd
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.utils.forcecurve import fit_images
+from matplotlib.figure import Figure
+from scipy.interpolate import CubicSpline
+
 from cudiss.analysis.che import ReactionStep, free_energy_diagram
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.fileio import atomic_write
 from cudiss.analysis.tables import adsorbate_label, calculator_label
 from cudiss.structures.errors import CudissInputError
-from matplotlib.figure import Figure
-from scipy.interpolate import CubicSpline
 
 FIGURE_SUFFIXES = {".png": "png", ".svg": "svg"}
 DEFAULT_FIGSIZE = (6.4, 4.8)

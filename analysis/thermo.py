@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 from ase import Atoms, units
 from ase.thermochemistry import HarmonicThermo, IdealGasThermo
+
 from cudiss.structures.errors import CudissInputError
 
 #: Standard temperature of all tabulated corrections (K).

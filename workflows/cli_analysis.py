@@ -14,6 +14,7 @@ from typing import Annotated
 
 import numpy as np
 import typer
+
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.cli import app
 
