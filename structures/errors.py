@@ -46,3 +46,11 @@ class CampaignError(CudissInputError):
 
 class StoreError(CudissInputError):
     """A results store that cannot be opened or written."""
+
+
+class SlabParameterError(CudissInputError):
+    """A geometry parameter out of range: cell size, vacuum, lattice constant, height."""
+
+
+class StructureFileError(CudissInputError):
+    """A structure file that cannot be read, or an output path that cannot be written."""

@@ -1,0 +1,178 @@
+"""Coordination of Cu atoms and the classes of surface sites (terrace, step, kink, adatom)."""
+
+from __future__ import annotations
+
+import numpy as np
+from ase import Atoms
+from ase.neighborlist import neighbor_list
+
+from cudiss.structures.geometry import FCC_SHELL_MIDPOINT, cu_indices, nearest_neighbour_distance
+
+#: Classes of surface Cu atoms, from the most to the least coordinated.
+SITE_CLASSES = ("terrace", "step", "kink", "adatom")
+
+#: Coordination number of Cu in bulk fcc (the CN_max of the generalized coordination).
+CN_BULK = 12
+
+# Heights below an atom are "below" only if more than this fraction of d_nn lower:
+# in-plane neighbours differ by ~0, the closest lower level (Cu(211) rows) by 0.29 d_nn.
+_BELOW = 0.12
+# A CN-7 atom is a step-edge atom if its neighbours pull it sideways by more than this
+# fraction of d_nn (their lateral vector sum); on fcc(110) top rows the sum vanishes.
+_IMBALANCE = 0.5
+
+
+def _cu_neighbours(slab: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Cu-Cu nearest-neighbour pairs (i, j, D) in slab indices, the Cu indices and d_nn."""
+    cu = cu_indices(slab)
+    dnn = nearest_neighbour_distance(slab)
+    sub = slab[cu]
+    if len(sub) == 0:
+        empty = np.zeros(0, int)
+        return empty, empty, np.zeros((0, 3)), cu, dnn
+    i, j, vec = neighbor_list("ijD", sub, FCC_SHELL_MIDPOINT * dnn, self_interaction=False)
+    return cu[i], cu[j], vec, cu, dnn
+
+
+def coordination_numbers(slab: Atoms) -> np.ndarray:
+    """Number of Cu nearest neighbours of every atom (0 for non-Cu atoms).
+
+    Neighbours are Cu atoms closer than the midpoint between the first and second fcc
+    shells, (1 + sqrt 2)/2 x d_nn, with periodic images (ase.neighborlist).
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (len(slab),)
+    """
+    i, _, _, _, _ = _cu_neighbours(slab)
+    return np.bincount(i, minlength=len(slab)).astype(int)
+
+
+def generalized_coordination(slab: Atoms) -> np.ndarray:
+    """Generalized coordination number CN-bar of every Cu atom.
+
+    CN-bar(i) = sum over Cu neighbours j of CN(j) / 12 (Calle-Vallejo et al.,
+    Angew. Chem. Int. Ed. 53, 8316 (2014)). Typical values: Cu(111) terrace 7.5,
+    Cu(100) 6.67, Cu(211) step edge 5.5, adatom on Cu(111) 2.5.
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (len(slab),)
+        NaN for non-Cu atoms (adsorbates are not counted as neighbours).
+    """
+    i, j, _, cu, _ = _cu_neighbours(slab)
+    cn = np.bincount(i, minlength=len(slab)).astype(float)
+    gcn = np.full(len(slab), np.nan)
+    gcn[cu] = 0.0
+    np.add.at(gcn, i, cn[j] / CN_BULK)
+    return gcn
+
+
+def surface_atoms(slab: Atoms) -> list[int]:
+    """Indices of the Cu atoms exposed on the top side of the slab.
+
+    A surface atom misses at least one of its 12 bulk neighbours and lies in the upper
+    half of the slab (between the bottom and the highest well-coordinated level), so
+    the bottom face and the bulk are excluded while adatoms, steps and the exposed
+    second layer of fcc(110) are included.
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+
+    Returns
+    -------
+    list of int
+        Sorted indices.
+    """
+    cu = cu_indices(slab)
+    if len(cu) == 0:
+        return []
+    cn = coordination_numbers(slab)
+    z = slab.positions[:, 2]
+    # Adatoms and clusters (CN <= 5) would drag the midplane up: leave them out of it.
+    dense = cu[cn[cu] >= 6]
+    z_top = z[dense].max() if len(dense) else z[cu].max()
+    z_mid = 0.5 * (z[cu].min() + z_top)
+    return sorted(int(k) for k in cu if cn[k] < CN_BULK and z[k] >= z_mid - 1e-3)
+
+
+def classify_surface_atoms(slab: Atoms) -> dict[int, str]:
+    """Site class of every surface Cu atom.
+
+    Rules (first match), with CN the Cu coordination number:
+
+    - ``adatom``: no Cu neighbour at its own height or above (it sits on the surface);
+    - ``kink``: CN <= 6 (the half-crystal position has 6 of 12 neighbours);
+    - ``step``: CN = 7 with the neighbours on one side (a step edge, e.g. Cu(211));
+    - ``terrace``: the rest (CN >= 8, or CN = 7 with balanced neighbours as on the
+      fcc(110) top rows).
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+
+    Returns
+    -------
+    dict
+        Surface atom index -> one of :data:`SITE_CLASSES`.
+    """
+    i, _, vec, _, dnn = _cu_neighbours(slab)
+    n = len(slab)
+    cn = np.bincount(i, minlength=n)
+    highest_dz = np.full(n, -np.inf)
+    np.maximum.at(highest_dz, i, vec[:, 2])
+    lateral = np.zeros((n, 2))
+    np.add.at(lateral, i, vec[:, :2])
+    imbalance = np.linalg.norm(lateral, axis=1)
+
+    classes = {}
+    for k in surface_atoms(slab):
+        if highest_dz[k] < -_BELOW * dnn:
+            classes[k] = "adatom"
+        elif cn[k] <= 6:
+            classes[k] = "kink"
+        elif cn[k] == 7 and imbalance[k] > _IMBALANCE * dnn:
+            classes[k] = "step"
+        else:
+            classes[k] = "terrace"
+    return classes
+
+
+def most_exposed(slab: Atoms, site_class: str) -> int | None:
+    """The most exposed surface atom of a class: lowest CN-bar, then highest, then first.
+
+    Returns None if the slab has no atom of that class.
+    """
+    classes = classify_surface_atoms(slab)
+    members = [k for k, c in classes.items() if c == site_class]
+    if not members:
+        return None
+    gcn = generalized_coordination(slab)
+    z = slab.positions[:, 2]
+    return min(members, key=lambda k: (round(float(gcn[k]), 6), -round(float(z[k]), 6), k))
+
+
+# add_adatom / add_kink build on site finding, which itself uses the functions above;
+# importing them last keeps ``cudiss.structures.coordination`` their public home.
+from cudiss.structures.defects import add_adatom, add_kink  # noqa: E402
+
+__all__ = [
+    "CN_BULK",
+    "SITE_CLASSES",
+    "add_adatom",
+    "add_kink",
+    "classify_surface_atoms",
+    "coordination_numbers",
+    "generalized_coordination",
+    "most_exposed",
+    "surface_atoms",
+]

@@ -1,0 +1,246 @@
+"""Surface defects made of Cu: an adatom on a hollow, a kink in a step edge."""
+
+from __future__ import annotations
+
+import numpy as np
+from ase import Atom, Atoms
+
+from cudiss.structures.coordination import (
+    classify_surface_atoms,
+    coordination_numbers,
+    surface_atoms,
+)
+from cudiss.structures.errors import OverlapError, SiteNotFoundError, SlabParameterError
+from cudiss.structures.geometry import (
+    FCC_SHELL_MIDPOINT,
+    check_overlap,
+    cu_indices,
+    drop_height,
+    nearest_neighbour_distance,
+)
+from cudiss.structures.sites import find_sites
+
+#: Hollow kinds an adatom can sit in; ``"hollow"`` means the first available of these
+#: (fcc is the stable Cu adatom site on Cu(111), the 4-fold hollow on (100)/(110)).
+ADATOM_SITES = ("fcc", "hollow", "hcp", "step_fcc", "step_hollow", "step_hcp")
+
+
+def adatom_position(slab: Atoms, xy: np.ndarray) -> np.ndarray:
+    """Where a Cu atom dropped at lateral ``xy`` comes to rest (touching Cu at d_nn)."""
+    cu = cu_indices(slab)
+    dnn = nearest_neighbour_distance(slab)
+    xy = np.asarray(xy, float)[:2]
+    z = drop_height(xy, np.zeros((1, 3)), np.array([dnn]), slab.positions[cu], slab.cell)
+    return np.array([xy[0], xy[1], z])
+
+
+def _bulk_bonds(slab: Atoms, dnn: float) -> np.ndarray:
+    """The 12 nearest-neighbour vectors of the slab's fcc lattice (from a fully bonded Cu)."""
+    cu = cu_indices(slab)
+    cn = coordination_numbers(slab)
+    full = [k for k in cu if cn[k] == 12]
+    if full:
+        others = [k for k in cu if k != full[0]]
+        vecs = slab.get_distances(full[0], others, mic=True, vector=True)
+        return vecs[np.abs(np.linalg.norm(vecs, axis=1) - dnn) < 0.1 * dnn]
+    # Thin slab without a bulk-like atom: use the bonds of all atoms (duplicates merged).
+    bonds: list[np.ndarray] = []
+    for k in cu:
+        others = [j for j in cu if j != k]
+        if not others:
+            continue
+        vecs = slab.get_distances(k, others, mic=True, vector=True)
+        for v in vecs[np.abs(np.linalg.norm(vecs, axis=1) - dnn) < 0.1 * dnn]:
+            if all(np.linalg.norm(v - w) > 0.1 for w in bonds):
+                bonds.append(v)
+    return np.array(bonds).reshape(-1, 3)
+
+
+def lattice_sites(slab: Atoms, min_bonds: int = 3) -> np.ndarray:
+    """Empty fcc lattice positions above the surface where a Cu atom has >= min_bonds bonds.
+
+    These continue the crystal: the fcc (not hcp) hollows of Cu(111), the 4-fold hollows
+    of (100) and (110), the growth sites along the steps of Cu(211).
+
+    Returns
+    -------
+    numpy.ndarray, shape (m, 3)
+        Positions, ordered by z (highest last), then x, y; inside the cell laterally.
+    """
+    cu = cu_indices(slab)
+    dnn = nearest_neighbour_distance(slab)
+    bonds = _bulk_bonds(slab, dnn)
+    bonds = bonds[bonds[:, 2] > 0.1 * dnn]  # upwards only: the free side of the slab
+    found: list[np.ndarray] = []
+    probe = Atoms("Cu", cell=slab.cell, pbc=slab.pbc)
+    for k in surface_atoms(slab):
+        for v in bonds:
+            p = slab.positions[k] + v
+            probe.positions[0] = p
+            probe.wrap()
+            p = probe.positions[0].copy()
+            if any(np.linalg.norm(p - q) < 0.3 for q in found):
+                continue
+            test = slab[cu].copy()
+            test.append(Atom("Cu", p))
+            dist = test.get_distances(len(test) - 1, list(range(len(test) - 1)), mic=True)
+            if dist.min() < 0.5 * dnn:
+                continue  # occupied
+            if int(np.sum(dist < FCC_SHELL_MIDPOINT * dnn)) >= min_bonds:
+                found.append(p)
+    found.sort(key=lambda p: (round(float(p[2]), 3), round(float(p[0]), 3), round(float(p[1]), 3)))
+    return np.array(found).reshape(-1, 3)
+
+
+def add_adatom(slab: Atoms, site: str = "hollow") -> Atoms:
+    """Put a Cu adatom in a hollow of the top layer.
+
+    With ``site="hollow"`` the adatom continues the fcc lattice (fcc hollow of Cu(111),
+    4-fold hollow of (100) and (110), a lattice site on a Cu(211) terrace): the empty
+    lattice site nearest the cell centre that yields a true adatom (>= 3 Cu bonds, no Cu
+    neighbour at its height). An explicit hollow kind (e.g. ``"hcp"``) instead drops the
+    Cu onto the most central site of that kind from :func:`find_sites`.
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+        Slab (not modified).
+    site : str, optional
+        ``"hollow"`` or one of :data:`ADATOM_SITES`.
+
+    Returns
+    -------
+    ase.Atoms
+        A new slab with the adatom appended (tag 0, not fixed).
+
+    Raises
+    ------
+    SiteNotFoundError
+        For a site that is not a hollow, or if the slab has no free hollow.
+
+    Examples
+    --------
+    >>> from cudiss.structures.slabs import cu_slab
+    >>> from cudiss.structures.coordination import classify_surface_atoms
+    >>> slab = add_adatom(cu_slab("111"))
+    >>> classify_surface_atoms(slab)[len(slab) - 1]
+    'adatom'
+    """
+    key = str(site).strip().lower()
+    if key != "hollow" and key not in ADATOM_SITES:
+        raise SiteNotFoundError(
+            f"an adatom sits in a hollow, not {site!r}; choose hollow or one of "
+            f"{', '.join(ADATOM_SITES)}"
+        )
+    if key == "hollow":
+        cell = np.asarray(slab.cell)
+        centre = 0.5 * (cell[0] + cell[1])
+        spots = sorted(
+            lattice_sites(slab),
+            key=lambda p: (round(float(np.linalg.norm(p[:2] - centre[:2])), 3), -p[2]),
+        )
+    else:
+        spots = [
+            adatom_position(slab, s.position[:2])
+            for s in find_sites(slab, kinds=(key,), unique=False)
+        ]
+    for position in spots:
+        out = slab.copy()
+        out.append(Atom("Cu", position, tag=0))
+        new = len(out) - 1
+        try:
+            check_overlap(out, among=np.array([new]), what="Cu adatom")
+        except OverlapError:
+            continue
+        # A real hollow holds the adatom with >= 3 Cu bonds; fewer means the drop point
+        # was a slope (e.g. the edge of a narrow terrace), not a hollow.
+        if coordination_numbers(out)[new] >= 3 and classify_surface_atoms(out).get(new) == "adatom":
+            return out
+    raise SiteNotFoundError(
+        f"no free {key} site for a Cu adatom on this slab; sites present: "
+        f"{', '.join(dict.fromkeys(s.kind for s in find_sites(slab))) or 'none'}"
+    )
+
+
+def _step_row(slab: Atoms, start: int, steps: list[int], dnn: float) -> list[int]:
+    """The step atoms of ``start``'s row, walking along the edge from ``start``."""
+    members = [k for k in steps if k != start]
+    if not members:
+        return [start]
+    vecs = slab.get_distances(start, members, mic=True, vector=True)
+    # Along the edge, neighbours are at one d_nn and level with the start atom.
+    level = np.abs(vecs[:, 2]) < 0.1 * dnn
+    close = np.abs(np.linalg.norm(vecs, axis=1) - dnn) < 0.1 * dnn
+    along = vecs[level & close]
+    if len(along) == 0:
+        return [start]
+    direction = along[np.lexsort((along[:, 1], along[:, 0]))[-1]]  # deterministic pick
+    row, current = [start], start
+    while True:
+        others = [k for k in steps if k not in row]
+        if not others:
+            break
+        v = slab.get_distances(current, others, mic=True, vector=True)
+        hit = np.flatnonzero(np.linalg.norm(v - direction, axis=1) < 0.1 * dnn)
+        if len(hit) == 0:
+            break
+        current = others[int(hit[0])]
+        row.append(current)
+    return row
+
+
+def add_kink(slab: Atoms) -> Atoms:
+    """Make a kink: remove the first half of one step-edge row of a stepped slab.
+
+        What is left of the row ends in two kink atoms, each in the half-crystal position
+        (6 of 12 Cu neighbours): removing one of them leaves an equivalent kink one atom
+        further along, so on a long enough step (>= 6 atoms, EMT range) the kink atom obeys
+        E(vacancy) - E(slab) + E_bulk/atom ~ 0.
+
+        Parameters
+        ----------
+        slab : ase.Atoms
+            A stepped slab, e.g. ``cu_slab("211", size=(3, 6))``. Not modified.
+
+        Returns
+        -------
+        ase.Atoms
+            A new slab with floor(m/2) of the m atoms of the step-edge row removed
+            (tags and FixAtoms remapped by ASE).
+
+        Raises
+        ------
+        SiteNotFoundError
+            If the slab has no step (flat facets: use facet 211).
+        SlabParameterError
+            If the step row has fewer than 3 atoms (size[1] < 3).
+
+        Examples
+        --------
+        >>> from cudiss.structures.slabs import cu_slab
+        >>> from cudiss.structures.coordination import (
+        classify_surface_atoms,
+        coordination_numbers,
+        surface_atoms,
+    )
+        >>> sorted(set(classify_surface_atoms(add_kink(cu_slab("211", size=(3, 4)))).values()))
+        ['kink', 'step', 'terrace']
+    """
+    classes = classify_surface_atoms(slab)
+    steps = sorted(k for k, c in classes.items() if c == "step")
+    if not steps:
+        raise SiteNotFoundError(
+            "add_kink needs a slab with a step edge (facet 211); this slab has site classes: "
+            f"{', '.join(sorted(set(classes.values()))) or 'none'}"
+        )
+    dnn = nearest_neighbour_distance(slab)
+    z = slab.positions[:, 2]
+    start = min(steps, key=lambda k: (-round(float(z[k]), 3), k))
+    row = _step_row(slab, start, steps, dnn)
+    if len(row) < 3:
+        raise SlabParameterError(
+            f"a kink needs >= 3 atoms along the step edge (size[1] >= 3), got {len(row)}"
+        )
+    out = slab.copy()
+    del out[row[1 : 1 + len(row) // 2]]
+    return out

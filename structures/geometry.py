@@ -1,0 +1,192 @@
+"""Small geometric helpers shared by the structure modules (no chemistry here)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from ase import Atoms
+from ase.data import covalent_radii
+from ase.geometry import get_distances
+
+from cudiss.structures.errors import OverlapError
+
+#: Ratio of the midpoint between the first (d) and second (sqrt(2) d) fcc shells to d:
+#: the neighbour cutoff that counts exactly the 12 nearest neighbours in bulk fcc.
+FCC_SHELL_MIDPOINT = (1.0 + np.sqrt(2.0)) / 2.0
+
+
+def cu_indices(atoms: Atoms) -> np.ndarray:
+    """Indices of the Cu atoms."""
+    return np.flatnonzero(np.asarray(atoms.get_chemical_symbols()) == "Cu")
+
+
+def nearest_neighbour_distance(atoms: Atoms) -> float:
+    """Cu-Cu nearest-neighbour distance of a slab, Å.
+
+    The median over Cu atoms of the distance to their closest Cu atom, so that a
+    relaxed adatom or an adsorbate does not change it; the lattice constant is
+    ``sqrt(2)`` times this value.
+    """
+    cu = atoms[cu_indices(atoms)]
+    if len(cu) < 2:
+        return float(np.sqrt(2.0) / 2.0 * 3.615) if len(cu) == 0 else _single_atom_dnn(cu)
+    _, dist = get_distances(cu.positions, cell=cu.cell, pbc=cu.pbc)
+    np.fill_diagonal(dist, np.inf)
+    nearest = dist.min(axis=1)
+    if np.isfinite(nearest).any():
+        return float(np.median(nearest[np.isfinite(nearest)]))
+    return _single_atom_dnn(cu)
+
+
+def _single_atom_dnn(cu: Atoms) -> float:
+    # One Cu atom per cell: its nearest neighbour is a periodic image.
+    shifts = [
+        np.dot(s, cu.cell)
+        for s in itertools.product((-1, 0, 1), repeat=3)
+        if any(s) and all(cu.pbc[k] or s[k] == 0 for k in range(3))
+    ]
+    lengths = [np.linalg.norm(s) for s in shifts if np.linalg.norm(s) > 0.5]
+    return float(min(lengths)) if lengths else 2.556
+
+
+def lateral_images(positions: np.ndarray, cell: np.ndarray, reach: int = 2) -> np.ndarray:
+    """Periodic images of ``positions`` shifted by -reach..reach cell vectors a and b."""
+    shifts = np.array(
+        [
+            i * cell[0] + j * cell[1]
+            for i in range(-reach, reach + 1)
+            for j in range(-reach, reach + 1)
+        ]
+    )
+    return (positions[None, :, :] + shifts[:, None, :]).reshape(-1, 3)
+
+
+def drop_height(
+    xy: np.ndarray,
+    offsets: np.ndarray,
+    contact: np.ndarray,
+    surface_positions: np.ndarray,
+    cell: np.ndarray,
+) -> float:
+    """Lowest z at which a rigid group of atoms above ``xy`` touches the surface.
+
+    The group is lowered from far above until, for some atom k and some surface atom,
+    their distance equals ``contact[k]``; no atom gets closer to any surface atom than
+    its own contact distance. This is how an adsorbate (contact = bond length for the
+    binding atoms, sum of covalent radii for the rest) or a Cu adatom (contact = Cu-Cu
+    distance) settles on flat, stepped or defective surfaces alike.
+
+    Parameters
+    ----------
+    xy : array (2,)
+        Lateral position of the group's origin.
+    offsets : array (k, 3)
+        Atom positions relative to the origin.
+    contact : array (k,)
+        Minimum distance of each atom to any surface atom, Å.
+    surface_positions : array (n, 3)
+        Positions of the surface (substrate) atoms.
+    cell : array (3, 3)
+        Cell; a and b are periodic.
+
+    Returns
+    -------
+    float
+        z of the origin.
+    """
+    images = lateral_images(np.asarray(surface_positions, float), np.asarray(cell, float))
+    z = -np.inf
+    for off, r in zip(np.asarray(offsets, float), np.asarray(contact, float), strict=True):
+        atom_xy = np.asarray(xy, float)[:2] + off[:2]
+        d2 = np.sum((images[:, :2] - atom_xy) ** 2, axis=1)
+        near = d2 < r * r
+        if near.any():
+            z = max(z, float(np.max(images[near, 2] + np.sqrt(r * r - d2[near]))) - off[2])
+    if not np.isfinite(z):
+        # Nothing below within reach (a hole larger than the contact distance): rest on
+        # the highest surface atom level instead of falling through.
+        z = (
+            float(np.max(surface_positions[:, 2]))
+            + float(np.max(contact))
+            - float(np.min(np.asarray(offsets)[:, 2]))
+        )
+    return z
+
+
+def contact_atoms(
+    point: np.ndarray, surface_positions: np.ndarray, cell: np.ndarray, cutoff: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Surface atoms within ``cutoff`` of ``point`` (minimum image in a and b).
+
+    Returns
+    -------
+    indices : array of int
+        Indices into ``surface_positions``, nearest first.
+    vectors : array (m, 3)
+        Minimum-image vectors from ``point`` to those atoms.
+    """
+    n = len(surface_positions)
+    images = lateral_images(np.asarray(surface_positions, float), np.asarray(cell, float))
+    vec = images - np.asarray(point, float)
+    dist = np.linalg.norm(vec, axis=1)
+    idx = np.arange(len(images)) % n
+    # Images count separately: in a narrow cell a bridge joins an atom to its own image.
+    order = np.argsort(dist, kind="stable")
+    chosen = order[dist[order] <= cutoff]
+    return idx[chosen], vec[chosen].reshape(-1, 3)
+
+
+def min_distance_ratio(atoms: Atoms, among: np.ndarray | None = None) -> tuple[float, int, int]:
+    """Smallest ratio distance / (sum of covalent radii) over atom pairs.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+    among : array of int, optional
+        If given, only pairs with at least one atom in ``among`` are checked.
+
+    Returns
+    -------
+    ratio, i, j : float, int, int
+        The worst pair (``inf, -1, -1`` for fewer than two atoms).
+    """
+    n = len(atoms)
+    if n < 2:
+        return np.inf, -1, -1
+    _, dist = get_distances(atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
+    radii = covalent_radii[atoms.numbers]
+    ratio = dist / (radii[:, None] + radii[None, :])
+    np.fill_diagonal(ratio, np.inf)
+    if among is not None:
+        mask = np.zeros(n, bool)
+        mask[np.asarray(among, int)] = True
+        ratio[~mask[:, None] & ~mask[None, :]] = np.inf
+    i, j = np.unravel_index(np.argmin(ratio), ratio.shape)
+    return float(ratio[i, j]), int(i), int(j)
+
+
+def check_overlap(
+    atoms: Atoms, factor: float = 0.7, among: np.ndarray | None = None, what: str = "atoms"
+) -> None:
+    """Raise :class:`OverlapError` if two atoms are closer than ``factor`` x (r_i + r_j).
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+    factor : float
+        Fraction of the sum of covalent radii (ase.data.covalent_radii) allowed.
+    among : array of int, optional
+        Only check pairs involving these atoms (e.g. newly placed ones).
+    what : str
+        What was placed, for the message.
+    """
+    ratio, i, j = min_distance_ratio(atoms, among)
+    if ratio < factor:
+        ri, rj = covalent_radii[atoms.numbers[i]], covalent_radii[atoms.numbers[j]]
+        dist = ratio * (ri + rj)
+        raise OverlapError(
+            f"{what} overlap: {atoms[i].symbol}{i}-{atoms[j].symbol}{j} is {dist:.2f} Å, "
+            f"below {factor:g} x (sum of covalent radii) = {factor * (ri + rj):.2f} Å; "
+            "choose sites further apart or a larger cell"
+        )
