@@ -1,0 +1,366 @@
+"""End points for removing a Cu atom (with its adsorbates) from a surface site."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ase import Atoms
+from ase.geometry import find_mic
+
+from cudiss.structures.adsorbates import get_adsorbate
+from cudiss.structures.bulk import CU_LATTICE_CONSTANT
+from cudiss.structures.coordination import (
+    SITE_CLASSES,
+    classify_surface_atoms,
+    most_exposed,
+    surface_atoms,
+)
+from cudiss.structures.defects import adatom_position, add_adatom, add_kink, lattice_sites
+from cudiss.structures.errors import (
+    NotSurfaceAtomError,
+    OverlapError,
+    SiteNotFoundError,
+)
+from cudiss.structures.geometry import (
+    FCC_SHELL_MIDPOINT,
+    check_overlap,
+    cu_indices,
+    nearest_neighbour_distance,
+)
+from cudiss.structures.sites import Site, find_sites, place_adsorbate, site_at
+from cudiss.structures.slabs import cu_slab, normalize_facet
+
+
+@dataclass
+class RemovalEndpoints:
+    """Initial and final states of a Cu-removal step, and the pieces of the vacancy route.
+
+    Attributes
+    ----------
+    initial : ase.Atoms
+        Slab with the adsorbates bound to the target Cu.
+    final : ase.Atoms
+        The target Cu (with its adsorbates) moved out of its site onto a hollow as an
+        adatom; same atoms in the same order as ``initial`` (ready for an NEB).
+    vacancy : ase.Atoms
+        ``initial`` without the target Cu and its adsorbates (tags, FixAtoms kept).
+    removed : ase.Atoms
+        The target Cu and its adsorbates, as in ``initial``.
+    target_index : int
+        Index of the target Cu in ``initial`` and ``final``.
+    site_class : str
+        Class of the target: terrace, step, kink or adatom.
+    adsorbate_indices : list of int
+        Indices of the target's adsorbate atoms in ``initial`` and ``final``.
+    displacement : numpy.ndarray
+        Vector by which the target Cu moves from ``initial`` to ``final``, Å.
+    """
+
+    initial: Atoms
+    final: Atoms
+    vacancy: Atoms
+    removed: Atoms
+    target_index: int
+    site_class: str
+    adsorbate_indices: list[int] = field(default_factory=list)
+    displacement: np.ndarray = field(default_factory=lambda: np.zeros(3))
+
+
+def _ranges(indices: Sequence[int]) -> str:
+    """Compact '27-35, 40' form of sorted integers, for one-line messages."""
+    parts, run = [], []
+    for k in sorted(indices):
+        if run and k == run[-1] + 1:
+            run.append(k)
+            continue
+        if run:
+            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [k]
+    if run:
+        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ", ".join(parts) or "none"
+
+
+def resolve_target(slab: Atoms, target: int | str) -> int:
+    """Index of the Cu atom to remove: an index, or the most exposed atom of a site class.
+
+    Raises
+    ------
+    NotSurfaceAtomError
+        If an index is not a surface Cu atom.
+    SiteNotFoundError
+        If a site class is unknown or absent from the slab.
+    """
+    surface = surface_atoms(slab)
+    if isinstance(target, str) and not target.strip().lstrip("-").isdigit():
+        key = target.strip().lower()
+        if key not in SITE_CLASSES:
+            raise SiteNotFoundError(
+                f"unknown removal target {target!r}; use an atom index or one of "
+                f"{', '.join(SITE_CLASSES)}"
+            )
+        index = most_exposed(slab, key)
+        if index is None:
+            present = sorted(set(classify_surface_atoms(slab).values()))
+            hint = {"kink": " (add_kink on facet 211)", "adatom": " (add_adatom)"}.get(key, "")
+            raise SiteNotFoundError(
+                f"no {key} atom on this slab{hint}; classes present: {', '.join(present)}"
+            )
+        return index
+    if isinstance(target, bool) or not isinstance(target, int | np.integer | str):
+        raise NotSurfaceAtomError(
+            f"removal target must be an atom index or a site class, got {target!r}"
+        )
+    index = int(target)
+    if index not in surface:
+        what = (
+            "out of range"
+            if not 0 <= index < len(slab)
+            else f"a {slab[index].symbol} atom"
+            if slab[index].symbol != "Cu"
+            else "not a surface Cu atom"
+        )
+        raise NotSurfaceAtomError(
+            f"removal target {index} is {what}; surface Cu atoms: {_ranges(surface)}"
+        )
+    return index
+
+
+# Lateral offset (Å) of ring positions around a target Cu for its 2nd, 3rd ... adsorbate.
+_RING = 1.5
+
+
+def _bind_adsorbates(slab: Atoms, target: int, names: Sequence[str]) -> Atoms:
+    """First adsorbate atop the target, further ones on sites that include the target."""
+    out = slab
+    for n, name in enumerate(names):
+        if n == 0:
+            site = Site("ontop", slab.positions[target].copy(), (target,))
+            out = place_adsorbate(out, name, site)
+            continue
+        pos = slab.positions[target]
+        candidates = [
+            s for s in find_sites(slab, unique=False) if target in s.atoms and s.kind != "ontop"
+        ]
+        candidates.sort(
+            key=lambda s: (
+                len(s.atoms),
+                round(float(np.linalg.norm(find_mic(s.position - pos, slab.cell, slab.pbc)[0])), 3),
+            )
+        )
+        # Then positions on a ring around the target: the adsorbate binds to the side of
+        # the Cu (needed for adatoms, whose only site that includes them is atop).
+        ring = [
+            Site("side", pos + _RING * np.array([np.cos(phi), np.sin(phi), 0.0]), (target,))
+            for phi in np.radians(np.arange(0, 360, 30))
+        ]
+        for site in candidates + ring:
+            try:
+                trial = place_adsorbate(out, name, site)
+            except OverlapError:
+                continue
+            binding = len(out) + np.array(get_adsorbate(name).binding)
+            bond = trial.get_distances(target, binding, mic=True).min()
+            if site.kind == "side" and bond > get_adsorbate(name).height + 0.5:
+                continue  # slid off the target onto the surface: not bound to it
+            out = trial
+            break
+        else:
+            raise OverlapError(
+                f"no room for {name} (adsorbate {n + 1} of {len(names)}) around Cu atom "
+                f"{target}; use fewer adsorbates or a different target"
+            )
+    return out
+
+
+def _bonds(slab: Atoms, point: np.ndarray, dnn: float) -> int:
+    """Number of Cu atoms of ``slab`` within bonding distance of ``point``."""
+    cu = cu_indices(slab)
+    d = find_mic(slab.positions[cu] - point, slab.cell, slab.pbc)[1]
+    return int(np.sum(d < FCC_SHELL_MIDPOINT * dnn))
+
+
+def _final_candidates(initial: Atoms, target: int, site_class: str, moving: list[int]) -> list:
+    """Adatom positions for the target, best first (see :func:`removal_endpoints`)."""
+    cu = [k for k in cu_indices(initial)]
+    dnn = nearest_neighbour_distance(initial)
+    start = initial.positions[target]
+
+    def mic(p: np.ndarray) -> np.ndarray:
+        return find_mic(p - start, initial.cell, initial.pbc)[0]
+
+    if site_class == "adatom":
+        # Hop to the nearest free hollow of the same kind as the one it sits in now:
+        # another lattice site if it sits on one (fcc on (111)), else a site of its kind.
+        base = initial[[k for k in cu if k != target]]
+        lattice = lattice_sites(base)
+        on_lattice = (
+            len(lattice)
+            and np.min(np.linalg.norm(find_mic(lattice - start, base.cell, base.pbc)[0], axis=1))
+            < 0.3
+        )
+        if on_lattice:
+            spots = list(lattice)
+        else:
+            kind = site_at(base, start[:2]).kind
+            spots = [
+                adatom_position(base, s.position[:2]) for s in find_sites(base, (kind,), False)
+            ]
+        spots = [p for p in spots if np.linalg.norm(mic(p)[:2]) > 0.5 and _bonds(base, p, dnn) >= 3]
+        return sorted(spots, key=lambda p: round(float(np.linalg.norm(mic(p))), 3))
+    spots = list(lattice_sites(initial[cu]))
+
+    def key(p: np.ndarray) -> tuple:
+        d = float(np.linalg.norm(mic(p)))
+        # A hollow that has the vacated site as a neighbour lets the atom fall back:
+        # such hollows only come after all others (small cells).
+        borders = d < FCC_SHELL_MIDPOINT * dnn
+        return (borders, round(d, 3), -round(float(p[2]), 3), round(float(p[0]), 3))
+
+    return sorted(spots, key=key)
+
+
+def removal_endpoints(
+    slab: Atoms, target: int | str, adsorbates: Sequence[str] = ()
+) -> RemovalEndpoints:
+    """Build the end points of lifting a surface Cu atom (and its adsorbates) out of its site.
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+        Slab, e.g. from :func:`cudiss.structures.slabs.cu_slab` (not modified).
+    target : int or str
+        Index of a surface Cu atom, or a site class (terrace, step, kink, adatom): the
+        most exposed atom of that class (lowest CN-bar, then highest, then lowest index).
+    adsorbates : sequence of str, optional
+        Adsorbates bound to the target: the first atop it, further ones on the bridge
+        and hollow sites that include it, without overlap.
+
+    Returns
+    -------
+    RemovalEndpoints
+        ``final`` has the target on an adatom site, moved together with its adsorbates:
+        for a terrace, step or kink atom, the nearest empty fcc lattice site above the
+        surface (fcc hollow on (111), 4-fold hollow on (100)/(110)) that does not border
+        the vacated site, so the atom cannot fall back (a bordering one only if the cell
+        is too small); for an adatom, the nearest free hollow of the same kind.
+
+    Raises
+    ------
+    NotSurfaceAtomError
+        If the target is not a surface Cu atom.
+    SiteNotFoundError
+        If the slab has no atom of the requested class.
+    UnknownAdsorbateError, OverlapError
+        For an unknown species, or no room for the adsorbates or the moved complex.
+
+    Examples
+    --------
+    >>> from cudiss.structures.slabs import cu_slab
+    >>> ends = removal_endpoints(cu_slab("111"), "terrace", ["CO"])
+    >>> len(ends.initial) == len(ends.final) == len(ends.vacancy) + 3
+    True
+    """
+    for name in adsorbates:
+        get_adsorbate(name)  # unknown names fail before any geometry is built
+    index = resolve_target(slab, target)
+    site_class = classify_surface_atoms(slab)[index]
+    initial = _bind_adsorbates(slab, index, list(adsorbates))
+    ads_idx = list(range(len(slab), len(initial)))
+    moving = [index, *ads_idx]
+
+    final = None
+    for spot in _final_candidates(initial, index, site_class, moving):
+        shift = find_mic(spot - initial.positions[index], initial.cell, initial.pbc)[0]
+        trial = initial.copy()
+        trial.positions[moving] += shift
+        try:
+            check_overlap(trial, among=np.array(moving), what="moved Cu complex")
+        except OverlapError:
+            continue
+        final, displacement = trial, shift
+        break
+    if final is None:
+        raise OverlapError(
+            f"no free hollow for Cu atom {index} and its adsorbates to move to; "
+            "use a larger cell or fewer adsorbates"
+        )
+
+    vacancy = initial.copy()
+    del vacancy[moving]
+    removed = initial[moving]
+    removed.set_constraint()
+    return RemovalEndpoints(
+        initial=initial,
+        final=final,
+        vacancy=vacancy,
+        removed=removed,
+        target_index=index,
+        site_class=site_class,
+        adsorbate_indices=ads_idx,
+        displacement=displacement,
+    )
+
+
+def build_removal_system(
+    facet: str,
+    site_class: str,
+    adsorbates: Sequence[str] = (),
+    size: tuple[int, int] = (3, 3),
+    layers: int = 4,
+    vacuum: float = 7.5,
+    fixed_layers: int = 2,
+    a: float = CU_LATTICE_CONSTANT,
+) -> RemovalEndpoints:
+    """Slab + defect + removal end points in one call (what the campaigns use).
+
+    ``cu_slab`` -> ``add_adatom`` (site_class "adatom") or ``add_kink`` ("kink") ->
+    :func:`removal_endpoints` of the most exposed atom of ``site_class``.
+
+    Parameters
+    ----------
+    facet : str
+        See :func:`cudiss.structures.slabs.cu_slab`; step and kink need ``"211"``.
+    site_class : str
+        terrace, step, kink or adatom.
+    adsorbates : sequence of str, optional
+        Adsorbates bound to the target Cu.
+    size, layers, vacuum, fixed_layers, a
+        Passed to :func:`cudiss.structures.slabs.cu_slab`.
+
+    Returns
+    -------
+    RemovalEndpoints
+
+    Raises
+    ------
+    SiteNotFoundError
+        For an unknown class, or step/kink on a flat facet.
+
+    Examples
+    --------
+    >>> ends = build_removal_system("211", "step", ["CO"])
+    >>> ends.site_class
+    'step'
+    """
+    key = str(site_class).strip().lower()
+    if key not in SITE_CLASSES:
+        raise SiteNotFoundError(
+            f"unknown site class {site_class!r}; choose one of {', '.join(SITE_CLASSES)}"
+        )
+    facet_key = normalize_facet(facet)
+    if key in ("step", "kink") and facet_key != "211":
+        raise SiteNotFoundError(
+            f"site class {key!r} needs the stepped facet 211; Cu({facet_key}) is flat "
+            "(choose terrace or adatom, or facet 211)"
+        )
+    for name in adsorbates:
+        get_adsorbate(name)
+    slab = cu_slab(facet_key, size, layers, vacuum, fixed_layers, a)
+    if key == "adatom":
+        slab = add_adatom(slab)
+    elif key == "kink":
+        slab = add_kink(slab)
+    return removal_endpoints(slab, key, adsorbates)
