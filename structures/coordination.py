@@ -161,15 +161,22 @@ def most_exposed(slab: Atoms, site_class: str) -> int | None:
     return min(members, key=lambda k: (round(float(gcn[k]), 6), -round(float(z[k]), 6), k))
 
 
-# add_adatom / add_kink build on site finding, which itself uses the functions above;
-# importing them last keeps ``cudiss.structures.coordination`` their public home.
-from cudiss.structures.defects import add_adatom, add_kink  # noqa: E402
+# add_adatom / add_kink live in ``defects`` (they build on site finding, which uses the
+# functions above); they are served from here lazily to avoid a circular import.
+_DEFECTS = ("add_adatom", "add_kink", "lattice_sites")
+
+
+def __getattr__(name: str):
+    if name in _DEFECTS:
+        from cudiss.structures import defects
+
+        return getattr(defects, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CN_BULK",
     "SITE_CLASSES",
-    "add_adatom",
-    "add_kink",
     "classify_surface_atoms",
     "coordination_numbers",
     "generalized_coordination",

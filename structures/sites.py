@@ -245,8 +245,18 @@ def get_site(slab: Atoms, kind: str) -> Site:
     raise SiteNotFoundError(f"no {key!r} site on this slab; sites present: {present}")
 
 
-# Placement builds on site finding; importing it last keeps ``sites`` its public home.
-from cudiss.structures.placement import place_adsorbate, place_adsorbates, resolve_site  # noqa: E402
+# Placement (module ``placement``) builds on site finding; it is served from here lazily
+# to avoid a circular import.
+_PLACEMENT = ("place_adsorbate", "place_adsorbates", "resolve_site")
+
+
+def __getattr__(name: str):
+    if name in _PLACEMENT:
+        from cudiss.structures import placement
+
+        return getattr(placement, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BASE_KINDS",
@@ -254,8 +264,5 @@ __all__ = [
     "Site",
     "find_sites",
     "get_site",
-    "place_adsorbate",
-    "place_adsorbates",
-    "resolve_site",
     "site_at",
 ]
