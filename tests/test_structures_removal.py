@@ -1,0 +1,305 @@
+"""Coordination classes, adatoms, kinks and Cu-removal end points on real geometry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase.constraints import FixAtoms
+from ase.geometry import find_mic
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cudiss.structures.adsorbates import get_adsorbate
+from cudiss.structures.coordination import (
+    add_adatom,
+    add_kink,
+    classify_surface_atoms,
+    coordination_numbers,
+    generalized_coordination,
+    surface_atoms,
+)
+from cudiss.structures.errors import (
+    CudissInputError,
+    NotSurfaceAtomError,
+    OverlapError,
+    SiteNotFoundError,
+    SlabParameterError,
+    UnknownAdsorbateError,
+)
+from cudiss.structures.geometry import min_distance_ratio
+from cudiss.structures.removal import build_removal_system, removal_endpoints
+from cudiss.structures.sites import find_sites
+from cudiss.structures.slabs import FACETS, cu_slab
+
+HOLLOWS = ("fcc", "hcp", "hollow", "step_fcc", "step_hcp", "step_hollow")
+
+
+def classes_of(slab):
+    return set(classify_surface_atoms(slab).values())
+
+
+@pytest.mark.parametrize(("facet", "cn", "gcn"), [("111", 9, 7.5), ("100", 8, 6.667)])
+def test_flat_top_atoms_are_terrace(facet, cn, gcn):
+    slab = cu_slab(facet)
+    top = list(np.flatnonzero(slab.get_tags() == 1))
+    assert surface_atoms(slab) == top
+    assert classify_surface_atoms(slab) == dict.fromkeys(top, "terrace")
+    assert (coordination_numbers(slab)[top] == cn).all()
+    assert np.allclose(generalized_coordination(slab)[top], gcn, atol=1e-3)
+
+
+def test_211_step_edge_atoms_are_step():
+    slab = cu_slab("211")
+    classes = classify_surface_atoms(slab)
+    z = slab.positions[:, 2]
+    steps = [k for k, c in classes.items() if c == "step"]
+    # the step edge is the highest row, 3 atoms along y, CN 7
+    assert sorted(steps) == sorted(np.flatnonzero(np.isclose(z, z.max())))
+    assert len(steps) == 3 and (coordination_numbers(slab)[steps] == 7).all()
+    assert np.allclose(generalized_coordination(slab)[steps], 5.5)
+
+
+def test_gcn_nan_for_adsorbates():
+    from cudiss.structures.sites import place_adsorbate
+
+    slab = place_adsorbate(cu_slab("111"), "CO", "ontop")
+    gcn = generalized_coordination(slab)
+    assert np.isnan(gcn[-2:]).all() and np.isfinite(gcn[:-2]).all()
+
+
+@pytest.mark.parametrize(
+    ("facet", "bonds", "dz"), [("111", 3, 2.087), ("100", 4, 1.8075), ("110", 5, 1.278)]
+)
+def test_adatom(facet, bonds, dz):
+    slab = cu_slab(facet)
+    out = add_adatom(slab)
+    new = len(out) - 1
+    assert classify_surface_atoms(out)[new] == "adatom"
+    assert coordination_numbers(out)[new] == bonds
+    assert np.isclose(out.positions[new, 2] - slab.positions[:, 2].max(), dz, atol=1e-3)
+    assert out.get_tags()[new] == 0 and min_distance_ratio(out)[0] >= 0.7
+    if facet == "111":  # continues the lattice: fcc hollow, not hcp
+        fcc = [s.position[:2] for s in find_sites(slab, ["fcc"], unique=False)]
+        lateral = find_mic(
+            np.c_[np.array(fcc) - out.positions[new, :2], np.zeros(len(fcc))], slab.cell, slab.pbc
+        )[1]
+        assert lateral.min() < 1e-6
+
+
+def test_adatom_on_211_and_hcp():
+    out = add_adatom(cu_slab("211"))
+    assert classify_surface_atoms(out)[len(out) - 1] == "adatom"
+    hcp = add_adatom(cu_slab("111"), "hcp")
+    assert coordination_numbers(hcp)[-1] == 3
+
+
+def test_adatom_bad_site():
+    with pytest.raises(
+        SiteNotFoundError,
+        match=r"an adatom sits in a hollow, not 'ontop'; choose hollow or one of fcc",
+    ):
+        add_adatom(cu_slab("111"), "ontop")
+
+
+@pytest.mark.parametrize("ny", [3, 4, 6])
+def test_kink_is_half_crystal(ny):
+    slab = cu_slab("211", size=(3, ny))
+    out = add_kink(slab)
+    assert len(out) == len(slab) - ny // 2
+    classes = classify_surface_atoms(out)
+    kinks = [k for k, c in classes.items() if c == "kink"]
+    assert len(kinks) == 2  # both ends of the remaining step-edge fragment
+    assert (coordination_numbers(out)[kinks] == 6).all()  # 6 of 12: half-crystal position
+    # FixAtoms still holds exactly the bottom two layers after the deletion
+    fixed = set(out.constraints[0].get_indices())
+    assert fixed == set(np.flatnonzero(out.get_tags() >= 3))
+
+
+def test_kink_needs_step_and_length():
+    with pytest.raises(
+        SiteNotFoundError, match=r"add_kink needs a slab with a step edge \(facet 211\)"
+    ):
+        add_kink(cu_slab("111"))
+    with pytest.raises(
+        SlabParameterError,
+        match=r"a kink needs >= 3 atoms along the step edge \(size\[1\] >= 3\), got 2",
+    ):
+        add_kink(cu_slab("211", size=(3, 2)))
+
+
+def check_endpoints(ends, slab, names):
+    ini, fin, vac, rem = ends.initial, ends.final, ends.vacancy, ends.removed
+    t = ends.target_index
+    n_ads = len(ends.adsorbate_indices)
+    assert len(ini) == len(fin) and ini.get_chemical_symbols() == fin.get_chemical_symbols()
+    assert len(vac) == len(ini) - 1 - n_ads and len(rem) == 1 + n_ads
+    assert rem[0].symbol == "Cu" and ini[t].symbol == "Cu"
+    assert ends.adsorbate_indices == list(range(len(slab), len(ini)))
+    for atoms in (ini, fin, vac):
+        assert min_distance_ratio(atoms)[0] >= 0.7
+    # everything but the target complex stays put
+    moving = [t, *ends.adsorbate_indices]
+    still = [k for k in range(len(ini)) if k not in moving]
+    assert np.allclose(ini.positions[still], fin.positions[still])
+    # the adsorbates move rigidly with the Cu
+    shift = fin.positions[t] - ini.positions[t]
+    assert np.allclose(fin.positions[moving] - ini.positions[moving], shift)
+    assert np.allclose(shift, ends.displacement)
+    # the moved Cu is an adatom in a hollow: >= 3 Cu within 2.9 Å, none above it
+    cu = [k for k in range(len(fin)) if fin[k].symbol == "Cu" and k != t]
+    d = fin.get_distances(t, cu, mic=True)
+    assert (d < 2.9).sum() >= 3 and d.min() > 2.3
+    # constraints and tags carried over; the target itself is free
+    fixed = set(ini.constraints[0].get_indices())
+    assert t not in fixed and fixed == set(fin.constraints[0].get_indices())
+    assert len(vac.constraints[0].get_indices()) == len(fixed)
+    assert ini.get_tags().tolist() == fin.get_tags().tolist()
+    # adsorbates on the target in the initial state: first one atop it
+    if names:
+        binding = ends.adsorbate_indices[0] + np.array(get_adsorbate(names[0]).binding)
+        assert np.allclose(ini.positions[binding, :2].mean(axis=0), ini.positions[t, :2])
+
+
+@pytest.mark.parametrize("facet", ["111", "100"])
+@pytest.mark.parametrize("names", [(), ("CO",), ("COOH", "OH"), ("OCHO",)])
+def test_terrace_removal_flat(facet, names):
+    slab = cu_slab(facet)
+    ends = removal_endpoints(slab, "terrace", names)
+    check_endpoints(ends, slab, names)
+    assert ends.site_class == "terrace"
+    t, fin = ends.target_index, ends.final
+    top_z = slab.positions[slab.get_tags() == 1, 2].max()
+    assert 1.5 <= fin.positions[t, 2] - top_z <= 2.2
+    # lateral position is a hollow of the intact surface, not bordering the vacancy
+    hollows = np.array([s.position for s in find_sites(slab, HOLLOWS, unique=False)])
+    lateral = find_mic(
+        np.c_[hollows[:, :2] - fin.positions[t, :2], np.zeros(len(hollows))], slab.cell, slab.pbc
+    )[1]
+    assert lateral.min() < 1e-6
+    assert np.linalg.norm(ends.displacement) > 1.21 * slab.get_distance(0, 1)
+
+
+def test_vacancy_and_removed_content():
+    slab = cu_slab("111")
+    ends = removal_endpoints(slab, 31, ["CO"])
+    assert ends.target_index == 31
+    assert ends.removed.get_chemical_symbols() == ["Cu", "C", "O"]
+    assert ends.vacancy.get_chemical_formula() == "Cu35"
+    assert not ends.removed.constraints
+    # a vacancy at the old site: no Cu there any more
+    assert np.linalg.norm(ends.vacancy.positions - slab.positions[31], axis=1).min() > 2.0
+
+
+@pytest.mark.parametrize(
+    ("facet", "site_class"),
+    [
+        ("211", "step"),
+        ("211", "kink"),
+        ("211", "terrace"),
+        ("111", "adatom"),
+        ("100", "adatom"),
+        ("110", "terrace"),
+        ("211", "adatom"),
+    ],
+)
+def test_build_removal_system_classes(facet, site_class):
+    ends = build_removal_system(facet, site_class, ["CO"])
+    assert ends.site_class == site_class
+    assert classify_surface_atoms(ends.initial)[ends.target_index] == site_class
+    slab = ends.initial[: ends.adsorbate_indices[0]]
+    check_endpoints(ends, slab, ["CO"])
+
+
+def test_adatom_hops_to_same_hollow_kind():
+    ends = build_removal_system("111", "adatom")
+    # fcc -> nearest fcc hollow is one Cu-Cu distance away, at the same height
+    assert np.isclose(np.linalg.norm(ends.displacement), 3.615 / np.sqrt(2), atol=1e-3)
+    assert abs(ends.displacement[2]) < 1e-6
+
+
+def test_kink_atom_is_the_target():
+    ends = build_removal_system("211", "kink", size=(3, 6))
+    assert coordination_numbers(ends.initial)[ends.target_index] == 6
+
+
+@pytest.mark.parametrize(
+    ("target", "error", "message"),
+    [
+        (
+            0,
+            NotSurfaceAtomError,
+            r"removal target 0 is not a surface Cu atom; surface Cu atoms: 27-35",
+        ),
+        (
+            20,
+            NotSurfaceAtomError,
+            r"removal target 20 is not a surface Cu atom; surface Cu atoms: 27-35",
+        ),
+        (99, NotSurfaceAtomError, r"removal target 99 is out of range"),
+        (36, NotSurfaceAtomError, r"removal target 36 is a C atom"),
+        (
+            "kink",
+            SiteNotFoundError,
+            r"no kink atom on this slab \(add_kink on facet 211\); classes present: terrace",
+        ),
+        (
+            "corner",
+            SiteNotFoundError,
+            r"unknown removal target 'corner'; use an atom index or one of terrace, step, "
+            r"kink, adatom",
+        ),
+    ],
+)
+def test_bad_removal_target(target, error, message):
+    from cudiss.structures.sites import place_adsorbate
+
+    slab = place_adsorbate(cu_slab("111"), "CO", "ontop")
+    with pytest.raises(error, match=message) as info:
+        removal_endpoints(slab, target)
+    assert isinstance(info.value, CudissInputError) and "\n" not in str(info.value)
+
+
+def test_bad_removal_inputs():
+    with pytest.raises(
+        SiteNotFoundError, match=r"site class 'step' needs the stepped facet 211; Cu\(111\) is flat"
+    ):
+        build_removal_system("111", "step")
+    with pytest.raises(
+        SiteNotFoundError,
+        match=r"unknown site class 'edge'; choose one of terrace, step, kink, adatom",
+    ):
+        build_removal_system("111", "edge")
+    with pytest.raises(UnknownAdsorbateError, match=r"unknown adsorbate 'CO3'"):
+        build_removal_system("111", "terrace", ["CO3"])
+    with pytest.raises(
+        OverlapError, match=r"no room for .* around Cu atom \d+; use fewer adsorbates"
+    ):
+        build_removal_system("111", "terrace", ["OCHO"] * 8, size=(2, 2))
+
+
+@given(
+    facet=st.sampled_from(FACETS),
+    site_class=st.sampled_from(("terrace", "step", "kink", "adatom")),
+    names=st.lists(
+        st.sampled_from(("CO", "H", "OH", "COOH", "CHO", "OCHO", "H2O", "CO2", "O", "COH")),
+        max_size=2,
+    ),
+    ny=st.integers(3, 4),
+    layers=st.integers(3, 5),
+    a=st.floats(3.45, 3.8),
+)
+@settings(max_examples=25, deadline=None)
+def test_removal_property(facet, site_class, names, ny, layers, a):
+    if site_class in ("step", "kink") and facet != "211":
+        with pytest.raises(SiteNotFoundError, match="needs the stepped facet 211"):
+            build_removal_system(facet, site_class, names)
+        return
+    try:
+        ends = build_removal_system(facet, site_class, names, size=(3, ny), layers=layers, a=a)
+    except OverlapError as exc:
+        assert "use fewer adsorbates" in str(exc)
+        return
+    assert ends.site_class == site_class
+    slab_len = ends.adsorbate_indices[0] if ends.adsorbate_indices else len(ends.initial)
+    check_endpoints(ends, ends.initial[:slab_len], names)
+    assert isinstance(ends.initial.constraints[0], FixAtoms)
