@@ -29,7 +29,7 @@ from cudiss.structures.geometry import (
     cu_indices,
     nearest_neighbour_distance,
 )
-from cudiss.structures.sites import Site, find_sites, place_adsorbate, site_at
+from cudiss.structures.sites import Site, find_sites, place_adsorbate
 from cudiss.structures.slabs import cu_slab, normalize_facet
 
 
@@ -192,22 +192,14 @@ def _final_candidates(initial: Atoms, target: int, site_class: str, moving: list
         return find_mic(p - start, initial.cell, initial.pbc)[0]
 
     if site_class == "adatom":
-        # Hop to the nearest free hollow of the same kind as the one it sits in now:
-        # another lattice site if it sits on one (fcc on (111)), else a site of its kind.
+        # The elementary hop: to the nearest free hollow of any kind. On (111) an
+        # fcc adatom hops to the neighbouring hcp hollow; a hop to the next fcc
+        # hollow would pass through that hcp minimum, and the NEB would see two
+        # hops with a minimum between them instead of one saddle.
         base = initial[[k for k in cu if k != target]]
-        lattice = lattice_sites(base)
-        on_lattice = (
-            len(lattice)
-            and np.min(np.linalg.norm(find_mic(lattice - start, base.cell, base.pbc)[0], axis=1))
-            < 0.3
-        )
-        if on_lattice:
-            spots = list(lattice)
-        else:
-            kind = site_at(base, start[:2]).kind
-            spots = [
-                adatom_position(base, s.position[:2]) for s in find_sites(base, (kind,), False)
-            ]
+        spots = list(lattice_sites(base)) + [
+            adatom_position(base, s.position[:2]) for s in find_sites(base, ("hcp",), False)
+        ]
         spots = [p for p in spots if np.linalg.norm(mic(p)[:2]) > 0.5 and _bonds(base, p, dnn) >= 3]
         return sorted(spots, key=lambda p: round(float(np.linalg.norm(mic(p))), 3))
     spots = list(lattice_sites(initial[cu]))
@@ -245,7 +237,7 @@ def removal_endpoints(
         for a terrace, step or kink atom, the nearest empty fcc lattice site above the
         surface (fcc hollow on (111), 4-fold hollow on (100)/(110)) that does not border
         the vacated site, so the atom cannot fall back (a bordering one only if the cell
-        is too small); for an adatom, the nearest free hollow of the same kind.
+        is too small); for an adatom, the nearest free hollow of any kind (the elementary hop).
 
     Raises
     ------

@@ -210,11 +210,19 @@ def test_build_removal_system_classes(facet, site_class):
     check_endpoints(ends, slab, ["CO"])
 
 
-def test_adatom_hops_to_same_hollow_kind():
+def test_adatom_makes_the_elementary_hop():
+    from cudiss.structures.sites import site_at
+
     ends = build_removal_system("111", "adatom")
-    # fcc -> nearest fcc hollow is one Cu-Cu distance away, at the same height
-    assert np.isclose(np.linalg.norm(ends.displacement), 3.615 / np.sqrt(2), atol=1e-3)
-    assert abs(ends.displacement[2]) < 1e-6
+    # fcc -> the neighbouring hcp hollow, a/sqrt(6) away laterally at the same height
+    # (a hop to the next fcc hollow would cross that hcp minimum).
+    assert np.isclose(np.linalg.norm(ends.displacement[:2]), 3.615 / np.sqrt(6), atol=0.02)
+    assert abs(ends.displacement[2]) < 0.05
+    base = ends.final[[k for k in range(len(ends.final)) if k != ends.target_index]]
+    assert site_at(base, ends.final.positions[ends.target_index, :2]).kind == "hcp"
+    # On (100) the neighbouring 4-fold hollow is one Cu-Cu distance away.
+    square = build_removal_system("100", "adatom")
+    assert np.isclose(np.linalg.norm(square.displacement[:2]), 3.615 / np.sqrt(2), atol=0.02)
 
 
 def test_kink_atom_is_the_target():
