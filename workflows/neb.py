@@ -19,6 +19,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
 from ase.calculators.singlepoint import SinglePointCalculator
+from ase.geometry import find_mic
 from ase.io import Trajectory
 from ase.mep.neb import NEB, DyNEB, NEBOptimizer
 from ase.optimize import BFGS, FIRE
@@ -53,6 +54,11 @@ class NebSettings(BaseModel):
         ``idpp`` (image-dependent pair potential, Smidstrup et al. 2014) or ``linear``.
     max_steps
         Band steps before giving up (the result is then marked unconverged).
+    stall_steps
+        Steps without a 2 % drop of the band's fmax after which a non-FIRE
+        optimizer hands the band over to FIRE. ODE and BFGS are fastest on smooth
+        bands but can stall on rough ones (CO-bound Cu leaving a terrace in EMT),
+        where FIRE still converges.
     dynamic
         Use ase's ``DyNEB``: skip force calls on images that are already converged.
     """
@@ -67,6 +73,7 @@ class NebSettings(BaseModel):
     spring: float = Field(0.1, gt=0)
     interpolation: Literal["idpp", "linear"] = "idpp"
     max_steps: int = Field(300, ge=1)
+    stall_steps: int = Field(25, ge=1)
     dynamic: bool = False
 
 
@@ -83,6 +90,13 @@ class NebRun:
     force_calls: int
     wall_time_s: float
     trajectories: list[str] = field(default_factory=list)
+    optimizers: list[str] = field(default_factory=list)
+
+    @property
+    def dips_below_endpoints(self) -> bool:
+        """An interior image lies >0.05 eV below both endpoints: a lower minimum
+        exists along the path, so the barrier from the initial state is suspect."""
+        return min(self.energies[1:-1]) < min(self.energies[0], self.energies[-1]) - 0.05
 
     @property
     def forward_barrier(self) -> float:
@@ -138,8 +152,32 @@ def check_endpoints(initial: Atoms, final: Atoms) -> None:
         raise CudissInputError("NEB endpoints have different cells")
 
 
+def unwrap_like(atoms: Atoms, reference: np.ndarray) -> Atoms:
+    """Move each atom to its periodic image nearest to ``reference`` (positions, Å).
+
+    pymatgen wraps coordinates into the cell, so an image or endpoint that went
+    through a ``Structure`` can come back shifted by a lattice vector; a band
+    must be continuous.
+    """
+    shift = find_mic(atoms.positions - reference, atoms.cell, atoms.pbc)[0]
+    atoms.positions = reference + shift
+    return atoms
+
+
+def unwrap_band(images: Sequence[Atoms]) -> list[Atoms]:
+    """Make a band continuous: every image unwrapped against the one before it."""
+    band = [images[0].copy()]
+    for image in images[1:]:
+        band.append(unwrap_like(image.copy(), band[-1].positions))
+    return band
+
+
 def interpolate_band(
-    initial: Atoms, final: Atoms, n_images: int, method: str = "idpp"
+    initial: Atoms,
+    final: Atoms,
+    n_images: int,
+    method: str = "idpp",
+    displacement: np.ndarray | None = None,
 ) -> list[Atoms]:
     """Return ``[initial, n_images interior images, final]`` interpolated by ASE.
 
@@ -151,13 +189,20 @@ def interpolate_band(
         Number of interior images.
     method
         ``idpp`` or ``linear``.
+    displacement
+        Intended per-atom displacement from initial to final (Å, shape (n, 3)).
+        Each final-state atom is taken at its periodic image nearest to
+        ``initial + displacement``; without it, at the one nearest to the initial
+        position (ambiguous for a hop of half a cell).
     """
     check_endpoints(initial, final)
-    images = [initial.copy() for _ in range(n_images + 1)] + [final.copy()]
-    # Fixed atoms coincide in both endpoints, so applying constraints is harmless
-    # and keeps them exactly in place.
+    hint = initial.positions + (0.0 if displacement is None else np.asarray(displacement))
+    final = unwrap_like(final.copy(), hint)
+    images = [initial.copy() for _ in range(n_images + 1)] + [final]
+    # Fixed atoms coincide in both endpoints, so ignoring constraints while
+    # interpolating moves none of them.
     NEB(images, method="improvedtangent").interpolate(
-        method=method, mic=True, apply_constraint=False
+        method=method, mic=False, apply_constraint=False
     )
     for image in images:
         image.calc = None
@@ -185,11 +230,46 @@ class _NormNEBOptimizer(NEBOptimizer):
         return band_fmax(self.neb.get_forces() if F is None else F)
 
 
-def _optimizer(settings: NebSettings, band: NEB, logfile: str | None):
-    if settings.optimizer == "ode":
+def _optimizer(name: str, band: NEB, logfile: str | None):
+    if name == "ode":
         return _NormNEBOptimizer(band, method="ode", logfile=logfile)
-    cls = {"bfgs": BFGS, "fire": FIRE}[settings.optimizer]
+    cls = {"bfgs": BFGS, "fire": FIRE}[name]
     return cls(band, logfile=logfile)
+
+
+class _Stalled(Exception):
+    """Raised from an observer to hand a stuck band to the next optimizer."""
+
+
+class _BandWatch:
+    """Observer of a band: writes trajectories, reports progress, detects stalls."""
+
+    def __init__(self, band, writers, progress, patience: int) -> None:
+        self.band, self.writers, self.progress, self.patience = band, writers, progress, patience
+        self.steps = 0
+        self.fmax = float("inf")
+        self.may_stall = False
+        self.reset_stall()
+
+    def reset_stall(self) -> None:
+        self.best = float("inf")
+        self.since_best = 0
+
+    def __call__(self) -> None:
+        # Forces first: a trajectory frame reads the calculator's results, which
+        # GPAW only has after a calculation (cached, so this costs nothing new).
+        self.fmax = band_fmax(self.band.get_forces())
+        for writer in self.writers:
+            writer.write()
+        if self.progress is not None:
+            self.progress(self.steps, self.fmax)
+        self.steps += 1
+        if self.fmax < 0.98 * self.best:
+            self.best, self.since_best = self.fmax, 0
+        else:
+            self.since_best += 1
+        if self.may_stall and self.since_best >= self.patience:
+            raise _Stalled
 
 
 def run_neb(
@@ -257,23 +337,25 @@ def run_neb(
             writers.append(Trajectory(path, "w", image))
 
     start = time.perf_counter()
-    optimizer = _optimizer(settings, band, logfile)
-    steps = [0]
-
-    def observe() -> None:
-        for writer in writers:
-            writer.write()
-        if progress is not None:
-            progress(steps[0], band_fmax(band.get_forces()))
-        steps[0] += 1
-
-    optimizer.attach(observe)
-    if settings.optimizer == "ode":
-        # ASE's ODE optimizer calls observers only after accepted steps; record
-        # the starting band too, as BFGS and FIRE do.
-        observe()
+    watch = _BandWatch(band, writers, progress, settings.stall_steps)
+    stages = [settings.optimizer] if settings.optimizer == "fire" else [settings.optimizer, "fire"]
+    optimizer_used = []
     try:
-        converged = bool(optimizer.run(fmax=settings.fmax, steps=settings.max_steps))
+        for stage, name in enumerate(stages):
+            optimizer = _optimizer(name, band, logfile)
+            optimizer.attach(watch)
+            watch.may_stall = stage < len(stages) - 1
+            optimizer_used.append(name)
+            if name == "ode":
+                # ASE's ODE optimizer calls observers only after accepted steps;
+                # record the starting band too, as BFGS and FIRE do.
+                watch()
+            try:
+                optimizer.run(fmax=settings.fmax, steps=settings.max_steps - watch.steps)
+            except _Stalled:
+                watch.reset_stall()
+            if watch.fmax <= settings.fmax or watch.steps >= settings.max_steps:
+                break
     finally:
         for writer in writers:
             writer.close()
@@ -281,6 +363,9 @@ def run_neb(
 
     neb_forces = band.get_forces().reshape(len(band_images) - 2, len(band_images[0]), 3)
     image_fmax = [0.0, *np.linalg.norm(neb_forces, axis=2).max(axis=1).tolist(), 0.0]
+    # Judged here, not by the optimizer's return value: ASE's ODE optimizer
+    # returns True when it runs out of steps.
+    converged = max(image_fmax) <= settings.fmax
     energies = [float(image.get_potential_energy()) for image in band_images]
     return NebRun(
         images=band_images,
@@ -288,7 +373,8 @@ def run_neb(
         image_fmax=image_fmax,
         forces=[image.get_forces() for image in band_images],
         converged=converged,
-        steps=steps[0] - 1,
+        steps=watch.steps - 1,
+        optimizers=optimizer_used,
         force_calls=counter.count,
         wall_time_s=wall,
         trajectories=traj_paths,
