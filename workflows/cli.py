@@ -46,14 +46,12 @@ def fail(message: str) -> typer.Exit:
 
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to ``app``.
-    from cudiss.workflows import cli_structures  # noqa: F401
-
-    for optional in ("cli_run", "cli_analysis", "cli_hpc"):
-        try:
-            __import__(f"cudiss.workflows.{optional}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cudiss.workflows.{optional}":
-                raise
+    from cudiss.workflows import (  # noqa: F401
+        cli_analysis,
+        cli_hpc,
+        cli_run,
+        cli_structures,
+    )
 
 
 def main() -> None:
@@ -67,4 +65,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as ``python -m cudiss.workflows.cli``: this file is then ``__main__``,
+    # and the command modules register on the importable module's ``app``.
+    from cudiss.workflows.cli import main as _main
+
+    _main()

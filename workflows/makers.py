@@ -32,7 +32,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from cudiss.structures.bulk import cu_bulk
 from cudiss.workflows import progress
 from cudiss.workflows.calculators import CalculatorSpec, make_calculator
-from cudiss.workflows.neb import NebSettings, run_neb
+from cudiss.workflows.neb import NebSettings, run_neb, unwrap_band
 
 # GPAW slab presets sample k only in the surface plane; bulk needs all three.
 BULK_KPTS = {"test": {"size": [8, 8, 8]}, "production": {"density": 4.0, "gamma": True}}
@@ -74,6 +74,9 @@ class CuRelaxMaker(AseRelaxMaker):
     fmax: float = 0.05
     traj_file: str = "relax.traj"
     optimizer_kwargs: dict = field(default_factory=lambda: {"optimizer": "BFGS"})
+    # Per-step structures and forces live in the .traj file; keeping them out of
+    # the document keeps the store small (montydb scans whole documents).
+    ionic_step_data: tuple[str, ...] | None = ("energy",)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -81,6 +84,17 @@ class CuRelaxMaker(AseRelaxMaker):
 
     def _get_calculator(self) -> Calculator:
         return self.calculator_spec.build()
+
+    def run_ase(self, mol_or_struct, prev_dir=None):
+        """Relax with atomate2's ``AseRelaxer``, reporting each step to :mod:`progress`."""
+        # The log stream is not data: add it for this call only, so the maker
+        # stays serialisable.
+        saved = self.relax_kwargs
+        self.relax_kwargs = {**saved, "logfile": progress.OptimizerLog()}
+        try:
+            return super().run_ase(mol_or_struct, prev_dir)
+        finally:
+            self.relax_kwargs = saved
 
 
 @dataclass
@@ -163,6 +177,9 @@ class CuNebResult(NebResult):
     steps: int = 0
     image_fmax: list[float] = Field(default_factory=list)
     image_forces: list[list[list[float]]] = Field(default_factory=list)
+    image_positions: list[list[list[float]]] = Field(
+        default_factory=list, description="continuous (unwrapped) band, Å"
+    )
     trajectories: list[str] = Field(default_factory=list)
     settings: dict = Field(default_factory=dict)
     wall_time_s: float = 0.0
@@ -195,7 +212,9 @@ class CuNebMaker(AseNebFromImagesMaker):
     ) -> CuNebResult:
         """Run the NEB on ``images`` (pymatgen Structures or ASE Atoms), not as a job."""
         adaptor = AseAtomsAdaptor()
-        band = [adaptor.get_atoms(im) if isinstance(im, Structure) else im for im in images]
+        band = unwrap_band(
+            [adaptor.get_atoms(im) if isinstance(im, Structure) else im for im in images]
+        )
         spec = self.calculator_spec
         run = run_neb(
             band,
@@ -203,7 +222,7 @@ class CuNebMaker(AseNebFromImagesMaker):
             self.settings,
             endpoint_energies=endpoint_energies,
             traj_prefix=str(Path.cwd() / "neb-image"),
-            progress=progress.neb_step,
+            progress=progress.step,
         )
         structures = [adaptor.get_structure(atoms) for atoms in run.images]
         return CuNebResult(
@@ -219,12 +238,13 @@ class CuNebMaker(AseNebFromImagesMaker):
             steps=run.steps,
             image_fmax=run.image_fmax,
             image_forces=[forces.tolist() for forces in run.forces],
+            image_positions=[atoms.positions.tolist() for atoms in run.images],
             trajectories=run.trajectories,
             settings=self.settings.model_dump(),
             wall_time_s=run.wall_time_s,
         )
 
-    @job(data=["images", "initial_images", "image_forces"])
+    @job(data=["images", "initial_images", "image_forces", "image_positions"])
     def make(
         self,
         images: list,

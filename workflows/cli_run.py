@@ -1,0 +1,68 @@
+"""``cudiss run``: run a campaign locally into an on-disk store and print its barriers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cudiss.analysis.documents import RemovalResult
+from cudiss.workflows.cli import app
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def results_table(results: list[RemovalResult], title: str) -> Table:
+    """A rich table of barriers (eV) per configuration."""
+    table = Table(title=title)
+    for column in ("facet", "site", "adsorbates", "calculator", "state"):
+        table.add_column(column)
+    for column in ("ΔE‡ fwd (eV)", "ΔE‡ rev (eV)", "ΔE rxn (eV)", "force calls"):
+        table.add_column(column, justify="right")
+    for r in results:
+        calculator = r.calculator.code + (f"-{r.calculator.preset}" if r.calculator.preset else "")
+        table.add_row(
+            f"Cu({r.facet})",
+            r.site_class,
+            "+".join(r.adsorbates) or "bare",
+            calculator,
+            r.state if r.error is None else f"{r.state}: {r.error}",
+            _fmt(r.forward_barrier_eV),
+            _fmt(r.reverse_barrier_eV),
+            _fmt(r.reaction_energy_eV),
+            "—" if r.force_calls is None else str(r.force_calls),
+        )
+    return table
+
+
+@app.command()
+def run(
+    campaign_file: Path = typer.Argument(..., help="Campaign YAML file."),
+    store: str = typer.Option(
+        "cudiss-store", "--store", help="Store folder (created if missing), or 'jobflow'."
+    ),
+    calculator: str | None = typer.Option(
+        None, "--calculator", help="Override the file's calculator: emt, gpaw or gpaw:PRESET."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", help="No live progress line."),
+) -> None:
+    """Run a campaign locally; finished configurations are not recomputed."""
+    from cudiss.workflows.calculators import as_spec
+    from cudiss.workflows.campaign import load_campaign
+    from cudiss.workflows.local import run_campaign
+
+    campaign = load_campaign(campaign_file)
+    spec = as_spec(calculator) if calculator else None
+    console = Console(stderr=True)
+    summary = run_campaign(
+        campaign, store, calculator=spec, console=console, show_progress=not quiet
+    )
+    Console().print(results_table(summary.results, f"{campaign.name} (store: {store})"))
+    failed = [r for r in summary.results if r.state == "failed"]
+    if failed:
+        console.print(f"[red]{len(failed)} configuration(s) failed[/red]; rerun to retry them")
+        raise typer.Exit(1)

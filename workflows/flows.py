@@ -1,0 +1,365 @@
+"""The Cu-removal barrier flow: bulk a0 -> slab -> relaxed endpoints -> CI-NEB -> result.
+
+One :class:`RemovalConfig` (facet, target site class, adsorbates on the moving
+Cu, slab size) becomes one jobflow ``Flow``::
+
+    build endpoints (a0) -> relax initial, relax final, relax vacancy
+                         -> interpolate (IDPP) -> CI-NEB -> removal result
+
+The last job runs even when an earlier one failed (``OnMissing.NONE``), so a
+failed configuration still leaves a result document marked ``failed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jobflow import Flow, Job, JobConfig, Maker, OnMissing, job
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pymatgen.core import Structure
+from pymatgen.io.ase import AseAtomsAdaptor
+
+from cudiss.analysis.documents import CalculatorInfo, ImageData, RemovalResult
+from cudiss.structures.removal import build_removal_system
+from cudiss.workflows import progress
+from cudiss.workflows.calculators import CalculatorSpec, software_versions
+from cudiss.workflows.makers import BulkResult, CuNebMaker, CuRelaxMaker
+from cudiss.workflows.neb import NebSettings, interpolate_band
+
+RESULT_KIND = "removal_result"
+BULK_KIND = "bulk"
+
+
+class SlabSettings(BaseModel):
+    """Slab geometry shared by the configurations of a campaign (Å, layers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    size: tuple[int, int] = (3, 3)
+    layers: int = Field(4, ge=2)
+    vacuum: float = Field(7.5, gt=0)
+    fixed_layers: int = Field(2, ge=0)
+
+
+class RemovalConfig(BaseModel):
+    """One Cu-removal configuration of a campaign."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    campaign: str = "default"
+    facet: str
+    site_class: str
+    adsorbates: tuple[str, ...] = ()
+    slab: SlabSettings = Field(default_factory=SlabSettings)
+
+    @field_validator("facet", mode="before")
+    @classmethod
+    def _facet_as_text(cls, value: object) -> object:
+        # YAML reads a bare 111 as an integer.
+        return str(value) if isinstance(value, int) else value
+
+    def label(self) -> str:
+        """Human-readable name, e.g. ``Cu(100) adatom +CO``."""
+        ads = " +" + "+".join(self.adsorbates) if self.adsorbates else " bare"
+        return f"Cu({self.facet}) {self.site_class}{ads}"
+
+    def config_id(self, calculator: CalculatorSpec) -> str:
+        """Stable key of this configuration under ``calculator``.
+
+        Identical inputs give the same key in every run, which is how a rerun
+        finds finished work in the store.
+        """
+        payload = json.dumps(
+            [self.model_dump(mode="json"), calculator.model_dump(mode="json")], sort_keys=True
+        )
+        digest = hashlib.sha1(payload.encode()).hexdigest()[:10]
+        ads = "+".join(self.adsorbates) or "bare"
+        return f"{self.campaign}/{self.facet}/{self.site_class}/{ads}/{calculator.label()}/{digest}"
+
+
+class Endpoints(BaseModel):
+    """Unrelaxed Cu-removal endpoints as pymatgen structures (job output)."""
+
+    initial: Structure
+    final: Structure
+    vacancy: Structure
+    target_index: int
+    site_class: str
+    displacement: list[list[float]] = Field(
+        description="per-atom initial -> final displacement before any wrapping, Å"
+    )
+
+
+@job
+def build_endpoints(config: RemovalConfig, lattice_constant: float) -> Endpoints:
+    """Build the slab at ``lattice_constant`` and the removal endpoints of ``config``."""
+    system = build_removal_system(
+        config.facet,
+        config.site_class,
+        config.adsorbates,
+        size=config.slab.size,
+        layers=config.slab.layers,
+        vacuum=config.slab.vacuum,
+        fixed_layers=config.slab.fixed_layers,
+        a=lattice_constant,
+    )
+    adaptor = AseAtomsAdaptor()
+    return Endpoints(
+        initial=adaptor.get_structure(system.initial),
+        final=adaptor.get_structure(system.final),
+        vacancy=adaptor.get_structure(system.vacancy),
+        target_index=system.target_index,
+        site_class=system.site_class,
+        displacement=(system.final.positions - system.initial.positions).tolist(),
+    )
+
+
+@job
+def interpolate_endpoints(
+    initial: Structure,
+    final: Structure,
+    n_images: int,
+    method: str = "idpp",
+    displacement: list[list[float]] | None = None,
+) -> list[Structure]:
+    """Interpolate the band between relaxed endpoints (ase.mep IDPP or linear).
+
+    ``displacement`` (from :class:`Endpoints`) says which periodic image of each
+    moved atom the final state means.
+    """
+    adaptor = AseAtomsAdaptor()
+    band = interpolate_band(
+        adaptor.get_atoms(initial), adaptor.get_atoms(final), n_images, method, displacement
+    )
+    return [adaptor.get_structure(image) for image in band]
+
+
+def _relative(path: str | None, root: Path | None) -> str | None:
+    if path is None:
+        return None
+    if root is None:
+        return path
+    try:
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path
+
+
+def _relax_ok(doc) -> tuple[float | None, bool]:
+    if doc is None:
+        return None, False
+    return float(doc.output.energy), bool(doc.is_force_converged)
+
+
+# Runs after failed steps too: missing inputs arrive as None.
+@job(config=JobConfig(on_missing_references=OnMissing.NONE))
+def removal_result(
+    config: RemovalConfig,
+    calculator: CalculatorSpec,
+    neb_settings: NebSettings,
+    bulk: BulkResult | None,
+    endpoints: Endpoints | None,
+    relaxed_initial,
+    relaxed_final,
+    relaxed_vacancy,
+    neb,
+    store_root: str | None = None,
+) -> RemovalResult:
+    """Assemble the :class:`RemovalResult` of one configuration from its steps.
+
+    Any argument may be ``None`` when the step producing it failed; the result
+    then says which steps are missing and is marked ``failed``.
+    """
+    root = Path(store_root) if store_root else None
+    missing = [
+        name
+        for name, value in (
+            ("bulk lattice constant", bulk),
+            ("endpoint construction", endpoints),
+            ("initial-state relaxation", relaxed_initial),
+            ("final-state relaxation", relaxed_final),
+            ("NEB", neb),
+        )
+        if value is None
+    ]
+    e_initial, initial_converged = _relax_ok(relaxed_initial)
+    _, final_converged = _relax_ok(relaxed_final)
+    e_vacancy, _ = _relax_ok(relaxed_vacancy)
+
+    reference = endpoints.initial if endpoints is not None else None
+    fields: dict = {}
+    if neb is not None:
+        energies = list(neb.energies)
+        images = [
+            ImageData(
+                energy_eV=energy,
+                positions_A=neb.image_positions[i]
+                if i < len(neb.image_positions)
+                else structure.cart_coords.tolist(),
+                forces_eVA=neb.image_forces[i] if i < len(neb.image_forces) else None,
+            )
+            for i, (energy, structure) in enumerate(zip(energies, neb.images, strict=True))
+        ]
+        fields = {
+            "forward_barrier_eV": max(energies) - energies[0],
+            "reverse_barrier_eV": max(energies) - energies[-1],
+            "reaction_energy_eV": energies[-1] - energies[0],
+            "images": images,
+            "image_forces_max_eVA": list(neb.image_fmax),
+            "neb_converged": bool(neb.converged),
+            "force_calls": neb.force_calls,
+        }
+        reference = neb.images[0]
+
+    trajectories = {}
+    for step, doc in (
+        ("relax_initial", relaxed_initial),
+        ("relax_final", relaxed_final),
+        ("relax_vacancy", relaxed_vacancy),
+    ):
+        if doc is not None and doc.dir_name:
+            trajectories[step] = _relative(str(Path(doc.dir_name) / "relax.traj"), root)
+    if neb is not None:
+        for index, path in enumerate(neb.trajectories):
+            trajectories[f"neb_image_{index}"] = _relative(path, root)
+
+    if missing:
+        state = "failed"
+        error = "missing: " + ", ".join(missing)
+        # The bulk job is named after the campaign, the others after the configuration.
+        details = progress.failures_for(config.label() + ":") + progress.failures_for(
+            config.campaign + ": bulk"
+        )
+        if details:
+            error += " (" + "; ".join(details) + ")"
+    elif not (fields.get("neb_converged") and initial_converged and final_converged):
+        state, error = "unconverged", None
+    else:
+        state, error = "successful", None
+
+    return RemovalResult(
+        config_id=config.config_id(calculator),
+        campaign=config.campaign,
+        facet=config.facet,
+        site_class=config.site_class,
+        adsorbates=list(config.adsorbates),
+        target_index=endpoints.target_index if endpoints is not None else -1,
+        n_atoms=len(reference) if reference is not None else 0,
+        symbols=[site.specie.symbol for site in reference] if reference is not None else [],
+        cell_A=reference.lattice.matrix.tolist() if reference is not None else [],
+        state=state,
+        error=error,
+        endpoints_converged=[initial_converged, final_converged],
+        neb_settings=neb_settings.model_dump(),
+        slab_energy_eV=e_initial,
+        vacancy_energy_eV=e_vacancy,
+        bulk_energy_per_atom_eV=bulk.energy_per_atom_eV if bulk is not None else None,
+        lattice_constant_A=bulk.lattice_constant_A if bulk is not None else None,
+        calculator=CalculatorInfo(
+            code=calculator.code,
+            preset=calculator.preset if calculator.code == "gpaw" else None,
+            parameters=calculator.parameters(),
+        ),
+        software=software_versions(),
+        trajectories=trajectories,
+        wall_time_s=neb.wall_time_s if neb is not None else None,
+        **fields,
+    )
+
+
+@dataclass
+class RemovalBarrierMaker(Maker):
+    """Maker of the Cu-removal barrier flow for one configuration.
+
+    Parameters
+    ----------
+    calculator_spec
+        EMT or GPAW (+ preset); the one field that switches the whole flow.
+    neb_settings
+        CI-NEB settings (images, fmax, optimizer...).
+    relax_fmax
+        Force threshold of the endpoint and vacancy relaxations (eV/Å).
+    dissolution
+        Also relax the vacancy slab, for the dissolution free energy.
+    store_root
+        Folder that trajectory paths in the result are made relative to.
+    """
+
+    name: str = "Cu removal barrier"
+    calculator_spec: CalculatorSpec = field(default_factory=CalculatorSpec)
+    neb_settings: NebSettings = field(default_factory=NebSettings)
+    relax_fmax: float = 0.05
+    dissolution: bool = True
+    store_root: str | None = None
+
+    def make(self, config: RemovalConfig, bulk: BulkResult | Job | None) -> Flow:
+        """Build the flow; ``bulk`` is a finished :class:`BulkResult` or a job's output."""
+        label = config.label()
+        relax = CuRelaxMaker(calculator_spec=self.calculator_spec, fmax=self.relax_fmax)
+        # A finished BulkResult or a reference to the bulk job's output alike.
+        a0 = bulk.lattice_constant_A
+
+        jobs: list[Job] = []
+        endpoints = build_endpoints(config, a0)
+        endpoints.name = f"{label}: endpoints"
+        jobs.append(endpoints)
+
+        relaxed = {}
+        for state in ("initial", "final", "vacancy"):
+            if state == "vacancy" and not self.dissolution:
+                continue
+            relax_job = relax.make(getattr(endpoints.output, state))
+            relax_job.name = f"{label}: relax {state}"
+            relaxed[state] = relax_job
+            jobs.append(relax_job)
+
+        band = interpolate_endpoints(
+            relaxed["initial"].output.structure,
+            relaxed["final"].output.structure,
+            self.neb_settings.n_images,
+            self.neb_settings.interpolation,
+            endpoints.output.displacement,
+        )
+        band.name = f"{label}: interpolate"
+        neb_maker = CuNebMaker(calculator_spec=self.calculator_spec, settings=self.neb_settings)
+        neb = neb_maker.make(
+            band.output,
+            endpoint_energies=(
+                relaxed["initial"].output.output.energy,
+                relaxed["final"].output.output.energy,
+            ),
+        )
+        neb.name = f"{label}: CI-NEB"
+        result = removal_result(
+            config,
+            self.calculator_spec,
+            self.neb_settings,
+            bulk,
+            endpoints.output,
+            relaxed["initial"].output,
+            relaxed["final"].output,
+            relaxed["vacancy"].output if "vacancy" in relaxed else None,
+            neb.output,
+            store_root=self.store_root,
+        )
+        result.name = f"{label}: result"
+        result.update_metadata(
+            {"cudiss_kind": RESULT_KIND, "config_id": config.config_id(self.calculator_spec)}
+        )
+        jobs += [band, neb, result]
+        return Flow(jobs, output=result.output, name=label)
+
+
+def removal_flows(
+    configs: Sequence[RemovalConfig],
+    maker: RemovalBarrierMaker,
+    bulk: BulkResult | Job,
+) -> list[Flow]:
+    """One removal flow per configuration, all sharing one bulk result."""
+    return [
+        maker.make(config, bulk.output if isinstance(bulk, Job) else bulk) for config in configs
+    ]

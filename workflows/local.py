@@ -1,0 +1,162 @@
+"""Run a campaign on this machine with jobflow into an on-disk store.
+
+Finished configurations (a result that is not ``failed``) are found in the store
+and left out, so rerunning a finished campaign computes nothing. Progress (which
+configuration, which step, the NEB's fmax) is shown with rich.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jobflow import run_locally
+from rich.console import Console
+
+from cudiss.analysis.documents import RemovalResult
+from cudiss.workflows import progress
+from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.campaign import Campaign, bulk_key, campaign_flow
+from cudiss.workflows.store import (
+    cached_bulk,
+    finished_config_ids,
+    open_job_store,
+    results_in,
+    run_root,
+)
+
+
+@dataclass
+class RunSummary:
+    """What a local campaign run did."""
+
+    configurations: int
+    skipped: int
+    ran: int
+    failed_steps: list[str] = field(default_factory=list)
+    results: list[RemovalResult] = field(default_factory=list)
+
+
+class _JobflowWatcher(logging.Handler):
+    """Turns jobflow's log lines into progress updates and collects failures."""
+
+    _start = re.compile(r"Starting job - (.*) \(")
+
+    def __init__(self, status, console: Console) -> None:
+        super().__init__(logging.INFO)
+        self.status = status
+        self.console = console
+        self.failures: list[str] = []
+        self.current = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if match := self._start.search(message):
+            self.current = match.group(1)
+            if self.status is not None:
+                self.status.update(f"[bold]{self.current}")
+        elif "failed with exception" in message:
+            last = message.strip().splitlines()[-1]
+            name = message.split(" failed with exception")[0]
+            self.failures.append(f"{name}: {last}")
+            progress.record_failure(name, last)
+            self.console.print(f"[red]failed[/red] {name}: {last}")
+
+
+def run_campaign(
+    campaign: Campaign,
+    store_location: str | Path,
+    calculator: CalculatorSpec | None = None,
+    console: Console | None = None,
+    show_progress: bool = True,
+) -> RunSummary:
+    """Run every unfinished configuration of ``campaign`` locally.
+
+    Parameters
+    ----------
+    campaign
+        A validated campaign.
+    store_location
+        Store folder (created if missing) or ``"jobflow"``.
+    calculator
+        Replaces the campaign's calculator (the CLI's ``--calculator``).
+    console
+        Where progress goes (default: stderr).
+    show_progress
+        Show a live status line.
+
+    Returns
+    -------
+    RunSummary
+        Counts, failures and the campaign's results as now stored.
+    """
+    console = console or Console(stderr=True)
+    if calculator is not None:
+        campaign = campaign.model_copy(update={"calculator": calculator})
+    store = open_job_store(store_location, create=True)
+    configs = campaign.configurations()
+    ids = {c.config_id(campaign.calculator) for c in configs}
+    done = finished_config_ids(store) & ids
+    bulk = cached_bulk(store, bulk_key(campaign))
+    root = run_root(store_location)
+    root.mkdir(parents=True, exist_ok=True)
+    flow = campaign_flow(
+        campaign, skip=done, bulk=bulk, store_root=str(Path(store_location).resolve())
+    )
+    todo = len(ids) - len(done)
+    console.print(
+        f"[bold]{campaign.name}[/bold]: {len(ids)} configurations, "
+        f"{len(done)} already in the store, {todo} to run ({campaign.calculator.label()})"
+    )
+
+    failures: list[str] = []
+    if todo:
+        logger = logging.getLogger("jobflow")
+        status = console.status("starting", spinner="dots") if show_progress else None
+        watcher = _JobflowWatcher(status, console)
+        old_level, old_propagate = logger.level, logger.propagate
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        logger.addHandler(watcher)
+        # Another library's logging.config (jobflow-remote's, say) may have
+        # disabled jobflow's child loggers, which carry the job messages.
+        children = [
+            log
+            for name, log in logging.root.manager.loggerDict.items()
+            if name.startswith("jobflow.") and isinstance(log, logging.Logger)
+        ]
+        disabled = {log: log.disabled for log in children}
+        for log in children:
+            log.disabled = False
+
+        def on_step(step: int, fmax: float) -> None:
+            if status is not None:
+                status.update(f"[bold]{watcher.current}[/bold]  step {step}  fmax {fmax:.3f} eV/Å")
+
+        progress.set_listener(on_step)
+        progress.clear_failures()
+        try:
+            if status is not None:
+                status.start()
+            run_locally(flow, store=store, create_folders=True, root_dir=root, log=False)
+        finally:
+            if status is not None:
+                status.stop()
+            progress.set_listener(None)
+            logger.removeHandler(watcher)
+            logger.setLevel(old_level)
+            logger.propagate = old_propagate
+            for log, was_disabled in disabled.items():
+                log.disabled = was_disabled
+        failures = watcher.failures
+
+    results = [r for r in results_in(store) if r.config_id in ids]
+    return RunSummary(
+        configurations=len(ids),
+        skipped=len(done),
+        ran=todo,
+        failed_steps=failures,
+        results=results,
+    )
