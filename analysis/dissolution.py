@@ -173,6 +173,14 @@ def dissolution_potential(
 
 
 def has_dissolution_data(result: RemovalResult) -> bool:
-    """True if ``result`` holds the three energies dissolution needs (all finite)."""
+    """True if ``result`` is a bare site holding the three energies dissolution needs.
+
+    The vacancy slab of an adsorbate-bound configuration lacks the adsorbates
+    too, so E(vac) - E(slab) there also removes them: Cu(site) -> Cu2+ + 2e-
+    does not describe it (a Cu-adsorbate complex needs its own aqueous
+    reference), and no number is better than a wrong one.
+    """
+    if result.adsorbates:
+        return False
     values = (result.vacancy_energy_eV, result.slab_energy_eV, result.bulk_energy_per_atom_eV)
     return all(v is not None and math.isfinite(v) for v in values)

@@ -38,6 +38,15 @@ DEFAULT_DPI = 100
 SLAB_PBC = (True, True, False)
 
 
+def _distinct_lines(ax) -> None:
+    """Ten colours, then the same colours dashed, then dotted: no two lines alike."""
+    from cycler import cycler
+    from matplotlib import colormaps
+
+    colors = colormaps["tab10"].colors
+    ax.set_prop_cycle(cycler(linestyle=["-", "--", ":", "-."]) * cycler(color=colors))
+
+
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = DEFAULT_DPI) -> Path:
     """Write ``fig`` to ``path`` (PNG or SVG by suffix) atomically.
 
@@ -201,6 +210,7 @@ def plot_neb_profiles(
         raise CudissInputError("no result with a NEB band to plot")
     fig = Figure(figsize=figsize)
     ax = fig.add_subplot()
+    _distinct_lines(ax)
     for res in with_band:
         x, e, fx, fe = neb_profile(res)
         (line,) = ax.plot(fx, fe, "-", label=config_label(res))
@@ -306,6 +316,8 @@ def plot_barriers_vs_potential(
         raise CudissInputError(f"table lacks columns: {', '.join(sorted(missing))}")
     fig = Figure(figsize=figsize)
     ax_b, ax_d = fig.subplots(1, 2)
+    for ax in (ax_b, ax_d):
+        _distinct_lines(ax)
     plotted = 0
     for config_id, group in table.groupby("config_id", sort=True):
         group = group.sort_values("U_V_RHE")

@@ -297,3 +297,16 @@ def test_cli_store_without_results(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(store_mod, "open_results", lambda path: [])
     assert _run_cli(monkeypatch, "table", "--store", str(tmp_path)) == 2
     assert "no Cu-removal results" in capsys.readouterr().err
+
+
+def test_dissolution_only_for_bare_sites():
+    # E_vac - E_slab + mu = 0.1 eV for both; only the bare one is Cu -> Cu2+ + 2e-.
+    bare = make_result()
+    bound = make_result(config_id="camp/111/kink/CO/emt", adsorbates=["CO"])
+    table = barrier_table([bare, bound], potentials=(0.0,))
+    by_ads = {row["adsorbates"]: row for _, row in table.iterrows()}
+    assert np.isfinite(by_ads["bare"]["dG_dissolution_eV"])
+    assert np.isnan(by_ads["CO"]["dG_dissolution_eV"])
+    assert np.isnan(by_ads["CO"]["U_dissolution_V_RHE"])
+    # The barrier columns of the bound site are unaffected.
+    assert by_ads["CO"]["dE_forward_eV"] == pytest.approx(0.8)
