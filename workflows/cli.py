@@ -55,13 +55,34 @@ def _register_commands() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``cudiss`` console script."""
+    """Entry point of the ``cudiss`` console script.
+
+    Every error a user can cause ends as one ``error: ...`` line on stderr with
+    exit code 2: our own input errors and click's usage errors alike (typer's
+    boxed usage messages are several lines).
+    """
     _register_commands()
     try:
-        app()  # standalone mode: usage errors exit 2 through typer itself
+        code = app(standalone_mode=False)
     except CudissInputError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        # click's exceptions (vendored inside typer) by their interface.
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help())
+            sys.exit(0)
+        message = " ".join(exc.format_message().split())
+        command = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        typer.echo(f"error: {message}{command}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
