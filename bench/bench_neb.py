@@ -1,0 +1,448 @@
+"""NEB cost benchmark: plain ASE vs atomate2 vs cudiss on the same endpoints.
+
+Every method of a case starts from the same relaxed endpoints (computed once per
+case) and the same IDPP band (ase.mep IDPP via :func:`interpolate_band`), uses
+the same calculator parameters, and is judged by the same criterion afterwards:
+the largest per-atom norm of the NEB force (climbing image included) <= fmax.
+
+Force calls are counted identically for all methods by wrapping every calculator
+the methods get (:class:`Meter`): one call = one new geometry evaluated by one
+calculator instance (cache hits are free). SCF iterations are summed from GPAW's
+``get_number_of_iterations()`` after each new geometry.
+
+Usage::
+
+    .venv/bin/python bench/bench_neb.py                 # everything (~25 min, 2 cores)
+    .venv/bin/python bench/bench_neb.py --skip-gpaw     # EMT cases only (seconds)
+    .venv/bin/python bench/bench_neb.py --cases emt-adatom-hop --methods ase-bfgs,cudiss-fast
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.mep.neb import NEB
+from ase.optimize import BFGS, FIRE
+
+from cudiss.structures.removal import build_removal_system
+from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.neb import NebSettings, band_fmax, interpolate_band, run_neb
+
+HERE = Path(__file__).resolve().parent
+FMAX = 0.05
+N_IMAGES = 3
+MAX_STEPS = 500
+
+
+# --------------------------------------------------------------------------- metering
+
+
+@dataclass
+class Meter:
+    """Counts real evaluations (new geometries) and GPAW SCF iterations of many calculators."""
+
+    force_calls: int = 0
+    scf_iterations: int = 0
+    per_call_scf: list[int] = field(default_factory=list)
+
+    def wrap(self, calc: Any) -> Any:
+        """Instrument ``calc`` in place (energy and forces) and return it.
+
+        A geometry counts once per calculator instance, whichever of energy or
+        forces is asked first; GPAW's SCF iteration count of that evaluation is
+        read right after it.
+        """
+        last: list[np.ndarray | None] = [None]
+        meter = self
+
+        def instrument(name: str) -> None:
+            original = getattr(calc, name)
+
+            def metered(atoms: Atoms | None = None, *args: Any, **kwargs: Any) -> Any:
+                atoms_ = atoms if atoms is not None else calc.atoms
+                positions = None if atoms_ is None else atoms_.get_positions()
+                new = positions is not None and (
+                    last[0] is None or not np.array_equal(positions, last[0])
+                )
+                result = original(atoms, *args, **kwargs)
+                if new:
+                    meter.force_calls += 1
+                    last[0] = positions.copy()
+                    if hasattr(calc, "get_number_of_iterations"):
+                        niter = int(calc.get_number_of_iterations())
+                        meter.scf_iterations += niter
+                        meter.per_call_scf.append(niter)
+                return result
+
+            setattr(calc, name, metered)
+
+        instrument("get_forces")
+        instrument("get_potential_energy")
+        return calc
+
+
+class FreshOnDeepcopy:
+    """Stand-in calculator whose ``deepcopy`` is a fresh metered calculator.
+
+    atomate2's ``AseNebInterface`` gives each image (endpoints included)
+    ``deepcopy(self.calculator)`` and never uses the prototype itself. GPAW's
+    calculator cannot be deep-copied (open log file, MPI communicator), so for the
+    atomate2 baseline the prototype hands out fresh calculators from a factory.
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        return self.factory()
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@dataclass
+class Case:
+    """One NEB problem: endpoints from :func:`build_removal_system` and a calculator."""
+
+    name: str
+    spec: CalculatorSpec
+    facet: str
+    site: str
+    adsorbates: list[str]
+    size: tuple[int, int]
+    layers: int
+    vacuum: float
+    fixed_layers: int
+    a: float
+    methods: list[str]
+
+
+EMT_METHODS = [
+    "ase-bfgs",
+    "ase-fire",
+    "atomate2-default",
+    "atomate2-0.05",
+    "cudiss-default",
+    "cudiss-fast",
+]
+# Four GPAW NEB runs at most, so the whole script stays under ~30 min on 2 cores.
+GPAW_METHODS = ["ase-bfgs", "cudiss-fast", "cudiss-default", "atomate2-default"]
+
+CASES = {
+    "emt-adatom-hop": Case(
+        "emt-adatom-hop",
+        CalculatorSpec(code="emt"),
+        "100",
+        "adatom",
+        [],
+        (3, 3),
+        4,
+        7.5,
+        2,
+        3.59,
+        EMT_METHODS,
+    ),
+    "emt-adatom-co": Case(
+        "emt-adatom-co",
+        CalculatorSpec(code="emt"),
+        "100",
+        "adatom",
+        ["CO"],
+        (3, 3),
+        4,
+        7.5,
+        2,
+        3.59,
+        EMT_METHODS,
+    ),
+    "gpaw-adatom-hop": Case(
+        "gpaw-adatom-hop",
+        CalculatorSpec(code="gpaw", preset="test"),
+        "100",
+        "adatom",
+        [],
+        (2, 2),
+        3,
+        6.0,
+        1,
+        3.63,
+        GPAW_METHODS,
+    ),
+}
+
+
+def settings_for(method: str, case: Case) -> NebSettings:
+    """cudiss's settings: the defaults, or the fast path chosen from the measurements."""
+    base = {"n_images": N_IMAGES, "fmax": FMAX, "max_steps": MAX_STEPS}
+    if method == "cudiss-default":
+        return NebSettings(**base)
+    return NebSettings.fast(**base)
+
+
+def relax_endpoints(case: Case, workdir: Path) -> tuple[list[Atoms], list[float], dict]:
+    """Relax both endpoints once (BFGS, fmax 0.05 eV/Å) and build the shared IDPP band."""
+    ends = build_removal_system(
+        case.facet,
+        case.site,
+        case.adsorbates,
+        case.size,
+        case.layers,
+        case.vacuum,
+        case.fixed_layers,
+        case.a,
+    )
+    meter = Meter()
+    start = time.perf_counter()
+    energies = []
+    for label, atoms in (("initial", ends.initial), ("final", ends.final)):
+        atoms.calc = meter.wrap(case.spec.build(txt=str(workdir / f"relax-{label}.txt")))
+        BFGS(atoms, logfile=None).run(fmax=FMAX, steps=300)
+        energies.append(float(atoms.get_potential_energy()))
+    band = interpolate_band(ends.initial, ends.final, N_IMAGES, "idpp", ends.displacement)
+    info = {
+        "force_calls": meter.force_calls,
+        "scf_iterations": meter.scf_iterations,
+        "wall_s": round(time.perf_counter() - start, 2),
+        "energies_eV": energies,
+        "n_atoms": len(ends.initial),
+    }
+    return band, energies, info
+
+
+def _band_copy(band: list[Atoms], energies: list[float]) -> list[Atoms]:
+    images = [image.copy() for image in band]
+    for index, energy in ((0, energies[0]), (-1, energies[1])):
+        images[index].calc = SinglePointCalculator(
+            images[index], energy=energy, forces=np.zeros((len(images[index]), 3))
+        )
+    return images
+
+
+def _judge(images: list[Atoms], k: float) -> tuple[float, list[float]]:
+    """Final NEB fmax (per-atom norm, CI on) and energies; uses cached results only."""
+    band = NEB(images, k=k, climb=True, method="improvedtangent")
+    fmax = band_fmax(band.get_forces())
+    return fmax, [float(image.get_potential_energy()) for image in images]
+
+
+def run_method(method: str, case: Case, band: list[Atoms], energies: list[float], workdir: Path):
+    """Run one method on the shared band; return its metered cost and result."""
+    meter = Meter()
+    counter = iter(range(1, 1000))
+
+    def factory(tag: str = "") -> Any:
+        return meter.wrap(case.spec.build(txt=str(workdir / f"{method}{tag}-{next(counter)}.txt")))
+
+    images = _band_copy(band, energies)
+    start = time.perf_counter()
+    extra: dict[str, Any] = {}
+    k = 0.1
+    if method in ("ase-bfgs", "ase-fire"):
+        for image in images[1:-1]:
+            image.calc = factory()
+        neb = NEB(images, climb=True, method="improvedtangent")
+        cls = BFGS if method == "ase-bfgs" else FIRE
+        opt = cls(neb, logfile=None)
+        opt.run(fmax=FMAX, steps=MAX_STEPS)
+        extra["steps"] = opt.nsteps
+    elif method.startswith("atomate2"):
+        from atomate2.ase.neb import AseNebFromImagesMaker
+
+        proto = FreshOnDeepcopy(factory)
+
+        @dataclass
+        class BenchNebMaker(AseNebFromImagesMaker):
+            def _get_calculator(self) -> Any:
+                return proto
+
+        # atomate2's maker passes its own ``neb_kwargs`` field (default: empty) to
+        # ase's NEB, so by default it runs ase's defaults: k=0.1, no climbing
+        # image, 'aseneb' tangent; DEFAULT_NEB_KWARGS (k=5, climb) only applies to
+        # AseNebInterface.run_neb called directly. Its fmax defaults to 0.1.
+        if method == "atomate2-default":
+            maker = BenchNebMaker()
+        else:
+            maker = BenchNebMaker(
+                relax_kwargs={"fmax": FMAX},
+                neb_kwargs={"climb": True, "method": "improvedtangent"},
+            )
+        images_in = [image.copy() for image in images]
+        cwd = os.getcwd()
+        os.chdir(workdir)
+        try:
+            doc = maker.run_ase(images_in)
+        finally:
+            os.chdir(cwd)
+        images = images_in
+        extra["atomate2_state"] = str(doc.state)
+        extra["atomate2_tags"] = [t for t in doc.tags if "converged" in t]
+        extra["atomate2_defaults"] = {
+            "optimizer": "FIRE (fixed by AseNebInterface)",
+            "fmax": maker.relax_kwargs.get("fmax", 0.1),
+            "steps": maker.steps,
+            "neb_kwargs": maker.neb_kwargs or "ase defaults: k=0.1, climb=False, method=aseneb",
+        }
+    else:
+        settings = settings_for(method, case)
+        cwd = os.getcwd()
+        os.chdir(workdir)
+        try:
+            run = run_neb(
+                images,
+                lambda i: meter.wrap(case.spec.build(txt=str(workdir / f"{method}-image-{i}.txt"))),
+                settings,
+                endpoint_energies=tuple(energies),
+                traj_prefix=None,
+            )
+        finally:
+            os.chdir(cwd)
+        images = run.images
+        k = settings.spring
+        extra.update(
+            steps=run.steps,
+            optimizers=run.optimizers,
+            settings=settings.model_dump(exclude_defaults=True),
+            run_neb_force_calls=run.force_calls,
+            surrogate_force_calls=getattr(run, "surrogate_force_calls", 0),
+        )
+    wall = time.perf_counter() - start
+    fmax, final_energies = _judge(images, k)
+    result = {
+        "force_calls": meter.force_calls,
+        "scf_iterations": meter.scf_iterations,
+        "scf_per_call": round(meter.scf_iterations / meter.force_calls, 2)
+        if meter.scf_iterations
+        else None,
+        "wall_s": round(wall, 2),
+        "barrier_eV": round(max(final_energies) - final_energies[0], 4),
+        "final_fmax": round(fmax, 4),
+        "converged": bool(fmax <= FMAX),
+        **extra,
+    }
+    return result, images
+
+
+def cold_start_control(case: Case, images: list[Atoms], workdir: Path) -> dict:
+    """SCF iterations of the final interior images recomputed by brand-new calculators.
+
+    Compared with the per-call SCF count of a run that keeps one calculator per
+    image, this shows what the wavefunction restart saves.
+    """
+    meter = Meter()
+    for index, image in enumerate(images[1:-1], start=1):
+        atoms = image.copy()
+        atoms.calc = meter.wrap(case.spec.build(txt=str(workdir / f"cold-{index}.txt")))
+        atoms.get_forces()
+    return {
+        "force_calls": meter.force_calls,
+        "scf_iterations": meter.scf_iterations,
+        "scf_per_call": round(meter.scf_iterations / max(meter.force_calls, 1), 2),
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def machine_info() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=HERE.parent,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit = "unknown"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "load_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "git_commit": commit,
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--methods", default=None, help="comma-separated subset")
+    parser.add_argument("--skip-gpaw", action="store_true")
+    parser.add_argument("--out", default=str(HERE / "results.json"))
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+
+    info = machine_info()
+    results: dict[str, Any] = {"machine": info, "fmax": FMAX, "n_images": N_IMAGES, "cases": {}}
+    for name in args.cases.split(","):
+        case = CASES[name]
+        if args.skip_gpaw and case.spec.code == "gpaw":
+            continue
+        methods = (
+            case.methods
+            if args.methods is None
+            else [m for m in args.methods.split(",") if m in case.methods]
+        )
+        workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        print(f"== {name} (work dir {workdir})", flush=True)
+        band, energies, relax = relax_endpoints(case, workdir)
+        print(f"   endpoints relaxed: {relax}", flush=True)
+        entry: dict[str, Any] = {"endpoint_relax": relax, "methods": {}}
+        last_images = None
+        for method in methods:
+            load = [round(x, 2) for x in os.getloadavg()]
+            result, images = run_method(method, case, band, energies, workdir)
+            result["load_1min_before"] = load[0]
+            entry["methods"][method] = result
+            if method == "ase-bfgs":
+                last_images = images
+            print(f"   {method:18s} {json.dumps(result)}", flush=True)
+        if case.spec.code == "gpaw" and last_images is not None:
+            entry["cold_start_control"] = cold_start_control(case, last_images, workdir)
+            print(f"   cold-start control {entry['cold_start_control']}", flush=True)
+        ref = entry["methods"].get("ase-bfgs")
+        if ref:
+            for result in entry["methods"].values():
+                result["force_call_ratio"] = round(result["force_calls"] / ref["force_calls"], 3)
+                result["wall_ratio"] = round(result["wall_s"] / ref["wall_s"], 3)
+                result["barrier_diff_eV"] = round(result["barrier_eV"] - ref["barrier_eV"], 4)
+                if ref.get("scf_per_call") and result.get("scf_per_call"):
+                    result["scf_per_call_ratio"] = round(
+                        result["scf_per_call"] / ref["scf_per_call"], 3
+                    )
+                    result["scf_ratio"] = round(result["scf_iterations"] / ref["scf_iterations"], 3)
+        results["cases"][name] = entry
+    info["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    if not args.no_write:
+        Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
