@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from cudiss.analysis.documents import RemovalResult
 from cudiss.workflows import progress
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.campaign import Campaign, bulk_key, campaign_flow
+from cudiss.workflows.claims import Claims
 from cudiss.workflows.store import (
     cached_bulk,
     finished_config_ids,
@@ -35,6 +38,7 @@ class RunSummary:
     configurations: int
     skipped: int
     ran: int
+    busy: int = 0
     failed_steps: list[str] = field(default_factory=list)
     results: list[RemovalResult] = field(default_factory=list)
 
@@ -65,6 +69,48 @@ class _JobflowWatcher(logging.Handler):
             self.console.print(f"[red]failed[/red] {name}: {last}")
 
 
+@contextmanager
+def _watch_jobflow(console: Console, show_progress: bool) -> Iterator[_JobflowWatcher]:
+    """Show jobflow's job messages and optimizer steps as a live status line."""
+    logger = logging.getLogger("jobflow")
+    status = console.status("starting", spinner="dots") if show_progress else None
+    watcher = _JobflowWatcher(status, console)
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(watcher)
+    # Another library's logging.config (jobflow-remote's, say) may have
+    # disabled jobflow's child loggers, which carry the job messages.
+    children = [
+        log
+        for name, log in logging.root.manager.loggerDict.items()
+        if name.startswith("jobflow.") and isinstance(log, logging.Logger)
+    ]
+    disabled = {log: log.disabled for log in children}
+    for log in children:
+        log.disabled = False
+
+    def on_step(step: int, fmax: float) -> None:
+        if status is not None:
+            status.update(f"[bold]{watcher.current}[/bold]  step {step}  fmax {fmax:.3f} eV/Å")
+
+    progress.set_listener(on_step)
+    progress.clear_failures()
+    try:
+        if status is not None:
+            status.start()
+        yield watcher
+    finally:
+        if status is not None:
+            status.stop()
+        progress.set_listener(None)
+        logger.removeHandler(watcher)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+        for log, was_disabled in disabled.items():
+            log.disabled = was_disabled
+
+
 def run_campaign(
     campaign: Campaign,
     store_location: str | Path,
@@ -73,6 +119,9 @@ def run_campaign(
     show_progress: bool = True,
 ) -> RunSummary:
     """Run every unfinished configuration of ``campaign`` locally.
+
+    Configurations already in the store, or being computed by another run on
+    the same store (see :mod:`cudiss.workflows.claims`), are skipped.
 
     Parameters
     ----------
@@ -96,67 +145,40 @@ def run_campaign(
     if calculator is not None:
         campaign = campaign.model_copy(update={"calculator": calculator})
     store = open_job_store(store_location, create=True)
-    configs = campaign.configurations()
-    ids = {c.config_id(campaign.calculator) for c in configs}
+    ids = {c.config_id(campaign.calculator) for c in campaign.configurations()}
     done = finished_config_ids(store) & ids
-    bulk = cached_bulk(store, bulk_key(campaign))
     root = run_root(store_location)
     root.mkdir(parents=True, exist_ok=True)
-    flow = campaign_flow(
-        campaign, skip=done, bulk=bulk, store_root=str(Path(store_location).resolve())
-    )
-    todo = len(ids) - len(done)
-    console.print(
-        f"[bold]{campaign.name}[/bold]: {len(ids)} configurations, "
-        f"{len(done)} already in the store, {todo} to run ({campaign.calculator.label()})"
-    )
-
-    failures: list[str] = []
-    if todo:
-        logger = logging.getLogger("jobflow")
-        status = console.status("starting", spinner="dots") if show_progress else None
-        watcher = _JobflowWatcher(status, console)
-        old_level, old_propagate = logger.level, logger.propagate
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-        logger.addHandler(watcher)
-        # Another library's logging.config (jobflow-remote's, say) may have
-        # disabled jobflow's child loggers, which carry the job messages.
-        children = [
-            log
-            for name, log in logging.root.manager.loggerDict.items()
-            if name.startswith("jobflow.") and isinstance(log, logging.Logger)
-        ]
-        disabled = {log: log.disabled for log in children}
-        for log in children:
-            log.disabled = False
-
-        def on_step(step: int, fmax: float) -> None:
-            if status is not None:
-                status.update(f"[bold]{watcher.current}[/bold]  step {step}  fmax {fmax:.3f} eV/Å")
-
-        progress.set_listener(on_step)
-        progress.clear_failures()
-        try:
-            if status is not None:
-                status.start()
-            run_locally(flow, store=store, create_folders=True, root_dir=root, log=False)
-        finally:
-            if status is not None:
-                status.stop()
-            progress.set_listener(None)
-            logger.removeHandler(watcher)
-            logger.setLevel(old_level)
-            logger.propagate = old_propagate
-            for log, was_disabled in disabled.items():
-                log.disabled = was_disabled
-        failures = watcher.failures
+    claims = Claims(root / ".claims")
+    try:
+        busy = {key for key in sorted(ids - done) if not claims.claim(key)}
+        todo = len(ids) - len(done) - len(busy)
+        console.print(
+            f"[bold]{campaign.name}[/bold]: {len(ids)} configurations, "
+            f"{len(done)} already in the store, "
+            + (f"{len(busy)} being run by another process, " if busy else "")
+            + f"{todo} to run ({campaign.calculator.label()})"
+        )
+        failures: list[str] = []
+        if todo:
+            flow = campaign_flow(
+                campaign,
+                skip=done | busy,
+                bulk=cached_bulk(store, bulk_key(campaign)),
+                store_root=str(Path(store_location).resolve()),
+            )
+            with _watch_jobflow(console, show_progress) as watcher:
+                run_locally(flow, store=store, create_folders=True, root_dir=root, log=False)
+            failures = watcher.failures
+    finally:
+        claims.release()
 
     results = [r for r in results_in(store) if r.config_id in ids]
     return RunSummary(
         configurations=len(ids),
         skipped=len(done),
         ran=todo,
+        busy=len(busy),
         failed_steps=failures,
         results=results,
     )
