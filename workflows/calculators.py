@@ -107,6 +107,9 @@ class CalculatorSpec(BaseModel):
     def build(self, txt: str | None = "gpaw.txt", **extra: Any) -> Calculator:
         """Return a fresh calculator.
 
+        GPAW comes wrapped in :class:`~cudiss.workflows.recovery.RecoveringCalculator`,
+        which retries a failed SCF with safer settings.
+
         Parameters
         ----------
         txt
@@ -114,7 +117,14 @@ class CalculatorSpec(BaseModel):
         **extra
             Further keyword arguments for the calculator (e.g. a communicator).
         """
-        return make_calculator(self.code, self.parameters(), txt=txt, **extra)
+        if self.code == "emt":
+            return make_calculator(self.code, self.parameters(), **extra)
+        from cudiss.workflows.recovery import RecoveringCalculator
+
+        parameters = self.parameters()
+        return RecoveringCalculator(
+            lambda rung: make_calculator(self.code, _merge(parameters, rung), txt=txt, **extra)
+        )
 
 
 def make_calculator(
