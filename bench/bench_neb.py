@@ -213,7 +213,10 @@ def relax_endpoints(case: Case, workdir: Path) -> tuple[list[Atoms], list[float]
         atoms.calc = meter.wrap(case.spec.build(txt=str(workdir / f"relax-{label}.txt")))
         BFGS(atoms, logfile=None).run(fmax=FMAX, steps=300)
         energies.append(float(atoms.get_potential_energy()))
-    band = interpolate_band(ends.initial, ends.final, N_IMAGES, "idpp", ends.displacement)
+    # Per-atom displacement of the unrelaxed endpoints: says which periodic image
+    # of each atom the final state means (as the cudiss flow does).
+    displacement = ends.final.positions - ends.initial.positions
+    band = interpolate_band(ends.initial, ends.final, N_IMAGES, "idpp", displacement)
     info = {
         "force_calls": meter.force_calls,
         "scf_iterations": meter.scf_iterations,
@@ -388,6 +391,13 @@ def machine_info() -> dict:
     }
 
 
+def _write(out: Path, results: dict) -> None:
+    """Write ``results``, keeping sections other scripts own (``overhead``)."""
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    keep = {key: value for key, value in previous.items() if key == "overhead"}
+    out.write_text(json.dumps({**results, **keep}, indent=1) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(CASES))
@@ -422,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
             if method == "ase-bfgs":
                 last_images = images
             print(f"   {method:18s} {json.dumps(result)}", flush=True)
+            results["cases"][name] = entry
+            if not args.no_write:  # partial results survive a crash or a kill
+                _write(Path(args.out), results)
         if case.spec.code == "gpaw" and last_images is not None:
             entry["cold_start_control"] = cold_start_control(case, last_images, workdir)
             print(f"   cold-start control {entry['cold_start_control']}", flush=True)
@@ -439,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         results["cases"][name] = entry
     info["load_end"] = [round(x, 2) for x in os.getloadavg()]
     if not args.no_write:
-        Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+        _write(Path(args.out), results)
         print(f"wrote {args.out}")
     return 0
 

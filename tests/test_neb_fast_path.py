@@ -41,12 +41,13 @@ CASES = {"adatom-hop": ([], 0.45), "adatom-co": (["CO"], 0.65)}
 
 def _relaxed_band(adsorbates: list[str]) -> tuple[list[Atoms], list[float]]:
     ends = build_removal_system("100", "adatom", adsorbates, size=(3, 3), a=A_EMT)
+    displacement = ends.final.positions - ends.initial.positions
     energies = []
     for atoms in (ends.initial, ends.final):
         atoms.calc = EMT()
         BFGS(atoms, logfile=None).run(fmax=FMAX, steps=300)
         energies.append(float(atoms.get_potential_energy()))
-    return interpolate_band(ends.initial, ends.final, 3, "idpp", ends.displacement), energies
+    return interpolate_band(ends.initial, ends.final, 3, "idpp", displacement), energies
 
 
 def _with_endpoint_energies(band: list[Atoms], energies: list[float]) -> list[Atoms]:

@@ -223,6 +223,14 @@ def interpolate_band(
         position (ambiguous for a hop of half a cell).
     """
     check_endpoints(initial, final)
+    if displacement is not None and np.shape(displacement) != (len(initial), 3):
+        # A single (3,) vector would broadcast to every atom and silently move
+        # the whole slab by it: with a hop of half a cell (2x2 Cu(100)) fixed
+        # atoms then jump a lattice vector and two atoms meet mid-band.
+        raise CudissInputError(
+            f"displacement must be per atom, shape ({len(initial)}, 3); "
+            f"got {np.shape(displacement)}"
+        )
     hint = initial.positions + (0.0 if displacement is None else np.asarray(displacement))
     final = unwrap_like(final.copy(), hint)
     images = [initial.copy() for _ in range(n_images + 1)] + [final]
