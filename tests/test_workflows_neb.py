@@ -138,3 +138,10 @@ def test_mismatched_endpoints_are_rejected(hop):
     swapped.symbols[0] = "Au"
     with pytest.raises(CudissInputError, match="atom order or species"):
         interpolate_band(initial, swapped, 3)
+
+
+def test_interpolate_band_rejects_single_displacement_vector(hop):
+    """A (3,) vector would move every atom's periodic-image hint, not just the hopping one."""
+    initial, final, _ = hop
+    with pytest.raises(CudissInputError, match="per atom"):
+        interpolate_band(initial, final, 3, displacement=np.array([1.0, 0.0, 0.0]))

@@ -1,0 +1,219 @@
+"""Workflow overhead: jobflow + on-disk store around a GPAW relax, and campaign expansion.
+
+(i) The same small GPAW relaxation (Cu(100) 2x2x3 + adatom, ``test`` preset,
+    BFGS, fmax 0.05 eV/Å, at most ``--relax-steps`` steps) run twice in one
+    process: directly through atomate2's ``AseRelaxer`` (what ``CuRelaxMaker``
+    calls inside its job), and as ``CuRelaxMaker().make()`` under
+    ``jobflow.run_locally`` into the on-disk store (``open_job_store``). The
+    overhead is reported two ways: the ratio of the two wall times (sensitive to
+    machine load, as the DFT dominates), and the wall time of the jobflow run
+    minus the time spent inside the maker's ``run_ase`` (the DFT part of that
+    same run), which does not depend on how fast the DFT happened to be.
+(ii) A 1000-configuration campaign (4 facets x {terrace, adatom} x 125 adsorbate
+    sets): time of the pydantic validation, of ``check_configurations`` (builds
+    every distinct geometry once; timed on ``--geometry-sample`` geometries and
+    extrapolated unless ``--full-geometry-check``), and of ``campaign_flow``.
+
+Results are merged into ``bench/results.json`` under ``"overhead"``.
+
+Usage::
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_overhead.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from atomate2.ase.utils import AseRelaxer
+from jobflow import run_locally
+from pymatgen.io.ase import AseAtomsAdaptor
+
+from cudiss.structures.adsorbates import ADSORBATES
+from cudiss.structures.errors import CampaignError
+from cudiss.structures.removal import build_removal_system
+from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.campaign import Campaign, campaign_flow, check_configurations
+from cudiss.workflows.makers import CuRelaxMaker
+from cudiss.workflows.store import open_job_store
+
+HERE = Path(__file__).resolve().parent
+SPEC = CalculatorSpec(code="gpaw", preset="test")
+FACETS = ["111", "100", "110", "211"]
+SITES = ["terrace", "adatom"]
+
+
+def relax_structure():
+    """The unrelaxed initial state of the GPAW adatom-hop case as a pymatgen Structure."""
+    ends = build_removal_system("100", "adatom", [], (2, 2), 3, 6.0, 1, 3.63)
+    return AseAtomsAdaptor().get_structure(ends.initial)
+
+
+def relax_overhead(steps: int) -> dict[str, Any]:
+    """Same relax directly and through jobflow + store; see the module docstring."""
+    structure = relax_structure()
+    work = Path(tempfile.mkdtemp(prefix="bench-overhead-"))
+    cwd = os.getcwd()
+
+    # Warm-up single point: the first GPAW calculation of a process also loads
+    # PAW setups and compiles; neither of the two timed runs should pay for it.
+    atoms = AseAtomsAdaptor().get_atoms(structure)
+    atoms.calc = SPEC.build(txt=str(work / "warmup.txt"))
+    atoms.get_potential_energy()
+
+    direct_dir = work / "direct"
+    direct_dir.mkdir()
+    os.chdir(direct_dir)
+    try:
+        start = time.perf_counter()
+        relaxer = AseRelaxer(SPEC.build(), optimizer="BFGS", relax_cell=False)
+        direct = relaxer.relax(structure.copy(), steps=steps, fmax=0.05, traj_file="relax.traj")
+        t_direct = time.perf_counter() - start
+    finally:
+        os.chdir(cwd)
+
+    inside: list[float] = []
+    original = CuRelaxMaker.run_ase
+
+    def timed_run_ase(self, *args, **kwargs):
+        begin = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            inside.append(time.perf_counter() - begin)
+
+    CuRelaxMaker.run_ase = timed_run_ase
+    try:
+        begin_store = time.perf_counter()
+        store = open_job_store(work / "store", create=True)
+        t_store_open = time.perf_counter() - begin_store
+        start = time.perf_counter()
+        job = CuRelaxMaker(calculator_spec=SPEC, fmax=0.05, steps=steps).make(structure.copy())
+        responses = run_locally(
+            job, store=store, create_folders=True, root_dir=str(work / "runs"), log=False
+        )
+        t_jobflow = time.perf_counter() - start
+    finally:
+        CuRelaxMaker.run_ase = original
+        os.chdir(cwd)
+    output = responses[job.uuid][1].output
+    n_direct = len(direct.trajectory.frame_properties) if direct.trajectory else None
+    n_flow = len(output.output.ionic_steps) if output.output.ionic_steps else None
+    return {
+        "system": "Cu(100) 2x2x3 + adatom, gpaw test preset, BFGS fmax 0.05",
+        "max_steps": steps,
+        "direct_wall_s": round(t_direct, 2),
+        "jobflow_wall_s": round(t_jobflow, 2),
+        "jobflow_inside_run_ase_s": round(inside[0], 2),
+        "store_open_s": round(t_store_open, 3),
+        "overhead_s": round(t_jobflow - inside[0], 2),
+        "overhead_fraction": round((t_jobflow - inside[0]) / inside[0], 4),
+        "wall_ratio_jobflow_over_direct": round(t_jobflow / t_direct, 4),
+        "direct_energy_eV": round(float(direct.final_energy), 5),
+        "jobflow_energy_eV": round(float(output.output.energy), 5),
+        "direct_frames": n_direct,
+        "jobflow_ionic_steps": n_flow,
+        "load_1min_end": round(os.getloadavg()[0], 2),
+    }
+
+
+def adsorbate_sets(n: int = 125) -> list[list[str]]:
+    """Bare, the ten singles, the 90 ordered pairs and 24 ordered triples of small ones."""
+    names = list(ADSORBATES)
+    sets = [[]] + [[a] for a in names] + [list(p) for p in itertools.permutations(names, 2)]
+    sets += [list(p) for p in itertools.permutations(["H", "OH", "O", "CO"], 3)]
+    return sets[:n]
+
+
+def campaign_data(sets: list[list[str]]) -> dict[str, Any]:
+    return {
+        "name": "bench-1000",
+        "calculator": "emt",
+        "facets": FACETS,
+        "sites": SITES,
+        "adsorbates": sets,
+        "slab": {"size": [3, 3], "layers": 4},
+    }
+
+
+def campaign_overhead(sample: int | None) -> dict[str, Any]:
+    """Time validation, geometry checks and flow expansion of a 1000-configuration campaign."""
+    sets = adsorbate_sets()
+    data = campaign_data(sets)
+    start = time.perf_counter()
+    campaign = Campaign.model_validate(data)
+    t_validate = time.perf_counter() - start
+    n_configs = len(campaign.configurations())
+    n_geometries = len({(c.facet, c.site_class, c.adsorbates) for c in campaign.configurations()})
+
+    # Geometry checks: everything, or an even sample of adsorbate sets over all
+    # facets and sites, extrapolated per geometry.
+    chosen = sets if sample is None else sets[:: max(1, len(sets) // max(1, sample // 8))]
+    failures = []
+    start = time.perf_counter()
+    checked = 0
+    for ads in chosen:
+        part = Campaign.model_validate(campaign_data([ads]))
+        try:
+            check_configurations(part, "bench")
+        except CampaignError as exc:
+            failures.append(str(exc))
+        checked += len(part.configurations())
+    t_check = time.perf_counter() - start
+    per_geometry = t_check / checked
+
+    start = time.perf_counter()
+    flow = campaign_flow(campaign)
+    t_flow = time.perf_counter() - start
+    n_jobs = sum(1 for _ in flow.iterflow()) if hasattr(flow, "iterflow") else len(flow.jobs)
+    return {
+        "configurations": n_configs,
+        "distinct_geometries": n_geometries,
+        "pydantic_validate_s": round(t_validate, 3),
+        "geometry_checks_timed": checked,
+        "geometry_check_s_per_geometry": round(per_geometry, 4),
+        "geometry_check_s_all": round(per_geometry * n_geometries, 1),
+        "geometry_check_extrapolated": sample is not None,
+        "geometry_check_failures": failures[:5],
+        "parse_campaign_s_estimate": round(t_validate + per_geometry * n_geometries, 1),
+        "campaign_flow_s": round(t_flow, 2),
+        "flow_top_level_jobs": len(flow.jobs),
+        "flow_jobs_total": n_jobs,
+        "load_1min_end": round(os.getloadavg()[0], 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--relax-steps", type=int, default=6)
+    parser.add_argument("--geometry-sample", type=int, default=80)
+    parser.add_argument("--full-geometry-check", action="store_true")
+    parser.add_argument("--skip-relax", action="store_true")
+    parser.add_argument("--out", default=str(HERE / "results.json"))
+    args = parser.parse_args(argv)
+
+    result: dict[str, Any] = {"load_1min_start": round(os.getloadavg()[0], 2)}
+    result["campaign"] = campaign_overhead(
+        None if args.full_geometry_check else args.geometry_sample
+    )
+    print(json.dumps(result["campaign"], indent=1), flush=True)
+    if not args.skip_relax:
+        result["relax"] = relax_overhead(args.relax_steps)
+        print(json.dumps(result["relax"], indent=1), flush=True)
+    out = Path(args.out)
+    data = json.loads(out.read_text()) if out.exists() else {}
+    data["overhead"] = result
+    out.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
