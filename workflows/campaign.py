@@ -27,8 +27,8 @@ import yaml
 from jobflow import Flow
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cudiss.structures.bulk import CU_LATTICE_CONSTANT
 from cudiss.structures.errors import CampaignError, CudissInputError
-from cudiss.structures.removal import build_removal_system
 from cudiss.workflows.calculators import CalculatorSpec, as_spec
 from cudiss.workflows.flows import (
     BULK_KIND,
@@ -133,16 +133,7 @@ def check_configurations(campaign: Campaign, source: str = "campaign") -> None:
             continue
         seen.add(key)
         try:
-            build_removal_system(
-                config.facet,
-                config.site_class,
-                config.adsorbates,
-                size=config.slab.size,
-                layers=config.slab.layers,
-                vacuum=config.slab.vacuum,
-                fixed_layers=config.slab.fixed_layers,
-                a=campaign.lattice_constant or 3.615,
-            )
+            config.build(campaign.lattice_constant or CU_LATTICE_CONSTANT)
         except CudissInputError as exc:
             raise CampaignError(f"{source}: {config.label()}: {exc}") from None
 

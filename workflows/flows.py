@@ -24,7 +24,8 @@ from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
 from cudiss.analysis.documents import CalculatorInfo, ImageData, RemovalResult
-from cudiss.structures.removal import build_removal_system
+from cudiss.structures.bulk import CU_LATTICE_CONSTANT
+from cudiss.structures.removal import RemovalEndpoints, build_removal_system
 from cudiss.workflows import progress
 from cudiss.workflows.calculators import CalculatorSpec, software_versions
 from cudiss.workflows.makers import BulkResult, CuNebMaker, CuRelaxMaker
@@ -67,6 +68,19 @@ class RemovalConfig(BaseModel):
         ads = " +" + "+".join(self.adsorbates) if self.adsorbates else " bare"
         return f"Cu({self.facet}) {self.site_class}{ads}"
 
+    def build(self, lattice_constant: float = CU_LATTICE_CONSTANT) -> RemovalEndpoints:
+        """The Cu-removal endpoints of this configuration (structures.removal)."""
+        return build_removal_system(
+            self.facet,
+            self.site_class,
+            self.adsorbates,
+            size=self.slab.size,
+            layers=self.slab.layers,
+            vacuum=self.slab.vacuum,
+            fixed_layers=self.slab.fixed_layers,
+            a=lattice_constant,
+        )
+
     def config_id(self, calculator: CalculatorSpec) -> str:
         """Stable key of this configuration under ``calculator``.
 
@@ -97,16 +111,7 @@ class Endpoints(BaseModel):
 @job
 def build_endpoints(config: RemovalConfig, lattice_constant: float) -> Endpoints:
     """Build the slab at ``lattice_constant`` and the removal endpoints of ``config``."""
-    system = build_removal_system(
-        config.facet,
-        config.site_class,
-        config.adsorbates,
-        size=config.slab.size,
-        layers=config.slab.layers,
-        vacuum=config.slab.vacuum,
-        fixed_layers=config.slab.fixed_layers,
-        a=lattice_constant,
-    )
+    system = config.build(lattice_constant)
     adaptor = AseAtomsAdaptor()
     return Endpoints(
         initial=adaptor.get_structure(system.initial),
