@@ -1,0 +1,159 @@
+"""Run a GPAW workflow step on all MPI ranks, from a serial Python process.
+
+A jobflow Job (local ``cudiss run`` or a jobflow-remote worker) is one serial
+process; GPAW runs in parallel only when started by ``mpiexec ... gpaw python``
+(plain ``python`` under mpiexec raises). So a GPAW step hands its inputs to
+:mod:`cudiss.workflows.mpi_task`, started as::
+
+    shlex.split(CUDISS_MPI_LAUNCHER) + [path/to/mpi_task.py, task.json]
+
+which runs the *same* code as the serial path (atomate2's ``AseRelaxer`` via
+the Maker's ``run_ase``, :func:`cudiss.workflows.neb.run_neb`) on every rank and
+pickles the result; the parent returns it unchanged, so flows and documents do
+not know whether MPI was used.
+
+When MPI is used is an execution setting, not physics (it must not change a
+configuration's id): the environment variable ``CUDISS_MPI_LAUNCHER``
+(exported by HPC workers, set by ``cudiss run --ranks N``). A launcher without
+an MPI starter (``gpaw python``, what 1-rank workers export) and EMT always run
+in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monty.serialization import dumpfn
+
+from cudiss.workflows.calculators import CalculatorSpec
+
+#: Environment variable holding the launcher (see :func:`cudiss.workflows.hpc.mpi_launcher`).
+MPI_LAUNCHER_ENV = "CUDISS_MPI_LAUNCHER"
+WORKER_SCRIPT = Path(__file__).with_name("mpi_task.py")
+# First words that start a program on several ranks; anything else (``gpaw
+# python``, ``python``) would only add a serial subprocess.
+_MPI_STARTERS = {"mpiexec", "mpirun", "srun", "aprun", "orterun", "prterun"}
+
+
+class MpiTaskError(RuntimeError):
+    """The MPI worker exited with an error (its traceback is in the message)."""
+
+
+@dataclass
+class MpiRunInfo:
+    """How the last MPI step ran (for tests, benchmarks and logs)."""
+
+    kind: str
+    command: list[str]
+    ranks: int
+    parallel_images: bool
+    wall_s: float
+
+
+#: Set after every MPI step in this process.
+last_run: MpiRunInfo | None = None
+
+
+def launcher_for_ranks(ranks: int) -> str:
+    """The launcher ``cudiss run --ranks N`` sets: mpiexec + this venv's ``gpaw python``.
+
+    Parameters
+    ----------
+    ranks
+        Number of MPI ranks (> 1).
+    """
+    gpaw = Path(sys.executable).with_name("gpaw")
+    root = " --allow-run-as-root" if os.geteuid() == 0 else ""
+    return f"mpiexec{root} -np {ranks} {shlex.quote(str(gpaw))} python"
+
+
+def launcher_command(spec: CalculatorSpec | None = None) -> list[str] | None:
+    """The launcher as an argument list, or ``None`` when the step runs in-process.
+
+    Parameters
+    ----------
+    spec
+        The step's calculator; EMT never uses MPI.
+    """
+    if spec is not None and spec.code != "gpaw":
+        return None
+    words = shlex.split(os.environ.get(MPI_LAUNCHER_ENV, ""))
+    if not words or Path(words[0]).name not in _MPI_STARTERS:
+        return None
+    return words
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # one thread per rank: OpenBLAS threads would oversubscribe the cores MPI fills
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if os.geteuid() == 0:
+        # OpenMPI refuses root without these (containers, CI); harmless elsewhere
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    # the worker must not start MPI again from inside MPI
+    env.pop(MPI_LAUNCHER_ENV, None)
+    return env
+
+
+def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
+    """Run one step in the MPI worker and return what the serial code would have.
+
+    Parameters
+    ----------
+    kind
+        ``relax`` (a Maker's ``run_ase``), ``bulk`` (``CuBulkMaker.run_eos``) or
+        ``neb`` (:func:`run_neb`); see :mod:`cudiss.workflows.mpi_task`.
+    payload
+        The step's inputs: MSONable objects (Makers, Structures, pydantic
+        models), written with monty; ``band`` (a list of Atoms) goes to an ASE
+        trajectory, which keeps constraints.
+    command
+        From :func:`launcher_command`.
+
+    Raises
+    ------
+    MpiTaskError
+        Non-zero exit of the launcher (with the end of its output).
+    """
+    global last_run
+    from ase.io import write
+
+    # Task files live next to the step's own outputs (the job folder), so a
+    # failed run can be inspected where it happened.
+    folder = Path(tempfile.mkdtemp(prefix=f"mpi-{kind}-", dir=Path.cwd()))
+    payload = dict(payload)
+    band = payload.pop("band", None)
+    if band is not None:
+        write(folder / "band.traj", band)
+        payload["band_file"] = str(folder / "band.traj")
+    task = folder / "task.json"
+    dumpfn({"kind": kind, "result_file": str(folder / "result.pkl"), **payload}, task)
+    full = [*command, str(WORKER_SCRIPT), str(task)]
+    start = time.perf_counter()
+    proc = subprocess.run(full, env=_env(), capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    (folder / "stdout.txt").write_text(proc.stdout)
+    (folder / "stderr.txt").write_text(proc.stderr)
+    result_file = folder / "result.pkl"
+    if proc.returncode != 0 or not result_file.exists():
+        error = folder / "error.txt"
+        detail = error.read_text() if error.exists() else proc.stderr[-3000:]
+        raise MpiTaskError(
+            f"MPI {kind} step failed (exit {proc.returncode}, {shlex.join(full)}):\n{detail}"
+        )
+    with result_file.open("rb") as f:
+        # our own worker wrote it, in this venv, a moment ago
+        answer = pickle.load(f)
+    last_run = MpiRunInfo(kind, full, answer["ranks"], answer["parallel_images"], wall)
+    return answer["result"]
