@@ -5,6 +5,12 @@ this module adds what a workflow needs around it: one fresh calculator per
 image built from a factory (GPAW calculators cannot be shared or deep-copied),
 a count of real force evaluations, per-image ASE trajectories, progress
 callbacks, and a plain result object.
+
+Cheap path (``NebSettings.fast()`` or ``surrogate="emt"``): the band is first
+relaxed with ASE's EMT, its forces shifted so that the real (e.g. DFT) endpoints
+are EMT minima, and only then handed to the real calculator with the climbing
+image on. Surrogate calls cost milliseconds and are reported apart from the real
+force calls (``NebRun.surrogate_force_calls``). Measurements: ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations
