@@ -49,8 +49,21 @@ def run(
         None, "--calculator", help="Override the file's calculator: emt, gpaw or gpaw:PRESET."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No live progress line."),
+    ranks: int = typer.Option(
+        1,
+        "--ranks",
+        min=1,
+        help="MPI ranks for GPAW steps (mpiexec ... gpaw python); 1 = serial, in-process.",
+    ),
 ) -> None:
     """Run a campaign locally; finished configurations are not recomputed."""
+    import os
+
+    from cudiss.workflows import mpi
+
+    if ranks > 1:
+        # an execution setting, not physics: it must not enter config ids
+        os.environ[mpi.MPI_LAUNCHER_ENV] = mpi.launcher_for_ranks(ranks)
     from cudiss.workflows.calculators import as_spec
     from cudiss.workflows.campaign import load_campaign
     from cudiss.workflows.local import run_campaign

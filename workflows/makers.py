@@ -30,7 +30,7 @@ from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
 from cudiss.structures.bulk import cu_bulk
-from cudiss.workflows import progress
+from cudiss.workflows import mpi, progress
 from cudiss.workflows.calculators import CalculatorSpec, make_calculator
 from cudiss.workflows.neb import NebSettings, run_neb, unwrap_band
 
@@ -86,7 +86,14 @@ class CuRelaxMaker(AseRelaxMaker):
         return self.calculator_spec.build()
 
     def run_ase(self, mol_or_struct, prev_dir=None):
-        """Relax with atomate2's ``AseRelaxer``, reporting each step to :mod:`progress`."""
+        """Relax with atomate2's ``AseRelaxer``, reporting each step to :mod:`progress`.
+
+        With an MPI launcher set (:mod:`cudiss.workflows.mpi`) a GPAW relaxation
+        runs this same method on all ranks in a subprocess.
+        """
+        command = mpi.launcher_command(self.calculator_spec)
+        if command is not None:
+            return mpi.run_task("relax", {"maker": self, "structure": mol_or_struct}, command)
         # The log stream is not data: add it for this call only, so the maker
         # stays serialisable.
         saved = self.relax_kwargs
@@ -147,7 +154,16 @@ class CuBulkMaker(AseMaker):
     @job
     def make(self, a_guess: float | None = None) -> BulkResult:
         """Fit E(V) of primitive fcc Cu and return a0 and mu_Cu(bulk)."""
-        centre = a_guess or self.a_guess
+        return self.run_eos(a_guess or self.a_guess)
+
+    def run_eos(self, centre: float) -> BulkResult:
+        """Scan the lattice constant around ``centre`` (Å) and fit E(V), not as a job.
+
+        With an MPI launcher set, a GPAW scan runs this method on all ranks.
+        """
+        command = mpi.launcher_command(self.calculator_spec)
+        if command is not None:
+            return mpi.run_task("bulk", {"maker": self, "a_guess": centre}, command)
         volumes, energies = [], []
         for a in np.linspace(centre * (1 - self.strain), centre * (1 + self.strain), self.points):
             atoms = cu_bulk(float(a))
@@ -216,14 +232,27 @@ class CuNebMaker(AseNebFromImagesMaker):
             [adaptor.get_atoms(im) if isinstance(im, Structure) else im for im in images]
         )
         spec = self.calculator_spec
-        run = run_neb(
-            band,
-            lambda i: spec.build(txt=f"gpaw-image-{i}.txt"),
-            self.settings,
-            endpoint_energies=endpoint_energies,
-            traj_prefix=str(Path.cwd() / "neb-image"),
-            progress=progress.step,
-        )
+        traj_prefix = str(Path.cwd() / "neb-image")
+        command = mpi.launcher_command(spec)
+        if command is not None:
+            # the worker calls run_neb on all ranks (images in parallel if possible)
+            payload = {
+                "spec": spec,
+                "settings": self.settings,
+                "band": band,
+                "endpoint_energies": endpoint_energies,
+                "traj_prefix": traj_prefix,
+            }
+            run = mpi.run_task("neb", payload, command)
+        else:
+            run = run_neb(
+                band,
+                lambda i: spec.build(txt=f"gpaw-image-{i}.txt"),
+                self.settings,
+                endpoint_energies=endpoint_energies,
+                traj_prefix=traj_prefix,
+                progress=progress.step,
+            )
         structures = [adaptor.get_structure(atoms) for atoms in run.images]
         return CuNebResult(
             images=structures,
