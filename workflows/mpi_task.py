@@ -168,7 +168,13 @@ def main(task_file: str) -> None:
     try:
         parallel = False
         if task["kind"] == "relax":
-            result = task["maker"].run_ase(task["structure"])
+            maker = task["maker"]
+            if world.rank > 0:
+                # atomate2 writes the trajectory (rank 0 only) and reads it back
+                # on every rank, racing the writer; the other ranks' results are
+                # discarded anyway, so they skip the file.
+                maker.relax_kwargs = {**maker.relax_kwargs, "traj_file": None}
+            result = maker.run_ase(task["structure"])
         elif task["kind"] == "bulk":
             result = task["maker"].run_eos(task["a_guess"])
         elif task["kind"] == "neb":
