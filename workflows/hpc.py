@@ -236,6 +236,18 @@ def monty_store(path: str | Path, collection: str = "outputs") -> dict[str, Any]
     }
 
 
+def _jobstore(docs_store: dict[str, Any]) -> dict[str, Any]:
+    """A JobStore spec with the ``data`` store that cudiss and atomate2 Jobs need.
+
+    Jobs declared with ``@job(data=...)`` (the CI-NEB's images and forces,
+    atomate2's trajectories) put large fields into an additional store named
+    ``data``; without it jobflow raises "Unrecognised additional store name".
+    It is the docs store's kind, in the collection ``<name>_data``.
+    """
+    data_store = {**docs_store, "collection_name": f"{docs_store['collection_name']}_data"}
+    return {"docs_store": docs_store, "additional_stores": {"data": data_store}}
+
+
 def _validate(data: dict[str, Any]) -> Any:
     from jobflow_remote.config.base import Project
 
@@ -349,7 +361,7 @@ def hpc_project(
         "name": name,
         "workers": {scheduler: worker, "local": local},
         "queue": {"store": queue_store or mongo_store("jobs")},
-        "jobstore": {"docs_store": docs_store or mongo_store("outputs")},
+        "jobstore": _jobstore(docs_store or mongo_store("outputs")),
     }
     if base_dir is not None:
         data["base_dir"] = str(Path(base_dir).expanduser().resolve())
@@ -415,7 +427,7 @@ def local_project(
         "base_dir": str(base),
         "workers": {"local": worker},
         "queue": {"store": {"type": "MemoryStore", "collection_name": "jobs"}},
-        "jobstore": {"docs_store": monty_store(base / "outputs")},
+        "jobstore": _jobstore(monty_store(base / "outputs")),
         "runner": {
             "delay_checkout": delay,
             "delay_check_run_status": delay,
@@ -770,6 +782,34 @@ def open_jobstore(project: str | None = None, directory: str | Path | None = Non
     store = load_project(project, directory).get_jobstore()
     store.connect()
     return store
+
+
+def removal_results(project: str | None = None, directory: str | Path | None = None) -> list:
+    """The Cu-removal results (``RemovalResult``) a project's runs stored.
+
+    The project's output store is a plain jobflow ``JobStore`` (MongoDB, or a
+    ``MontyStore`` for test projects), which :func:`cudiss.workflows.store.results_in`
+    reads like the local store.
+
+    Parameters
+    ----------
+    project : str, optional
+        Project name.
+    directory : str or Path, optional
+        Projects folder.
+
+    Returns
+    -------
+    list of cudiss.analysis.documents.RemovalResult
+        Newest document per configuration, sorted by configuration id.
+    """
+    from cudiss.workflows.store import results_in
+
+    store = open_jobstore(project, directory)
+    try:
+        return results_in(store)
+    finally:
+        store.close()
 
 
 # --------------------------------------------------------------------------
