@@ -104,8 +104,6 @@ def relax_overhead(steps: int) -> dict[str, Any]:
         CuRelaxMaker.run_ase = original
         os.chdir(cwd)
     output = responses[job.uuid][1].output
-    n_direct = len(direct.trajectory.frame_properties) if direct.trajectory else None
-    n_flow = len(output.output.ionic_steps) if output.output.ionic_steps else None
     return {
         "system": "Cu(100) 2x2x3 + adatom, gpaw test preset, BFGS fmax 0.05",
         "max_steps": steps,
@@ -116,12 +114,27 @@ def relax_overhead(steps: int) -> dict[str, Any]:
         "overhead_s": round(t_jobflow - inside[0], 2),
         "overhead_fraction": round((t_jobflow - inside[0]) / inside[0], 4),
         "wall_ratio_jobflow_over_direct": round(t_jobflow / t_direct, 4),
-        "direct_energy_eV": round(float(direct.final_energy), 5),
-        "jobflow_energy_eV": round(float(output.output.energy), 5),
-        "direct_frames": n_direct,
-        "jobflow_ionic_steps": n_flow,
+        "direct_energy_eV": _last_energy(direct),
+        "jobflow_energy_eV": _last_energy(output),
         "load_1min_end": round(os.getloadavg()[0], 2),
     }
+
+
+def _last_energy(result: Any) -> float | None:
+    """Final energy of an atomate2 ASE result or task document, wherever it keeps it."""
+    for getter in (
+        lambda r: r.final_energy,
+        lambda r: r.output.energy,
+        lambda r: r.trajectory.frame_properties[-1]["energy"],
+        lambda r: r.objects["trajectory"].frame_properties[-1]["energy"],
+    ):
+        try:
+            value = getter(result)
+        except (AttributeError, KeyError, IndexError, TypeError):
+            continue
+        if value is not None:
+            return round(float(value), 5)
+    return None
 
 
 def adsorbate_sets(n: int = 125) -> list[list[str]]:
@@ -196,20 +209,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--geometry-sample", type=int, default=80)
     parser.add_argument("--full-geometry-check", action="store_true")
     parser.add_argument("--skip-relax", action="store_true")
+    parser.add_argument("--skip-campaign", action="store_true")
     parser.add_argument("--out", default=str(HERE / "results.json"))
     args = parser.parse_args(argv)
 
     result: dict[str, Any] = {"load_1min_start": round(os.getloadavg()[0], 2)}
-    result["campaign"] = campaign_overhead(
-        None if args.full_geometry_check else args.geometry_sample
-    )
-    print(json.dumps(result["campaign"], indent=1), flush=True)
+    if not args.skip_campaign:
+        sample = None if args.full_geometry_check else args.geometry_sample
+        result["campaign"] = campaign_overhead(sample)
+        print(json.dumps(result["campaign"], indent=1), flush=True)
     if not args.skip_relax:
         result["relax"] = relax_overhead(args.relax_steps)
         print(json.dumps(result["relax"], indent=1), flush=True)
     out = Path(args.out)
     data = json.loads(out.read_text()) if out.exists() else {}
-    data["overhead"] = result
+    data["overhead"] = {**data.get("overhead", {}), **result}
     out.write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {out}")
     return 0
