@@ -32,3 +32,38 @@ def emt_campaign_results(emt_campaign_store):
     from cudiss.workflows.store import open_results
 
     return open_results(emt_campaign_store)
+
+
+def _slurm_script(action: str):
+    import subprocess
+
+    return subprocess.run(
+        ["bash", str(REPO / "scripts" / "slurm-local.sh"), action],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def local_slurm():
+    """A running local SLURM (scripts/slurm-local.sh); yields its state directory.
+
+    Shared by the tests of the queue path (``-m slurm``); stops the cluster at
+    the end only if this session started it.
+    """
+    was_running = _slurm_script("status").returncode == 0
+    started = _slurm_script("start")
+    assert started.returncode == 0, started.stderr
+    state_dir = Path(started.stdout.strip().splitlines()[-1])
+    old_conf = os.environ.get("SLURM_CONF")
+    # also covers a machine whose /etc/slurm/slurm.conf is not ours
+    os.environ["SLURM_CONF"] = str(state_dir / "slurm.conf")
+    yield state_dir
+    if old_conf is None:
+        os.environ.pop("SLURM_CONF", None)
+    else:
+        os.environ["SLURM_CONF"] = old_conf
+    if not was_running:  # leave a cluster someone else started alone
+        stopped = _slurm_script("stop")
+        assert stopped.returncode == 0, stopped.stderr

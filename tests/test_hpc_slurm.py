@@ -8,10 +8,8 @@ it at the end if it started it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,34 +25,8 @@ from cudiss.workflows.cli import app
 
 pytestmark = pytest.mark.slurm
 
-REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "scripts" / "slurm-local.sh"
 
-
-def _script(action: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPT), action], capture_output=True, text=True, timeout=600
-    )
-
-
-@pytest.fixture(scope="session")
-def local_slurm() -> Iterator[Path]:
-    """A running local SLURM; yields its state directory."""
-    was_running = _script("status").returncode == 0
-    started = _script("start")
-    assert started.returncode == 0, started.stderr
-    state_dir = Path(started.stdout.strip().splitlines()[-1])
-    old_conf = os.environ.get("SLURM_CONF")
-    # also covers a machine whose /etc/slurm/slurm.conf is not ours
-    os.environ["SLURM_CONF"] = str(state_dir / "slurm.conf")
-    yield state_dir
-    if old_conf is None:
-        os.environ.pop("SLURM_CONF", None)
-    else:
-        os.environ["SLURM_CONF"] = old_conf
-    if not was_running:  # leave a cluster someone else started alone
-        stopped = _script("stop")
-        assert stopped.returncode == 0, stopped.stderr
+# local_slurm: the session fixture in conftest.py
 
 
 @pytest.fixture
