@@ -35,9 +35,8 @@ from typing import Any
 from monty.serialization import dumpfn
 
 from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.hpc import MPI_LAUNCHER_ENV  # one name for workers and this module
 
-#: Environment variable holding the launcher (see :func:`cudiss.workflows.hpc.mpi_launcher`).
-MPI_LAUNCHER_ENV = "CUDISS_MPI_LAUNCHER"
 WORKER_SCRIPT = Path(__file__).with_name("mpi_task.py")
 # First words that start a program on several ranks; anything else (``gpaw
 # python``, ``python``) would only add a serial subprocess.
