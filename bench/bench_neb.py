@@ -556,15 +556,48 @@ def render_markdown(results: dict) -> str:
                 f"barrier {fast['barrier_diff_eV']:+.3f} eV from BFGS (target within 0.02: "
                 f"{'met' if abs(fast['barrier_diff_eV']) <= 0.02 else 'NOT met'})",
             ]
-            if fast.get("scf_per_call_ratio") is not None:
+            cold = entry.get("cold_start_control")
+            if fast.get("scf_per_call") and cold:
+                # The 0.5x SCF target is against a fresh calculator per evaluation.
+                ratio = fast["scf_per_call"] / cold["scf_per_call"]
                 checks.append(
-                    f"SCF per call {fast['scf_per_call_ratio']:.2f}x BFGS (target <= 0.5x: "
-                    f"{'met' if fast['scf_per_call_ratio'] <= 0.5 else 'NOT met'})"
+                    f"SCF per call {ratio:.2f}x a fresh calculator per evaluation "
+                    f"(target <= 0.5x: {'met' if ratio <= 0.5 else 'NOT met'}); "
+                    f"total SCF {fast['scf_ratio']:.2f}x BFGS"
                 )
             lines += ["", "cudiss-fast vs targets: " + "; ".join(checks) + "."]
         lines.append("")
+    lines += NOTES
     lines += render_overhead(results.get("overhead"))
     return "\n".join(lines) + "\n"
+
+
+NOTES = [
+    "## Notes on the methods",
+    "",
+    "- *ase-bfgs* / *ase-fire*: plain ASE, one calculator per image created once "
+    "(GPAW then restarts each image from its previous wavefunctions, as in cudiss).",
+    "- *atomate2-default*: `AseNebFromImagesMaker().run_ase(images)` (0.1.5) with its "
+    "defaults: FIRE (fixed by `AseNebInterface`), fmax 0.1, 500 steps, and an empty "
+    "`neb_kwargs` field, so ASE's NEB defaults apply: **no climbing image**, 'aseneb' "
+    "tangent, k = 0.1 (`DEFAULT_NEB_KWARGS` with climb only applies when "
+    "`AseNebInterface.run_neb` is called directly). It re-evaluates both endpoints "
+    "(2 calls, counted). Judged by the common criterion it is not converged to 0.05; its "
+    "own document says state 'successful' and tag 'forces not converged' (the tag tests "
+    "raw, unprojected forces). *atomate2-0.05*: `relax_kwargs={'fmax': 0.05}`, "
+    "`neb_kwargs={'climb': True, 'method': 'improvedtangent'}` (EMT only; the GPAW part "
+    "is limited to four NEB runs). atomate2 deep-copies one calculator per image, which "
+    "GPAW's calculator does not support: the bench hands it a stand-in whose "
+    "`__deepcopy__` returns a fresh metered GPAW (`FreshOnDeepcopy`).",
+    "- *cudiss-default*: `run_neb` with default `NebSettings` (ODE, CI, improved tangent). "
+    "*cudiss-fast*: `NebSettings.fast()`: the band is first relaxed with EMT whose forces "
+    "are shifted so the given endpoints are EMT minima (no climbing, fmax 0.1), then ODE "
+    "with the real calculator and CI. On the EMT cases the surrogate is the target "
+    "potential itself, so those rows only show the mechanism works; the DFT saving is the "
+    "GPAW row. Surrogate (EMT) calls are listed apart; they cost milliseconds.",
+    "- Wall times: the atomate2-default EMT row includes importing atomate2 (~2 s).",
+    "",
+]
 
 
 def render_overhead(overhead: dict | None) -> list[str]:
