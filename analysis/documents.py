@@ -87,6 +87,10 @@ class RemovalResult(BaseModel):
     bulk_energy_per_atom_eV: float | None = Field(None, description="mu_Cu(bulk)")
     lattice_constant_A: float | None = None
 
+    scf_recoveries: list[str] = Field(
+        default_factory=list, description="SCF retries with safer settings, per step"
+    )
+
     calculator: CalculatorInfo
     software: dict[str, str] = Field(default_factory=dict)
     trajectories: dict[str, str] = Field(

@@ -53,3 +53,17 @@ def test_exhausted_ladder_fails_with_a_clear_reason(tmp_path, monkeypatch):
     with pytest.raises(KohnShamConvergenceError, match="after 1 recovery steps"):
         atoms.get_potential_energy()
     assert len(calc.recoveries) == 1
+
+
+def test_recovery_is_recorded_in_the_relaxation_document(tmp_path):
+    from jobflow import run_locally
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    from cudiss.workflows.makers import SCF_RECOVERY_TAG, CuStaticMaker
+
+    spec = CalculatorSpec(code="gpaw", overrides={**TINY, "maxiter": 3})
+    job = CuStaticMaker(calculator_spec=spec).make(AseAtomsAdaptor().get_structure(_cu()))
+    responses = run_locally(job, create_folders=True, root_dir=tmp_path, log=False)
+    doc = responses[job.uuid][1].output
+    (tag,) = doc.tags
+    assert tag.startswith(SCF_RECOVERY_TAG) and "rung 1" in tag

@@ -28,7 +28,12 @@ from cudiss.structures.bulk import CU_LATTICE_CONSTANT
 from cudiss.structures.removal import RemovalEndpoints, build_removal_system
 from cudiss.workflows import progress
 from cudiss.workflows.calculators import CalculatorSpec, software_versions
-from cudiss.workflows.makers import BulkResult, CuNebMaker, CuRelaxMaker
+from cudiss.workflows.makers import (
+    SCF_RECOVERY_TAG,
+    BulkResult,
+    CuNebMaker,
+    CuRelaxMaker,
+)
 from cudiss.workflows.neb import NebSettings, interpolate_band
 
 RESULT_KIND = "removal_result"
@@ -220,6 +225,20 @@ def removal_result(
         }
         reference = neb.images[0]
 
+    recoveries = [
+        f"{step}: {tag.removeprefix(SCF_RECOVERY_TAG)}"
+        for step, doc in (
+            ("relax initial", relaxed_initial),
+            ("relax final", relaxed_final),
+            ("relax vacancy", relaxed_vacancy),
+        )
+        if doc is not None
+        for tag in doc.tags or []
+        if tag.startswith(SCF_RECOVERY_TAG)
+    ]
+    if neb is not None:
+        recoveries += [f"NEB {line}" for line in neb.scf_recoveries]
+
     trajectories = {}
     for step, doc in (
         ("relax_initial", relaxed_initial),
@@ -271,6 +290,7 @@ def removal_result(
         ),
         software=software_versions(),
         trajectories=trajectories,
+        scf_recoveries=recoveries,
         wall_time_s=neb.wall_time_s if neb is not None else None,
         **fields,
     )

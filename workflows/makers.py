@@ -34,6 +34,8 @@ from cudiss.workflows import mpi, progress
 from cudiss.workflows.calculators import CalculatorSpec, make_calculator
 from cudiss.workflows.neb import NebSettings, run_neb, unwrap_band
 
+SCF_RECOVERY_TAG = "scf-recovery: "
+
 # GPAW slab presets sample k only in the surface plane; bulk needs all three.
 BULK_KPTS = {"test": {"size": [8, 8, 8]}, "production": {"density": 4.0, "gamma": True}}
 
@@ -98,10 +100,16 @@ class CuRelaxMaker(AseRelaxMaker):
         # stays serialisable.
         saved = self.relax_kwargs
         self.relax_kwargs = {**saved, "logfile": progress.OptimizerLog()}
+        recoveries = getattr(self.calculator, "recoveries", [])
+        before = len(recoveries)
         try:
-            return super().run_ase(mol_or_struct, prev_dir)
+            result = super().run_ase(mol_or_struct, prev_dir)
         finally:
             self.relax_kwargs = saved
+        # atomate2's document has no field for them: SCF retries of this
+        # relaxation go into its tags (make() reads self.tags after run_ase).
+        self.tags = [f"{SCF_RECOVERY_TAG}{line}" for line in recoveries[before:]] or None
+        return result
 
 
 @dataclass
@@ -199,6 +207,8 @@ class CuNebResult(NebResult):
     trajectories: list[str] = Field(default_factory=list)
     settings: dict = Field(default_factory=dict)
     wall_time_s: float = 0.0
+    surrogate_force_calls: int = 0
+    scf_recoveries: list[str] = Field(default_factory=list)
 
 
 @dataclass
@@ -271,6 +281,8 @@ class CuNebMaker(AseNebFromImagesMaker):
             trajectories=run.trajectories,
             settings=self.settings.model_dump(),
             wall_time_s=run.wall_time_s,
+            surrogate_force_calls=run.surrogate_force_calls,
+            scf_recoveries=run.scf_recoveries,
         )
 
     @job(data=["images", "initial_images", "image_forces", "image_positions"])

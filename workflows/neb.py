@@ -124,6 +124,7 @@ class NebRun:
     trajectories: list[str] = field(default_factory=list)
     optimizers: list[str] = field(default_factory=list)
     surrogate_force_calls: int = 0
+    scf_recoveries: list[str] = field(default_factory=list)
 
     @property
     def dips_below_endpoints(self) -> bool:
@@ -520,4 +521,9 @@ def run_neb(
         surrogate_force_calls=surrogate_calls,
         wall_time_s=wall,
         trajectories=traj_paths,
+        scf_recoveries=[
+            f"image {index}: {line}"
+            for index, image in enumerate(band_images)
+            for line in getattr(image.calc, "recoveries", [])
+        ],
     )
