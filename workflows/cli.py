@@ -8,6 +8,7 @@ Each group of commands lives in its own module and registers itself on
 from __future__ import annotations
 
 import sys
+import warnings
 from importlib.metadata import version
 
 import typer
@@ -61,6 +62,9 @@ def main() -> None:
     exit code 2: our own input errors and click's usage errors alike (typer's
     boxed usage messages are several lines).
     """
+    # Deprecation notices inside jobflow/jobflow-remote are for their developers,
+    # not for someone running a campaign.
+    warnings.filterwarnings("ignore", message=r"(cd|makedirs_p) is deprecated")
     _register_commands()
     try:
         code = app(standalone_mode=False)
