@@ -93,7 +93,8 @@ start_munge() {
 
 write_conf() {
   local dir="$1" cpus mem
-  cpus="$(nproc)"
+  # Not nproc: it honours OMP_NUM_THREADS, which tests and GPAW runs set to 1.
+  cpus="$(getconf _NPROCESSORS_ONLN)"
   # leave 10 % (at least 512 MB) of the memory to the OS
   mem="$(awk '/MemTotal/ {m=int($2/1024); r=int(m*0.9); if (m-r<512) r=m-512; print r}' /proc/meminfo)"
   cat >"$dir/slurm.conf" <<EOF
