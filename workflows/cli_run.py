@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -74,7 +75,9 @@ def run(
     summary = run_campaign(
         campaign, store, calculator=spec, console=console, show_progress=not quiet
     )
-    Console().print(results_table(summary.results, f"{campaign.name} (store: {store})"))
+    # Piped or redirected output gets the whole table, not an 80-column cut.
+    out = Console() if sys.stdout.isatty() else Console(width=200)
+    out.print(results_table(summary.results, f"{campaign.name} (store: {store})"))
     failed = [r for r in summary.results if r.state == "failed"]
     if failed:
         console.print(f"[red]{len(failed)} configuration(s) failed[/red]; rerun to retry them")
