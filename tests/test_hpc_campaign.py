@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pickle
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 from ase.build import fcc100
 from jobflow import Flow
 from pymatgen.io.ase import AseAtomsAdaptor
+from slurm_helpers import scontrol
 
 from cudiss.workflows import hpc
 from cudiss.workflows.calculators import CalculatorSpec
@@ -41,16 +41,6 @@ TINY_GPAW = CalculatorSpec(
 )
 # fails when GPAW initialises, on every rank of the MPI worker
 BROKEN_GPAW = CalculatorSpec(code="gpaw", overrides={"xc": "NO-SUCH-XC"})
-
-
-def _scontrol(job_id: str) -> dict[str, str]:
-    out = subprocess.run(
-        ["timeout", "10", "scontrol", "show", "job", "-o", job_id],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return dict(f.split("=", 1) for f in out.split() if "=" in f)
 
 
 def _tiny_slab():
@@ -86,7 +76,7 @@ def test_campaign_and_gpaw_job_run_as_slurm_jobs(local_slurm: Path, tmp_path: Pa
     assert all(r.state == "COMPLETED" for r in others), rows
     for row in rows:  # every Job went through sbatch and SLURM finished it
         assert row.process_id, row
-        assert _scontrol(row.process_id)["JobState"] in ("COMPLETED", "FAILED")
+        assert scontrol(row.process_id)["JobState"] in ("COMPLETED", "FAILED")
 
     # the results, read back with the store's loaders from the on-disk store
     results = {tuple(r.adsorbates): r for r in hpc.removal_results("campaign", folder)}

@@ -17,6 +17,7 @@ from ase.build import add_adsorbate, fcc100
 from ase.calculators.emt import EMT
 from ase.constraints import FixAtoms
 from ase.optimize import BFGS
+from slurm_helpers import scontrol
 from typer.testing import CliRunner
 
 from cudiss.structures.errors import CudissInputError
@@ -35,16 +36,6 @@ def project(tmp_path: Path, local_slurm: Path) -> tuple[str, Path]:
     folder = tmp_path / "projects"
     hpc.write_project(hpc.local_project("slurmtest", tmp_path / "base"), folder)
     return "slurmtest", folder
-
-
-def _scontrol(job_id: str) -> dict[str, str]:
-    out = subprocess.run(
-        ["timeout", "10", "scontrol", "show", "job", "-o", job_id],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return dict(f.split("=", 1) for f in out.split() if "=" in f)
 
 
 def _expected_energies() -> tuple[float, float]:
@@ -74,7 +65,7 @@ def test_flow_runs_as_slurm_jobs_and_outputs_persist(project: tuple[str, Path]) 
     job_ids = [r.process_id for r in rows]
     assert all(job_ids) and len(set(job_ids)) == 3
     for job_id in job_ids:
-        info = _scontrol(job_id)  # SLURM itself knows the job, and it finished well
+        info = scontrol(job_id)  # SLURM itself knows the job, and it finished well
         assert info["JobState"] == "COMPLETED"
         assert info["ExitCode"] == "0:0"
 
