@@ -1,0 +1,272 @@
+"""Build jobflow-remote projects: production (SLURM/PBS + MongoDB) and local test ones.
+
+:func:`hpc_project` builds a :class:`~jobflow_remote.config.base.Project` for a
+SLURM or PBS cluster (production: MongoDB queue, which jobflow-remote's daemon
+requires); :func:`local_project` builds the test variant that needs no
+database server (in-memory queue, on-disk ``MontyStore`` for the outputs).
+Both are validated by jobflow-remote's own model; write them with
+:func:`cudiss.workflows.hpc_project_files.write_project`.
+
+Examples
+--------
+>>> from cudiss.workflows.hpc_projects import hpc_project
+>>> from cudiss.workflows.hpc_project_files import write_project
+>>> project = hpc_project("cu100", "slurm", work_dir="/scratch/me/cudiss",
+...                       partition="standard", nodes=1, ntasks_per_node=64,
+...                       walltime="04:00:00", account="e123",
+...                       pre_run=["module load openmpi", "source ~/cudiss/.venv/bin/activate"])
+>>> write_project(project)  # doctest: +SKIP
+PosixPath('/home/me/.jfremote/cu100.yaml')
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.hpc_project_files import validate_project
+from cudiss.workflows.hpc_stores import jobstore_spec, mongo_store, monty_store
+from cudiss.workflows.hpc_worker_env import worker_pre_run
+
+Scheduler = Literal["slurm", "pbs"]
+
+DEFAULT_MPI_LAUNCHER = "mpiexec -np {ntasks} gpaw python"
+_WALLTIME = re.compile(r"^(\d+-)?\d{1,3}:\d{2}:\d{2}$")
+
+
+def _check_walltime(walltime: str) -> str:
+    if not _WALLTIME.match(walltime):
+        raise CudissInputError(f"walltime {walltime!r} is not [D-]HH:MM:SS")
+    return walltime
+
+
+def _resources(
+    scheduler: Scheduler,
+    nodes: int,
+    ntasks_per_node: int,
+    walltime: str,
+    partition: str | None,
+    account: str | None,
+) -> dict[str, Any]:
+    # keys are those of qtoolkit's templates (qtoolkit/io/templates/*)
+    if scheduler == "slurm":
+        res: dict[str, Any] = {
+            "nodes": nodes,
+            "ntasks_per_node": ntasks_per_node,
+            "cpus_per_task": 1,
+            "time": walltime,
+            "partition": partition,
+            "account": account,
+        }
+    else:
+        res = {
+            "select": f"select={nodes}:ncpus={ntasks_per_node}:mpiprocs={ntasks_per_node}",
+            "walltime": walltime,
+            "queue": partition,
+            "account": account,
+        }
+    return {k: v for k, v in res.items() if v is not None}
+
+
+def _default_jf() -> str:
+    # the `jf` next to this interpreter, so the job runs in the same venv even
+    # when the scheduler's environment has a different PATH
+    return str(Path(sys.executable).with_name("jf"))
+
+
+def hpc_project(
+    name: str,
+    scheduler: Scheduler,
+    *,
+    work_dir: str | Path,
+    nodes: int = 1,
+    ntasks_per_node: int = 1,
+    walltime: str = "01:00:00",
+    partition: str | None = None,
+    account: str | None = None,
+    pre_run: Sequence[str] = (),
+    mpi_launcher_cmd: str = DEFAULT_MPI_LAUNCHER,
+    host: str | None = None,
+    user: str | None = None,
+    queue_store: dict[str, Any] | None = None,
+    docs_store: dict[str, Any] | None = None,
+    base_dir: str | Path | None = None,
+) -> Any:
+    """Build a production jobflow-remote project for a SLURM or PBS cluster.
+
+    Parameters
+    ----------
+    name : str
+        Project name (also the YAML file name).
+    scheduler : {"slurm", "pbs"}
+        Queue system of the cluster.
+    work_dir : str or Path
+        Absolute folder on the cluster where Job folders are created.
+    nodes, ntasks_per_node : int
+        Default allocation per Job; ``ntasks = nodes * ntasks_per_node`` MPI ranks.
+    walltime : str
+        ``[D-]HH:MM:SS``.
+    partition : str, optional
+        SLURM partition or PBS queue.
+    account : str, optional
+        Account/project charged.
+    pre_run : sequence of str
+        Shell lines run before each Job, e.g. ``module load openmpi`` and
+        ``source /path/to/.venv/bin/activate``.
+    mpi_launcher_cmd : str
+        MPI command for GPAW; ``{ntasks}`` is replaced by the rank count.
+        GPAW needs ``gpaw python`` (plain ``python`` under mpiexec raises).
+    host, user : str, optional
+        Run the runner elsewhere and reach the cluster over SSH
+        (``RemoteWorker``); without ``host`` the runner runs on the cluster's
+        login node (``LocalWorker``).
+    queue_store : dict, optional
+        Queue database, a ``MongoStore`` spec; default MongoDB on localhost
+        (:func:`~cudiss.workflows.hpc_stores.mongo_store`). jobflow-remote's
+        daemon and ``jf`` CLI need it.
+    docs_store : dict, optional
+        Output store; default MongoDB collection ``outputs``.
+    base_dir : str or Path, optional
+        Folder for the runner's logs and daemon files (default
+        ``~/.jfremote/NAME``).
+
+    Returns
+    -------
+    jobflow_remote.config.base.Project
+        Validated project with workers ``<scheduler>`` (the cluster queue) and
+        ``local`` (a shell worker on the runner's machine, for quick checks).
+
+    Raises
+    ------
+    CudissInputError
+        Bad walltime, counts or anything jobflow-remote's model rejects.
+    """
+    if scheduler not in ("slurm", "pbs"):
+        raise CudissInputError(f"scheduler must be 'slurm' or 'pbs', not {scheduler!r}")
+    if nodes < 1 or ntasks_per_node < 1:
+        raise CudissInputError("nodes and ntasks per node must be at least 1")
+    _check_walltime(walltime)
+    if not Path(work_dir).is_absolute():
+        raise CudissInputError(f"work_dir must be an absolute path on the cluster: {work_dir}")
+    launcher = mpi_launcher_cmd.replace("{ntasks}", str(nodes * ntasks_per_node))
+    worker: dict[str, Any] = {
+        "type": "remote" if host else "local",
+        "scheduler_type": scheduler,
+        "work_dir": str(work_dir),
+        "resources": _resources(scheduler, nodes, ntasks_per_node, walltime, partition, account),
+        "pre_run": worker_pre_run(pre_run, launcher),
+    }
+    if host:
+        worker["host"] = host
+        if user:
+            worker["user"] = user
+    local = {
+        "type": "local",
+        "scheduler_type": "shell",
+        "work_dir": str(Path(base_dir or Path.home() / ".jfremote" / name) / "local_runs"),
+        "pre_run": worker_pre_run(pre_run, "gpaw python"),
+    }
+    data: dict[str, Any] = {
+        "name": name,
+        "workers": {scheduler: worker, "local": local},
+        "queue": {"store": queue_store or mongo_store("jobs")},
+        "jobstore": jobstore_spec(docs_store or mongo_store("outputs")),
+    }
+    if base_dir is not None:
+        data["base_dir"] = str(Path(base_dir).expanduser().resolve())
+    return validate_project(data)
+
+
+def local_project(
+    name: str,
+    base_dir: str | Path,
+    *,
+    scheduler: Literal["slurm", "shell"] = "slurm",
+    walltime: str = "00:10:00",
+    ntasks: int = 1,
+    pre_run: Sequence[str] = (),
+    runner_delay: float = 1.0,
+) -> Any:
+    """Build the test project: no database server, queue on this machine.
+
+    The queue lives in a maggma ``MemoryStore`` (so it exists only inside the
+    process that runs :func:`~cudiss.workflows.hpc_submit.run_flow_in_process`);
+    outputs go to an on-disk ``MontyStore`` under ``base_dir/outputs`` and stay
+    readable afterwards. jobflow-remote's daemon cannot use this project: it
+    needs MongoDB.
+
+    Parameters
+    ----------
+    name : str
+        Project name.
+    base_dir : str or Path
+        Folder for outputs, Job folders (``runs``), logs and the state snapshot.
+    scheduler : {"slurm", "shell"}
+        ``slurm`` submits every Job with ``sbatch`` (e.g. to
+        ``scripts/slurm-local.sh``); ``shell`` runs it as a background process.
+    walltime : str
+        SLURM time limit per Job.
+    ntasks : int
+        MPI ranks per Job (sets ``CUDISS_MPI_LAUNCHER``).
+    pre_run : sequence of str
+        Extra shell lines before each Job.
+    runner_delay : float
+        Seconds between the runner's polls; jobflow-remote's default (30 s)
+        makes a three-Job test take minutes.
+
+    Returns
+    -------
+    jobflow_remote.config.base.Project
+        Validated project with one worker, ``local``.
+    """
+    _check_walltime(walltime)
+    base = Path(base_dir).expanduser().resolve()
+    launcher = "gpaw python" if ntasks == 1 else f"mpiexec -np {ntasks} gpaw python"
+    worker: dict[str, Any] = {
+        "type": "local",
+        "scheduler_type": scheduler,
+        "work_dir": str(base / "runs"),
+        "pre_run": worker_pre_run(pre_run, launcher),
+        "execution_cmd": f"{_default_jf()} -fe execution run {{}}",
+    }
+    if scheduler == "slurm":
+        worker["resources"] = {"nodes": 1, "ntasks": ntasks, "time": walltime}
+    delay = float(runner_delay)
+    data = {
+        "name": name,
+        "base_dir": str(base),
+        "workers": {"local": worker},
+        "queue": {"store": {"type": "MemoryStore", "collection_name": "jobs"}},
+        "jobstore": jobstore_spec(monty_store(base / "outputs")),
+        "runner": {
+            "delay_checkout": delay,
+            "delay_check_run_status": delay,
+            "delay_advance_status": delay,
+            # a failed upload/submit is retried after these many seconds
+            "delta_retry": [delay, 5 * delay, 10 * delay],
+        },
+    }
+    return validate_project(data)
+
+
+def is_memory_queue(project: Any) -> bool:
+    """True if the project's queue is a maggma ``MemoryStore`` (test projects).
+
+    Parameters
+    ----------
+    project : jobflow_remote.config.base.Project
+        The project.
+
+    Returns
+    -------
+    bool
+        Such a queue exists only inside
+        :func:`~cudiss.workflows.hpc_submit.run_flow_in_process`.
+    """
+    # jobflow-remote accepts a store as {"type": ...} or as a monty dict ({"@class": ...})
+    store = project.queue.store
+    return store.get("type") == "MemoryStore" or str(store.get("@class", "")) == "MemoryStore"

@@ -1,0 +1,143 @@
+"""Job states of a jobflow-remote project, live or from the last in-process run.
+
+A production project's queue (MongoDB) outlives every process, so its states
+are read live. A test project's in-memory queue is gone once
+:func:`~cudiss.workflows.hpc_submit.run_flow_in_process` returns; that run
+leaves a snapshot (:data:`STATES_SNAPSHOT`) which :func:`job_states` reads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from cudiss.workflows.hpc_project_files import load_project
+from cudiss.workflows.hpc_projects import is_memory_queue
+
+#: Name of the file, in a project's ``base_dir``, that keeps the job states of
+#: the last in-process run (its in-memory queue is gone when the process ends).
+STATES_SNAPSHOT = "job_states.json"
+
+
+class JobStateRow(NamedTuple):
+    """One Job as listed by ``cudiss status``.
+
+    Attributes
+    ----------
+    name : str
+        The Job's name.
+    uuid : str
+        The jobflow uuid (key of its output in the JobStore).
+    db_id : str
+        jobflow-remote's short id.
+    state : str
+        jobflow-remote state, e.g. ``COMPLETED``, ``FAILED``, ``REMOTE_ERROR``.
+    process_id : str or None
+        Scheduler job id (SLURM/PBS) of the last submission.
+    error : str or None
+        Error text for FAILED (the Job's traceback) or REMOTE_ERROR (the
+        runner's error while uploading, submitting or downloading).
+    """
+
+    name: str
+    uuid: str
+    db_id: str
+    state: str
+    process_id: str | None
+    error: str | None
+
+
+def _error_text(info: Any) -> str | None:
+    # a Job can carry both: its own traceback and the runner's remote error
+    parts = []
+    if info.error:
+        parts.append(info.error.strip())
+    if info.remote and info.remote.error:
+        parts.append(info.remote.error.strip())
+    return "\n".join(parts) or None
+
+
+def rows_from_controller(jc: Any, flow_ids: list[str] | None = None) -> list[JobStateRow]:
+    """The Jobs a jobflow-remote ``JobController`` knows, as rows sorted by db id.
+
+    Parameters
+    ----------
+    jc : jobflow_remote.jobs.jobcontroller.JobController
+        Controller of the project's queue.
+    flow_ids : list of str, optional
+        Only Jobs of these Flows; None or empty: every Job.
+
+    Returns
+    -------
+    list of JobStateRow
+    """
+    infos = jc.get_jobs_info(flow_ids=flow_ids or None, sort=[("db_id", 1)])
+    return [
+        JobStateRow(
+            name=i.name,
+            uuid=i.uuid,
+            db_id=str(i.db_id),
+            state=i.state.value,
+            process_id=i.remote.process_id if i.remote else None,
+            error=_error_text(i),
+        )
+        for i in infos
+    ]
+
+
+def write_snapshot(project: Any, rows: list[JobStateRow]) -> Path:
+    """Keep the rows of a run in the project's ``base_dir`` for a later ``cudiss status``.
+
+    Parameters
+    ----------
+    project : jobflow_remote.config.base.Project
+        The project run.
+    rows : list of JobStateRow
+        The run's final states.
+
+    Returns
+    -------
+    Path
+        ``base_dir/job_states.json``.
+    """
+    path = Path(project.base_dir) / STATES_SNAPSHOT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([r._asdict() for r in rows], indent=1))
+    return path
+
+
+def job_states(
+    project: str | None = None,
+    directory: str | Path | None = None,
+    flow_ids: list[str] | None = None,
+) -> list[JobStateRow]:
+    """List every Job of a project with its state and error text.
+
+    Parameters
+    ----------
+    project : str, optional
+        Project name; default jobflow-remote's current project.
+    directory : str or Path, optional
+        Projects folder; default ``~/.jfremote``.
+    flow_ids : list of str, optional
+        Only Jobs of these Flows.
+
+    Returns
+    -------
+    list of JobStateRow
+        From the live queue database (MongoDB projects) or, for an in-memory
+        queue, from the snapshot of the last in-process run.
+    """
+    proj = load_project(project, directory)
+    if is_memory_queue(proj):
+        path = Path(proj.base_dir) / STATES_SNAPSHOT
+        if not path.exists():
+            return []
+        # the snapshot holds exactly one run (the last), so flow_ids is moot
+        return [JobStateRow(**r) for r in json.loads(path.read_text())]
+    jc = proj.get_job_controller()
+    try:
+        return rows_from_controller(jc, flow_ids)
+    finally:
+        jc.close()

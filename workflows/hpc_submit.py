@@ -1,0 +1,168 @@
+"""Hand a Flow to a jobflow-remote project: queue it, or run it here to completion.
+
+:func:`submit_flow` adds a Flow to a production project's queue database
+(``jf runner start`` then executes it). :func:`run_flow_in_process` runs a
+Flow to completion inside the calling process with jobflow-remote's own
+``Runner``, which still submits every Job to the worker's scheduler (e.g. the
+local SLURM of ``scripts/slurm-local.sh``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from jobflow import Flow
+
+from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.hpc_project_files import load_project, projects_dir
+from cudiss.workflows.hpc_projects import is_memory_queue
+from cudiss.workflows.hpc_status import JobStateRow, rows_from_controller, write_snapshot
+
+
+def submit_flow(
+    flow: Flow,
+    project: str | None = None,
+    worker: str | None = None,
+    exec_config: str | None = None,
+    resources: dict[str, Any] | None = None,
+    directory: str | Path | None = None,
+) -> list[str]:
+    """Add a Flow to a production project's queue database.
+
+    The Flow runs once a runner is active: ``jf -p PROJECT runner start``
+    (needs the project's MongoDB).
+
+    Parameters
+    ----------
+    flow : jobflow.Flow
+        The Flow (e.g. ``campaign_flow(campaign)``).
+    project : str, optional
+        Project name; default jobflow-remote's current project.
+    worker : str, optional
+        Worker name; default the project's first worker.
+    exec_config : str, optional
+        Name of an ``exec_config`` entry of the project.
+    resources : dict, optional
+        Scheduler resources overriding the worker's defaults for these Jobs.
+    directory : str or Path, optional
+        Projects folder; default ``~/.jfremote``.
+
+    Returns
+    -------
+    list of str
+        jobflow-remote db ids of the submitted Jobs.
+
+    Raises
+    ------
+    CudissInputError
+        Unknown project/worker/exec_config.
+    """
+    import jobflow_remote
+    from jobflow_remote.config.base import ConfigError
+
+    with projects_dir(directory):
+        proj = load_project(project, directory)
+        if worker is not None and worker not in proj.workers:
+            raise CudissInputError(
+                f"project {proj.name!r} has no worker {worker!r} (has: {', '.join(proj.workers)})"
+            )
+        try:
+            return jobflow_remote.submit_flow(
+                flow,
+                worker=worker,
+                project=proj.name,
+                exec_config=exec_config,
+                resources=resources,
+            )
+        except ConfigError as exc:
+            raise CudissInputError(f"jobflow-remote: {str(exc).splitlines()[0]}") from None
+
+
+def _reset_memory_queue(jc: Any) -> None:
+    # A MemoryStore queue exists only in this Runner's JobController: Flows
+    # must be added through it, after a reset creates the id counter document
+    # that add_flow needs. reset() also rebuilds the output store's indexes;
+    # montydb has no drop_indexes, which jobflow-remote logs as a harmless
+    # warning with a traceback, so its logger is quietened meanwhile.
+    jc_logger = logging.getLogger("jobflow_remote.jobs.jobcontroller")
+    level = jc_logger.level
+    jc_logger.setLevel(logging.ERROR)
+    try:
+        jc.reset(max_limit=0)
+    finally:
+        jc_logger.setLevel(level)
+
+
+def run_flow_in_process(
+    flow: Flow,
+    project: str | None = None,
+    worker: str | None = None,
+    directory: str | Path | None = None,
+    max_seconds: float = 600,
+) -> list[JobStateRow]:
+    """Run a Flow to completion with jobflow-remote's Runner in this process.
+
+    The Runner still goes through the worker: with ``scheduler_type: slurm``
+    every Job is written to its folder, submitted with ``sbatch``, polled and
+    its outputs loaded into the project's JobStore -- only the queue database
+    lives in this process. Meant for
+    :func:`~cudiss.workflows.hpc_projects.local_project` projects (tests, a
+    workstation); works with a MongoDB queue too.
+
+    Parameters
+    ----------
+    flow : jobflow.Flow
+        The Flow to run.
+    project : str, optional
+        Project name; default jobflow-remote's current project.
+    worker : str, optional
+        Worker name; default the project's first worker.
+    directory : str or Path, optional
+        Projects folder; default ``~/.jfremote``.
+    max_seconds : float
+        Give up (``TimeoutError``) when Jobs are still pending after this.
+
+    Returns
+    -------
+    list of JobStateRow
+        Final state of every Job. Also written to ``base_dir/job_states.json``
+        so ``cudiss status`` can show it after this process is gone.
+
+    Raises
+    ------
+    CudissInputError
+        Unknown project or worker.
+    TimeoutError
+        Jobs still pending after ``max_seconds`` (their states are still
+        written to the snapshot).
+    """
+    from jobflow_remote.jobs.runner import Runner
+
+    with projects_dir(directory):
+        proj = load_project(project, directory)
+        worker = worker or next(iter(proj.workers), None)
+        if worker not in proj.workers:
+            raise CudissInputError(f"project {proj.name!r} has no worker {worker!r}")
+        runner = Runner(project_name=proj.name)
+        jc = runner.job_controller
+        try:
+            if is_memory_queue(proj):
+                _reset_memory_queue(jc)
+            jc.add_flow(flow, worker=worker)
+            try:
+                runner.run_all_jobs(max_seconds=int(max_seconds))
+            except RuntimeError as exc:
+                # jobflow-remote signals its time limit with a plain RuntimeError
+                if "within the selected amount of time" in str(exc):
+                    raise TimeoutError(
+                        f"jobs of flow {flow.name!r} still pending after {max_seconds} s"
+                    ) from None
+                raise
+            finally:
+                rows = rows_from_controller(jc, flow_ids=[flow.uuid])
+                write_snapshot(proj, rows)
+        finally:
+            runner.cleanup()
+    return rows
