@@ -19,9 +19,12 @@ from jobflow import Flow
 from pymatgen.io.ase import AseAtomsAdaptor
 from slurm_helpers import scontrol
 
-from cudiss.workflows import hpc
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.campaign import campaign_flow, parse_campaign
+from cudiss.workflows.hpc_project_files import write_project
+from cudiss.workflows.hpc_projects import local_project
+from cudiss.workflows.hpc_results import open_jobstore, removal_results
+from cudiss.workflows.hpc_submit import run_flow_in_process
 from cudiss.workflows.makers import CuNebMaker, CuStaticMaker
 
 pytestmark = pytest.mark.slurm
@@ -52,10 +55,10 @@ def test_campaign_and_gpaw_job_run_as_slurm_jobs(local_slurm: Path, tmp_path: Pa
     # 2 ranks per Job: GPAW steps go through `mpiexec -np 2 gpaw python`; the
     # venv's bin first on PATH so that the job finds this `gpaw`
     venv_bin = Path(sys.executable).parent
-    project = hpc.local_project(
+    project = local_project(
         "campaign", tmp_path / "base", ntasks=2, pre_run=[f"export PATH={venv_bin}:$PATH"]
     )
-    hpc.write_project(project, folder)
+    write_project(project, folder)
 
     campaign = parse_campaign(CAMPAIGN)
     flow = campaign_flow(campaign)
@@ -64,7 +67,7 @@ def test_campaign_and_gpaw_job_run_as_slurm_jobs(local_slurm: Path, tmp_path: Pa
     )
     gpaw_job = CuStaticMaker(calculator_spec=TINY_GPAW).make(_tiny_slab())
     gpaw_job.name = "tiny GPAW single point"
-    rows = hpc.run_flow_in_process(
+    rows = run_flow_in_process(
         Flow([flow, gpaw_job]), "campaign", directory=folder, max_seconds=600
     )
 
@@ -79,7 +82,7 @@ def test_campaign_and_gpaw_job_run_as_slurm_jobs(local_slurm: Path, tmp_path: Pa
         assert scontrol(row.process_id)["JobState"] in ("COMPLETED", "FAILED")
 
     # the results, read back with the store's loaders from the on-disk store
-    results = {tuple(r.adsorbates): r for r in hpc.removal_results("campaign", folder)}
+    results = {tuple(r.adsorbates): r for r in removal_results("campaign", folder)}
     assert set(results) == {(), ("O",)}
     bare, oxo = results[()], results[("O",)]
     assert bare.state in ("successful", "unconverged") and bare.error is None
@@ -88,7 +91,7 @@ def test_campaign_and_gpaw_job_run_as_slurm_jobs(local_slurm: Path, tmp_path: Pa
     assert oxo.state == "failed" and "NEB" in oxo.error
 
     # the GPAW single point ran on 2 ranks and gave the serial energy
-    store = hpc.open_jobstore("campaign", folder)
+    store = open_jobstore("campaign", folder)
     doc = store.get_output(gpaw_job.uuid)  # the TaskDoc, as a dict
     (task_dir,) = Path(doc["dir_name"]).glob("mpi-relax-*")  # the MPI worker's files
     with (task_dir / "result.pkl").open("rb") as f:

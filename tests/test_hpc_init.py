@@ -10,8 +10,10 @@ from jobflow_remote.config.base import LocalWorker, Project, RemoteWorker
 from typer.testing import CliRunner
 
 from cudiss.structures.errors import CudissInputError
-from cudiss.workflows import cli_hpc, hpc  # noqa: F401  (registers the commands)
+from cudiss.workflows import cli_hpc  # noqa: F401  (registers the commands)
 from cudiss.workflows.cli import app
+from cudiss.workflows.hpc_project_files import load_project, write_project
+from cudiss.workflows.hpc_projects import is_memory_queue
 
 
 def _init(tmp_path: Path, *args: str):
@@ -81,7 +83,7 @@ def test_pbs_project_over_ssh(tmp_path: Path) -> None:
         "--mongo-host", "db.example.org",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    project = hpc.load_project("cu-pbs", tmp_path)  # through jobflow-remote's ConfigManager
+    project = load_project("cu-pbs", tmp_path)  # through jobflow-remote's ConfigManager
     worker = project.workers["pbs"]
     assert isinstance(worker, RemoteWorker)
     assert (worker.host, worker.user) == ("login.cluster.org", "me")
@@ -99,7 +101,7 @@ def test_local_project(tmp_path: Path) -> None:
     result = _init(tmp_path, "try", "--local", "--base-dir", str(tmp_path / "b"))
     assert result.exit_code == 0, result.output
     project = _load(tmp_path / "try.yaml")
-    assert hpc.is_memory_queue(project)
+    assert is_memory_queue(project)
     assert project.jobstore["docs_store"]["type"] == "MontyStore"
     assert project.jobstore["docs_store"]["database_path"] == str(tmp_path / "b" / "outputs")
     assert project.runner.delay_checkout == 1.0
@@ -140,7 +142,7 @@ def test_existing_project_needs_force(tmp_path: Path) -> None:
 def test_jobflow_remote_rejects_invalid_store(tmp_path: Path) -> None:
     # a queue store maggma cannot build is caught by jobflow-remote's model, as one line
     with pytest.raises(CudissInputError, match=r"project \(queue\.store\)") as info:
-        hpc.write_project({"name": "x", "queue": {"store": {"type": "NoSuchStore"}}}, tmp_path)
+        write_project({"name": "x", "queue": {"store": {"type": "NoSuchStore"}}}, tmp_path)
     assert "\n" not in str(info.value)
 
 
@@ -150,3 +152,16 @@ def test_unknown_project_and_missing_campaign(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["submit", str(tmp_path / "missing.yaml")])
     assert isinstance(result.exception, CudissInputError)
     assert "campaign file not found" in str(result.exception)
+
+
+def test_jobs_queued_before_the_split_still_load() -> None:
+    # jobflow-remote stores a Job's function by import path; Flows queued when
+    # the smoke Jobs lived in cudiss.workflows.hpc must still find them there
+    from jobflow import Job
+
+    from cudiss.workflows import hpc, hpc_smoke
+
+    assert set(hpc.__all__) <= set(dir(hpc))
+    now = hpc_smoke.smoke_slab_energy().as_dict()
+    queued = {**now, "function": {**now["function"], "@module": "cudiss.workflows.hpc"}}
+    assert Job.from_dict(queued).function is Job.from_dict(now).function

@@ -21,8 +21,13 @@ from slurm_helpers import scontrol
 from typer.testing import CliRunner
 
 from cudiss.structures.errors import CudissInputError
-from cudiss.workflows import cli_hpc, hpc
+from cudiss.workflows import cli_hpc
 from cudiss.workflows.cli import app
+from cudiss.workflows.hpc_project_files import write_project
+from cudiss.workflows.hpc_projects import local_project
+from cudiss.workflows.hpc_smoke import smoke_test_flow
+from cudiss.workflows.hpc_status import job_states
+from cudiss.workflows.hpc_submit import run_flow_in_process
 
 pytestmark = pytest.mark.slurm
 
@@ -34,7 +39,7 @@ pytestmark = pytest.mark.slurm
 def project(tmp_path: Path, local_slurm: Path) -> tuple[str, Path]:
     """A local test project (SLURM worker, memory queue, MontyStore outputs)."""
     folder = tmp_path / "projects"
-    hpc.write_project(hpc.local_project("slurmtest", tmp_path / "base"), folder)
+    write_project(local_project("slurmtest", tmp_path / "base"), folder)
     return "slurmtest", folder
 
 
@@ -53,8 +58,8 @@ def _expected_energies() -> tuple[float, float]:
 
 def test_flow_runs_as_slurm_jobs_and_outputs_persist(project: tuple[str, Path]) -> None:
     name, folder = project
-    flow = hpc.smoke_test_flow()
-    rows = hpc.run_flow_in_process(flow, name, directory=folder, max_seconds=180)
+    flow = smoke_test_flow()
+    rows = run_flow_in_process(flow, name, directory=folder, max_seconds=180)
 
     assert [r.name for r in rows] == [
         "smoke_slab_energy",
@@ -72,8 +77,8 @@ def test_flow_runs_as_slurm_jobs_and_outputs_persist(project: tuple[str, Path]) 
     # read the outputs from another process: the MontyStore is on disk
     reader = (
         "import json, sys\n"
-        "from cudiss.workflows import hpc\n"
-        "store = hpc.open_jobstore(sys.argv[1], sys.argv[2])\n"
+        "from cudiss.workflows.hpc_results import open_jobstore\n"
+        "store = open_jobstore(sys.argv[1], sys.argv[2])\n"
         "print(json.dumps({u: store.get_output(u) for u in sys.argv[3:]}))\n"
     )
     proc = subprocess.run(
@@ -96,9 +101,7 @@ def test_flow_runs_as_slurm_jobs_and_outputs_persist(project: tuple[str, Path]) 
 
 def test_failed_job_is_reported_with_its_error(project: tuple[str, Path]) -> None:
     name, folder = project
-    rows = hpc.run_flow_in_process(
-        hpc.smoke_test_flow(fail=True), name, directory=folder, max_seconds=180
-    )
+    rows = run_flow_in_process(smoke_test_flow(fail=True), name, directory=folder, max_seconds=180)
     by_name = {r.name: r for r in rows}
     assert by_name["smoke_fail"].state == "FAILED"
     assert "RuntimeError: deliberate failure" in by_name["smoke_fail"].error
@@ -109,7 +112,7 @@ def test_failed_job_is_reported_with_its_error(project: tuple[str, Path]) -> Non
     assert by_name["smoke_slab_energy"].error is None
 
     # later, from the snapshot: what `cudiss status` shows
-    assert hpc.job_states(name, folder) == rows
+    assert job_states(name, folder) == rows
     result = CliRunner().invoke(
         app, ["status", "--project", name, "--projects-dir", str(folder)], env={"COLUMNS": "200"}
     )
@@ -128,7 +131,7 @@ def test_cli_submit_in_process(
 
     def fake_campaign_to_flow(path: Path):  # the campaign layer is tested elsewhere
         seen.append(path)
-        return hpc.smoke_test_flow()
+        return smoke_test_flow()
 
     monkeypatch.setattr(cli_hpc, "campaign_to_flow", fake_campaign_to_flow)
     args = ["submit", str(campaign), "-p", name, "--projects-dir", str(folder), "--in-process"]

@@ -1,6 +1,8 @@
 """``cudiss hpc init``, ``cudiss hpc check``, ``cudiss submit`` and ``cudiss status``.
 
-Thin wrappers over :mod:`cudiss.workflows.hpc`; see ``docs/hpc.md``.
+Thin wrappers over the ``cudiss.workflows.hpc_*`` modules; see ``docs/hpc.md``.
+They import those modules inside the commands, so that ``cudiss --help`` and
+the other commands start without loading them.
 """
 
 from __future__ import annotations
@@ -106,13 +108,15 @@ def hpc_init(
     ] = False,
 ) -> None:
     """Write a jobflow-remote project for a SLURM or PBS cluster (or a --local test one)."""
-    from cudiss.workflows import hpc
+    from cudiss.workflows.hpc_project_files import default_projects_dir, write_project
+    from cudiss.workflows.hpc_projects import hpc_project, local_project
+    from cudiss.workflows.hpc_stores import mongo_store
 
-    folder = Path(projects_dir) if projects_dir else hpc.default_projects_dir()
+    folder = Path(projects_dir) if projects_dir else default_projects_dir()
     if local:
         if scheduler not in ("slurm", "shell"):
             raise CudissInputError(f"--local needs --scheduler slurm or shell, not {scheduler!r}")
-        project = hpc.local_project(
+        project = local_project(
             name,
             base_dir or folder / name,
             scheduler=scheduler,  # type: ignore[arg-type]
@@ -123,7 +127,7 @@ def hpc_init(
     else:
         if not work_dir:
             raise CudissInputError("--work-dir (absolute path on the cluster) is required")
-        project = hpc.hpc_project(
+        project = hpc_project(
             name,
             scheduler,  # type: ignore[arg-type]
             work_dir=work_dir,
@@ -136,11 +140,11 @@ def hpc_init(
             mpi_launcher_cmd=mpi_launcher,
             host=host,
             user=user,
-            queue_store=hpc.mongo_store("jobs", mongo_host, mongo_port, database),
-            docs_store=hpc.mongo_store("outputs", mongo_host, mongo_port, database),
+            queue_store=mongo_store("jobs", mongo_host, mongo_port, database),
+            docs_store=mongo_store("outputs", mongo_host, mongo_port, database),
             base_dir=base_dir or folder / name,
         )
-    path = hpc.write_project(project, folder, overwrite=force)
+    path = write_project(project, folder, overwrite=force)
     typer.echo(f"wrote {path}")
     if local:
         typer.echo(f"run with: cudiss submit CAMPAIGN.yaml --project {name} --in-process")
@@ -159,10 +163,11 @@ def hpc_check(
     max_seconds: Annotated[float, typer.Option("--max-seconds", help="Give up after this.")] = 300,
 ) -> None:
     """Run the three-Job EMT smoke test in process through the project's worker."""
-    from cudiss.workflows import hpc
+    from cudiss.workflows.hpc_smoke import smoke_test_flow
+    from cudiss.workflows.hpc_submit import run_flow_in_process
 
-    rows = hpc.run_flow_in_process(
-        hpc.smoke_test_flow(), project, worker, projects_dir, max_seconds=max_seconds
+    rows = run_flow_in_process(
+        smoke_test_flow(), project, worker, projects_dir, max_seconds=max_seconds
     )
     _print_states(rows, full=True)
     if any(r.state != "COMPLETED" for r in rows):
@@ -188,21 +193,23 @@ def submit(
     ] = 3600,
 ) -> None:
     """Submit a campaign's Flow to a jobflow-remote project (or run it in process)."""
-    from cudiss.workflows import hpc
+    from cudiss.workflows.hpc_project_files import load_project
+    from cudiss.workflows.hpc_projects import is_memory_queue
+    from cudiss.workflows.hpc_submit import run_flow_in_process, submit_flow
 
     if not campaign.is_file():
         raise CudissInputError(f"campaign file not found: {campaign}")
     flow = campaign_to_flow(campaign)
     if in_process:
-        rows = hpc.run_flow_in_process(flow, project, worker, projects_dir, max_seconds)
+        rows = run_flow_in_process(flow, project, worker, projects_dir, max_seconds)
         _print_states(rows)
         if any(r.state != "COMPLETED" for r in rows):
             raise typer.Exit(code=1)
         return
-    proj = hpc.load_project(project, projects_dir)
-    if hpc.is_memory_queue(proj):
+    proj = load_project(project, projects_dir)
+    if is_memory_queue(proj):
         raise CudissInputError(f"project {proj.name!r} keeps its queue in memory; use --in-process")
-    ids = hpc.submit_flow(flow, proj.name, worker, directory=projects_dir)
+    ids = submit_flow(flow, proj.name, worker, directory=projects_dir)
     typer.echo(f"submitted {len(ids)} jobs to project {proj.name!r} (db ids {ids[0]}-{ids[-1]})")
     typer.echo(f"start the runner with: jf -p {proj.name} runner start")
 
@@ -216,9 +223,9 @@ def status(
     full: Annotated[bool, typer.Option("--full", help="Print whole error texts.")] = False,
 ) -> None:
     """Show every Job of a project: name, state, scheduler id, error."""
-    from cudiss.workflows import hpc
+    from cudiss.workflows.hpc_status import job_states
 
-    _print_states(hpc.job_states(project, projects_dir), full=full)
+    _print_states(job_states(project, projects_dir), full=full)
 
 
 def _print_states(rows: list[Any], full: bool = False) -> None:
