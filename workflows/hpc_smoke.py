@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobflow import Flow, job
+
+if TYPE_CHECKING:
+    from ase import Atoms
 
 
 def _where() -> dict[str, Any]:
@@ -24,6 +27,25 @@ def _where() -> dict[str, Any]:
         "host": socket.gethostname(),
         "pid": os.getpid(),
     }
+
+
+def _emt_cu100(layers: int, adatom: bool = False) -> Atoms:
+    # both energy Jobs build the same slab, so that their energies subtract
+    from ase.build import add_adsorbate, fcc100
+    from ase.calculators.emt import EMT
+    from ase.constraints import FixAtoms
+
+    slab = fcc100("Cu", size=(2, 2, layers), vacuum=6.0)
+    if adatom:
+        add_adsorbate(slab, "Cu", 1.8, "hollow")
+        # only the adatom moves: the check is about the queue, not the physics
+        slab.set_constraint(FixAtoms(indices=list(range(len(slab) - 1))))
+    slab.calc = EMT()
+    return slab
+
+
+def _energy_output(atoms: Atoms) -> dict[str, Any]:
+    return {"energy": float(atoms.get_potential_energy()), "natoms": len(atoms), **_where()}
 
 
 @job
@@ -40,12 +62,7 @@ def smoke_slab_energy(layers: int = 3) -> dict[str, Any]:
     dict
         ``energy`` (eV), ``natoms`` and the scheduler job id / host / pid.
     """
-    from ase.build import fcc100
-    from ase.calculators.emt import EMT
-
-    slab = fcc100("Cu", size=(2, 2, layers), vacuum=6.0)
-    slab.calc = EMT()
-    return {"energy": float(slab.get_potential_energy()), "natoms": len(slab), **_where()}
+    return _energy_output(_emt_cu100(layers))
 
 
 @job
@@ -64,18 +81,11 @@ def smoke_adatom_energy(layers: int = 3, fmax: float = 0.05) -> dict[str, Any]:
     dict
         ``energy`` (eV), ``natoms`` and the scheduler job id / host / pid.
     """
-    from ase.build import add_adsorbate, fcc100
-    from ase.calculators.emt import EMT
-    from ase.constraints import FixAtoms
     from ase.optimize import BFGS
 
-    slab = fcc100("Cu", size=(2, 2, layers), vacuum=6.0)
-    add_adsorbate(slab, "Cu", 1.8, "hollow")
-    # only the adatom moves: the check is about the queue, not the physics
-    slab.set_constraint(FixAtoms(indices=list(range(len(slab) - 1))))
-    slab.calc = EMT()
+    slab = _emt_cu100(layers, adatom=True)
     BFGS(slab, logfile=None).run(fmax=fmax, steps=100)
-    return {"energy": float(slab.get_potential_energy()), "natoms": len(slab), **_where()}
+    return _energy_output(slab)
 
 
 @job
