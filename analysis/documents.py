@@ -90,6 +90,11 @@ class RemovalResult(BaseModel):
     scf_recoveries: list[str] = Field(
         default_factory=list, description="SCF retries with safer settings, per step"
     )
+    resumed: list[str] = Field(
+        default_factory=list,
+        description="steps continued from a checkpoint after an interruption, with the "
+        "number of optimizer steps before and after",
+    )
 
     calculator: CalculatorInfo
     software: dict[str, str] = Field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,18 @@ import pytest
 # GPAW and OpenBLAS threads would overload a 2-core machine under MPI or pytest.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Relax/NEB checkpoints (cudiss.workflows.checkpoint) of the session go to a
+# temporary folder, never to the user's cache; each test gets its own (below).
+os.environ.setdefault("CUDISS_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="cudiss-checkpoints-"))
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _own_checkpoints(tmp_path, monkeypatch):
+    """A test resumes only from its own checkpoints, never from another test's."""
+    monkeypatch.setenv("CUDISS_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
 
 
 @pytest.fixture(scope="session")

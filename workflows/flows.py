@@ -29,6 +29,7 @@ from cudiss.structures.removal import RemovalEndpoints, build_removal_system
 from cudiss.workflows import progress
 from cudiss.workflows.calculators import CalculatorSpec, software_versions
 from cudiss.workflows.makers import (
+    RESUME_TAG,
     SCF_RECOVERY_TAG,
     BulkResult,
     CuNebMaker,
@@ -111,6 +112,17 @@ class Endpoints(BaseModel):
     displacement: list[list[float]] = Field(
         description="per-atom initial -> final displacement before any wrapping, Å"
     )
+
+
+def _tagged(docs, prefix: str) -> list[str]:
+    """``"step: message"`` for every tag of the relaxation documents starting with ``prefix``."""
+    return [
+        f"{step}: {tag.removeprefix(prefix)}"
+        for step, doc in docs
+        if doc is not None
+        for tag in doc.tags or []
+        if tag.startswith(prefix)
+    ]
 
 
 @job
@@ -225,19 +237,21 @@ def removal_result(
         }
         reference = neb.images[0]
 
-    recoveries = [
-        f"{step}: {tag.removeprefix(SCF_RECOVERY_TAG)}"
-        for step, doc in (
-            ("relax initial", relaxed_initial),
-            ("relax final", relaxed_final),
-            ("relax vacancy", relaxed_vacancy),
-        )
-        if doc is not None
-        for tag in doc.tags or []
-        if tag.startswith(SCF_RECOVERY_TAG)
-    ]
+    relaxations = (
+        ("relax initial", relaxed_initial),
+        ("relax final", relaxed_final),
+        ("relax vacancy", relaxed_vacancy),
+    )
+    recoveries = _tagged(relaxations, SCF_RECOVERY_TAG)
+    resumed = _tagged(relaxations, RESUME_TAG)
     if neb is not None:
         recoveries += [f"NEB {line}" for line in neb.scf_recoveries]
+        if neb.resumed_steps:
+            resumed.append(
+                f"NEB: resumed from checkpoint at band step {neb.resumed_steps} "
+                f"({neb.resumed_steps} steps before the interruption, "
+                f"{neb.steps - neb.resumed_steps} after)"
+            )
 
     trajectories = {}
     for step, doc in (
@@ -291,6 +305,7 @@ def removal_result(
         software=software_versions(),
         trajectories=trajectories,
         scf_recoveries=recoveries,
+        resumed=resumed,
         wall_time_s=neb.wall_time_s if neb is not None else None,
         **fields,
     )

@@ -8,6 +8,7 @@ configuration, which step, the NEB's fmax) is shown with rich.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from cudiss.analysis.documents import RemovalResult
 from cudiss.workflows import progress
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.campaign import Campaign, bulk_key, campaign_flow
+from cudiss.workflows.checkpoint import CHECKPOINT_ENV
 from cudiss.workflows.claims import Claims
 from cudiss.workflows.store import (
     cached_bulk,
@@ -29,6 +31,25 @@ from cudiss.workflows.store import (
     results_in,
     run_root,
 )
+
+
+@contextmanager
+def _checkpoints_under(folder: Path) -> Iterator[None]:
+    """Checkpoints of this run's relaxations and NEBs go under ``folder``.
+
+    Job folders are new on every run; the checkpoint folder is not, so an
+    interrupted run, started again, resumes its steps
+    (:mod:`cudiss.workflows.checkpoint`). A user's own ``CUDISS_CHECKPOINT_DIR``
+    wins.
+    """
+    if CHECKPOINT_ENV in os.environ:
+        yield
+        return
+    os.environ[CHECKPOINT_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        os.environ.pop(CHECKPOINT_ENV, None)
 
 
 @dataclass
@@ -167,7 +188,10 @@ def run_campaign(
                 bulk=cached_bulk(store, bulk_key(campaign)),
                 store_root=str(Path(store_location).resolve()),
             )
-            with _watch_jobflow(console, show_progress) as watcher:
+            with (
+                _watch_jobflow(console, show_progress) as watcher,
+                _checkpoints_under(root / "checkpoints"),
+            ):
                 run_locally(flow, store=store, create_folders=True, root_dir=root, log=False)
             failures = watcher.failures
     finally:

@@ -22,6 +22,7 @@ from ase.eos import EquationOfState
 from ase.vibrations import Vibrations
 from atomate2.ase.jobs import AseMaker, AseRelaxMaker
 from atomate2.ase.neb import AseNebFromImagesMaker
+from atomate2.ase.utils import OPTIMIZERS
 from emmet.core.neb import NebMethod, NebResult
 from emmet.core.types.enums import TaskState
 from jobflow import job
@@ -32,9 +33,11 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from cudiss.structures.bulk import cu_bulk
 from cudiss.workflows import mpi, progress
 from cudiss.workflows.calculators import CalculatorSpec, make_calculator
+from cudiss.workflows.checkpoint import Checkpoint, resumable
 from cudiss.workflows.neb import NebSettings, run_neb, unwrap_band
 
 SCF_RECOVERY_TAG = "scf-recovery: "
+RESUME_TAG = "resume: "
 
 # GPAW slab presets sample k only in the surface plane; bulk needs all three.
 BULK_KPTS = {"test": {"size": [8, 8, 8]}, "production": {"density": 4.0, "gamma": True}}
@@ -87,28 +90,62 @@ class CuRelaxMaker(AseRelaxMaker):
     def _get_calculator(self) -> Calculator:
         return self.calculator_spec.build()
 
+    def checkpoint(self, mol_or_struct) -> Checkpoint | None:
+        """Where this relaxation of ``mol_or_struct`` saves its steps (``None``: nowhere).
+
+        Named by everything that determines the path: structure, calculator,
+        fmax, step limit and optimizer.
+        """
+        if self.steps <= 1:
+            return None  # atomate2 runs a single point: nothing to resume
+        atoms = AseAtomsAdaptor().get_atoms(mol_or_struct)
+        return Checkpoint.for_inputs(
+            "relax",
+            atoms,
+            self.calculator_spec.model_dump(),
+            self.fmax,
+            self.steps,
+            self.optimizer_kwargs,
+            self.relax_cell,
+        )
+
     def run_ase(self, mol_or_struct, prev_dir=None):
         """Relax with atomate2's ``AseRelaxer``, reporting each step to :mod:`progress`.
 
-        With an MPI launcher set (:mod:`cudiss.workflows.mpi`) a GPAW relaxation
-        runs this same method on all ranks in a subprocess.
+        Each step is checkpointed (:mod:`cudiss.workflows.checkpoint`): the same
+        relaxation run again after an interruption continues from its last step,
+        and its document's tags say so. With an MPI launcher set
+        (:mod:`cudiss.workflows.mpi`) a GPAW relaxation runs this same method on
+        all ranks in a subprocess.
         """
         command = mpi.launcher_command(self.calculator_spec)
         if command is not None:
-            return mpi.run_task("relax", {"maker": self, "structure": mol_or_struct}, command)
-        # The log stream is not data: add it for this call only, so the maker
-        # stays serialisable.
-        saved = self.relax_kwargs
-        self.relax_kwargs = {**saved, "logfile": progress.OptimizerLog()}
+            result = mpi.run_task("relax", {"maker": self, "structure": mol_or_struct}, command)
+            self.tags = mpi.last_run.tags if mpi.last_run is not None else None
+            return result
+        checkpoint = self.checkpoint(mol_or_struct)
+        # Log stream, checkpoint and optimizer class are not data: add them for
+        # this call only, so the maker stays serialisable.
+        saved_relax, saved_optimizer = self.relax_kwargs, self.optimizer_kwargs
+        self.relax_kwargs = {**saved_relax, "logfile": progress.OptimizerLog()}
+        if checkpoint is not None:
+            name = saved_optimizer.get("optimizer", "BFGS")
+            optimizer = OPTIMIZERS[name] if isinstance(name, str) else name
+            self.optimizer_kwargs = {**saved_optimizer, "optimizer": resumable(optimizer)}
+            self.relax_kwargs.update(checkpoint=checkpoint, steps_include_resumed=True)
         recoveries = getattr(self.calculator, "recoveries", [])
         before = len(recoveries)
         try:
             result = super().run_ase(mol_or_struct, prev_dir)
         finally:
-            self.relax_kwargs = saved
-        # atomate2's document has no field for them: SCF retries of this
-        # relaxation go into its tags (make() reads self.tags after run_ase).
-        self.tags = [f"{SCF_RECOVERY_TAG}{line}" for line in recoveries[before:]] or None
+            self.relax_kwargs, self.optimizer_kwargs = saved_relax, saved_optimizer
+        # atomate2's document has no field for them: SCF retries and a resume
+        # of this relaxation go into its tags (make() reads self.tags after run_ase).
+        tags = [f"{SCF_RECOVERY_TAG}{line}" for line in recoveries[before:]]
+        note = checkpoint.describe() if checkpoint is not None else None
+        if note is not None:
+            tags.append(f"{RESUME_TAG}{note}")
+        self.tags = tags or None
         return result
 
 
@@ -209,6 +246,7 @@ class CuNebResult(NebResult):
     wall_time_s: float = 0.0
     surrogate_force_calls: int = 0
     scf_recoveries: list[str] = Field(default_factory=list)
+    resumed_steps: int = Field(0, description="band steps done before an interruption")
 
 
 @dataclass
@@ -243,6 +281,9 @@ class CuNebMaker(AseNebFromImagesMaker):
         )
         spec = self.calculator_spec
         traj_prefix = str(Path.cwd() / "neb-image")
+        checkpoint = Checkpoint.for_inputs(
+            "neb", *band, spec.model_dump(), self.settings.model_dump()
+        )
         command = mpi.launcher_command(spec)
         if command is not None:
             # the worker calls run_neb on all ranks (images in parallel if possible)
@@ -252,6 +293,7 @@ class CuNebMaker(AseNebFromImagesMaker):
                 "band": band,
                 "endpoint_energies": endpoint_energies,
                 "traj_prefix": traj_prefix,
+                "checkpoint": str(checkpoint.path) if checkpoint is not None else None,
             }
             run = mpi.run_task("neb", payload, command)
         else:
@@ -262,6 +304,7 @@ class CuNebMaker(AseNebFromImagesMaker):
                 endpoint_energies=endpoint_energies,
                 traj_prefix=traj_prefix,
                 progress=progress.step,
+                checkpoint=checkpoint,
             )
         structures = [adaptor.get_structure(atoms) for atoms in run.images]
         return CuNebResult(
@@ -283,6 +326,7 @@ class CuNebMaker(AseNebFromImagesMaker):
             wall_time_s=run.wall_time_s,
             surrogate_force_calls=run.surrogate_force_calls,
             scf_recoveries=run.scf_recoveries,
+            resumed_steps=run.resumed_steps,
         )
 
     @job(data=["images", "initial_images", "image_forces", "image_positions"])

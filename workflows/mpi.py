@@ -35,7 +35,7 @@ from typing import Any
 from monty.serialization import dumpfn
 
 from cudiss.workflows.calculators import CalculatorSpec
-from cudiss.workflows.hpc import MPI_LAUNCHER_ENV  # one name for workers and this module
+from cudiss.workflows.hpc_worker_env import MPI_LAUNCHER_ENV  # one name for workers and this module
 
 WORKER_SCRIPT = Path(__file__).with_name("mpi_task.py")
 # First words that start a program on several ranks; anything else (``gpaw
@@ -56,6 +56,7 @@ class MpiRunInfo:
     ranks: int
     parallel_images: bool
     wall_s: float
+    tags: list[str] | None = None
 
 
 #: Set after every MPI step in this process.
@@ -154,5 +155,7 @@ def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     with result_file.open("rb") as f:
         # our own worker wrote it, in this venv, a moment ago
         answer = pickle.load(f)
-    last_run = MpiRunInfo(kind, full, answer["ranks"], answer["parallel_images"], wall)
+    last_run = MpiRunInfo(
+        kind, full, answer["ranks"], answer["parallel_images"], wall, answer.get("tags")
+    )
     return answer["result"]

@@ -94,6 +94,7 @@ def run_neb_task(task: dict[str, Any]) -> tuple[Any, bool]:
     """Run :func:`run_neb` on all ranks; returns (NebRun, images in parallel?)."""
     from ase.io import read
 
+    from cudiss.workflows.checkpoint import Checkpoint
     from cudiss.workflows.neb import run_neb
 
     spec, settings = task["spec"], task["settings"]
@@ -129,6 +130,7 @@ def run_neb_task(task: dict[str, Any]) -> tuple[Any, bool]:
         traj_prefix=task.get("traj_prefix"),
         parallel=parallel,
         world=comm,
+        checkpoint=Checkpoint(task["checkpoint"]) if task.get("checkpoint") else None,
     )
     if parallel:
         # run_neb counts this rank's own image plus one final read of each
@@ -167,6 +169,7 @@ def main(task_file: str) -> None:
     folder = Path(task_file).parent
     try:
         parallel = False
+        tags = None
         if task["kind"] == "relax":
             maker = task["maker"]
             if world.rank > 0:
@@ -175,6 +178,7 @@ def main(task_file: str) -> None:
                 # discarded anyway, so they skip the file.
                 maker.relax_kwargs = {**maker.relax_kwargs, "traj_file": None}
             result = maker.run_ase(task["structure"])
+            tags = maker.tags  # SCF retries, resume: the parent's document needs them
         elif task["kind"] == "bulk":
             result = task["maker"].run_eos(task["a_guess"])
         elif task["kind"] == "neb":
@@ -185,7 +189,12 @@ def main(task_file: str) -> None:
         (folder / "error.txt").write_text(f"rank {world.rank}:\n{traceback.format_exc()}")
         raise
     if world.rank == 0:
-        answer = {"result": result, "ranks": world.size, "parallel_images": parallel}
+        answer = {
+            "result": result,
+            "ranks": world.size,
+            "parallel_images": parallel,
+            "tags": tags,
+        }
         with open(task["result_file"], "wb") as f:
             _ResultPickler(f).dump(answer)
     world.barrier()

@@ -29,9 +29,12 @@ from ase.geometry import find_mic
 from ase.io import Trajectory
 from ase.mep.neb import NEB, DyNEB, NEBOptimizer
 from ase.optimize import BFGS, FIRE
+from ase.optimize.ode import ode12r
+from ase.optimize.sciopt import OptimizerConvergenceError
 from pydantic import BaseModel, ConfigDict, Field
 
 from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.checkpoint import Checkpoint, resumable
 
 ProgressCallback = Callable[[int, float], None]
 """Called after every band step with (step, fmax of the band in eV/Å)."""
@@ -125,6 +128,8 @@ class NebRun:
     optimizers: list[str] = field(default_factory=list)
     surrogate_force_calls: int = 0
     scf_recoveries: list[str] = field(default_factory=list)
+    resumed_steps: int = 0
+    """Band steps done before an interruption, read from the checkpoint (0: fresh start)."""
 
     @property
     def dips_below_endpoints(self) -> bool:
@@ -347,21 +352,77 @@ def band_fmax(forces: np.ndarray) -> float:
 
 
 class _NormNEBOptimizer(NEBOptimizer):
-    """ASE's ODE band optimizer judged by the per-atom force norm.
+    """ASE's ODE band optimizer judged by the per-atom force norm, resumable.
 
     ase's NEB residual is the largest force *component*, a looser test than
     BFGS/FIRE apply; using the norm makes every optimizer stop at the same fmax.
+
+    Checkpoints: ASE's ``ode12r`` keeps its state (last accepted band, step size
+    ``h``) in local variables. Every trial band is ``X_acc + h F(X_acc)``, so
+    before each trial's force call ``h`` is recovered from the trial and the
+    accepted band, and (accepted band, ``h``, step count) go to ``on_step``;
+    ``ode12r(X_acc, h=h)`` then repeats the same trials. Only the forces of the
+    accepted band are computed again on resume.
     """
+
+    def __init__(self, neb, *, on_step=None, **kwargs) -> None:
+        super().__init__(neb, **kwargs)
+        self.on_step = on_step
+        self.first_h: float | None = None
+        self.resumed_steps = 0
+        self._accepted: tuple[np.ndarray, np.ndarray] | None = None
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
 
     def get_residual(self, F=None, X=None):
         return band_fmax(self.neb.get_forces() if F is None else F)
 
+    def restore(self, saved: dict) -> None:
+        """Continue from a checkpointed (accepted band, step size, step count)."""
+        self.neb.set_positions(np.reshape(saved["x"], (-1, 3)))
+        self.first_h = (saved.get("state") or {}).get("h")
+        self.nsteps = self.resumed_steps = int(saved["nsteps"])
 
-def _optimizer(name: str, band: NEB, logfile: str | None):
+    def force_function(self, X):
+        if self._accepted is not None and self.on_step is not None:
+            x_acc, f_acc = self._accepted
+            h = float((X - x_acc) @ f_acc / max(float(f_acc @ f_acc), 1e-300))
+            self.on_step({"x": x_acc, "nsteps": self.nsteps, "state": {"h": h}, "extra": {}})
+        forces = super().force_function(X)
+        self._last = (np.array(X, copy=True), forces.copy())
+        if self._accepted is None:
+            self._accepted = self._last
+        return forces
+
+    def callback(self, X, F=None):
+        self._accepted = self._last
+        super().callback(X, F)
+
+    def run_ode(self, fmax):
+        # ASE's run_ode with the restored step size passed on
+        try:
+            ode12r(
+                self.force_function,
+                self.neb.get_positions().reshape(-1),
+                h=self.first_h,
+                fmax=fmax,
+                rtol=self.rtol,
+                C1=self.C1,
+                C2=self.C2,
+                steps=self.max_steps,
+                verbose=self.verbose,
+                callback=self.callback,
+                residual=self.get_residual,
+            )
+            return True
+        except OptimizerConvergenceError:
+            return False
+
+
+def _optimizer(name: str, band: NEB, logfile: str | None, on_step=None):
     if name == "ode":
-        return _NormNEBOptimizer(band, method="ode", logfile=logfile)
-    cls = {"bfgs": BFGS, "fire": FIRE}[name]
-    return cls(band, logfile=logfile)
+        return _NormNEBOptimizer(band, method="ode", logfile=logfile, on_step=on_step)
+    cls = resumable({"bfgs": BFGS, "fire": FIRE}[name])
+    return cls(band, logfile=logfile, on_step=on_step)
 
 
 class _Stalled(Exception):
@@ -409,6 +470,7 @@ def run_neb(
     logfile: str | None = None,
     parallel: bool = False,
     world=None,
+    checkpoint: Checkpoint | None = None,
 ) -> NebRun:
     """Run a (climbing-image) NEB on an interpolated band.
 
@@ -434,6 +496,10 @@ def run_neb(
     parallel, world
         Passed to ASE's ``NEB``: images computed in parallel over ``world``
         (an MPI communicator; see :mod:`cudiss.workflows.mpi_task`).
+    checkpoint
+        Saved after every band step (:mod:`cudiss.workflows.checkpoint`); if it
+        holds a band, the run continues from there (no surrogate stage, same
+        optimizer stage and state, trajectories appended to).
 
     Returns
     -------
@@ -441,11 +507,18 @@ def run_neb(
         Final band, energies, per-image NEB force maxima, convergence, cost.
     """
     band_images = [image.copy() for image in images]
+    saved = checkpoint.load() if checkpoint is not None else None
     surrogate_calls = 0
-    if settings.surrogate != "none":
+    if saved is not None:
+        surrogate_calls = saved["surrogate_force_calls"]
+        for image, positions in zip(band_images, saved["band"], strict=True):
+            image.positions = positions
+    elif settings.surrogate != "none":
         # Cheap pre-convergence: the real calculator starts near the path.
         band_images, surrogate_calls = surrogate_band(band_images, settings)
     counter = ForceCallCounter()
+    if endpoint_energies is None and saved is not None:
+        endpoint_energies = saved["endpoint_energies"]
     if endpoint_energies is None:
         endpoint_energies = []
         for index in (0, len(band_images) - 1):
@@ -476,21 +549,52 @@ def run_neb(
         for index, image in enumerate(band_images):
             path = f"{traj_prefix}-{index}.traj"
             traj_paths.append(path)
-            writers.append(Trajectory(path, "w", image))
+            writers.append(Trajectory(path, "a" if saved is not None else "w", image))
 
     start = time.perf_counter()
     watch = _BandWatch(band, writers, progress, settings.stall_steps)
     stages = [settings.optimizer] if settings.optimizer == "fire" else [settings.optimizer, "fire"]
-    optimizer_used = []
+    optimizer_used: list[str] = []
+    first_stage = 0
+    if saved is not None:
+        counter.count = saved["force_calls"]
+        watch.steps, watch.best, watch.since_best, watch.fmax = saved["watch"]
+        first_stage = saved["stage"]
+        optimizer_used = list(stages[:first_stage])
+    # band steps whose forces were known before the interruption
+    resumed_steps = watch.steps - 1 if saved is not None else 0
+
+    def save(stage: int, snapshot: dict) -> None:
+        if checkpoint is None:
+            return
+        checkpoint.save(
+            {
+                "nsteps": watch.steps,
+                "stage": stage,
+                "optimizer": snapshot,
+                "band": [image.positions.copy() for image in band_images],
+                "watch": (watch.steps, watch.best, watch.since_best, watch.fmax),
+                "force_calls": counter.count,
+                "surrogate_force_calls": surrogate_calls,
+                "endpoint_energies": tuple(endpoint_energies),
+            }
+        )
+
     try:
         for stage, name in enumerate(stages):
-            optimizer = _optimizer(name, band, logfile)
+            if stage < first_stage:
+                continue
+            optimizer = _optimizer(name, band, logfile, on_step=lambda snap, s=stage: save(s, snap))
+            resuming = saved is not None and stage == first_stage
+            if resuming:
+                optimizer.restore(saved["optimizer"])
             optimizer.attach(watch)
             watch.may_stall = stage < len(stages) - 1
             optimizer_used.append(name)
-            if name == "ode":
+            if name == "ode" and not resuming:
                 # ASE's ODE optimizer calls observers only after accepted steps;
-                # record the starting band too, as BFGS and FIRE do.
+                # record the starting band too, as BFGS and FIRE do (a resumed
+                # ODE band was recorded when it was accepted).
                 watch()
             try:
                 optimizer.run(fmax=settings.fmax, steps=settings.max_steps - watch.steps)
@@ -508,6 +612,10 @@ def run_neb(
     # Judged here, not by the optimizer's return value: ASE's ODE optimizer
     # returns True when it runs out of steps.
     converged = max(image_fmax) <= settings.fmax
+    if converged:
+        # a rerun finds the converged band and only checks it
+        final = {"x": band.get_positions().ravel(), "nsteps": 0, "state": None, "extra": {}}
+        save(len(optimizer_used) - 1, final)
     energies = [float(image.get_potential_energy()) for image in band_images]
     return NebRun(
         images=band_images,
@@ -521,6 +629,7 @@ def run_neb(
         surrogate_force_calls=surrogate_calls,
         wall_time_s=wall,
         trajectories=traj_paths,
+        resumed_steps=resumed_steps,
         scf_recoveries=[
             f"image {index}: {line}"
             for index, image in enumerate(band_images)

@@ -1,0 +1,119 @@
+"""Subprocess for tests/test_resume.py: one relaxation or NEB through cudiss's makers.
+
+Usage::
+
+    python tests/resume_worker.py {emt|gpaw} {relax|neb} OUT.json
+
+Checkpoints go to ``$CUDISS_CHECKPOINT_DIR`` (set by the test). ``RESUME_SLOW``
+(seconds) makes every EMT evaluation sleep that long, so that the test can kill
+the process at a chosen step; it changes no number. The same inputs are built on
+every call, so a second call after a SIGKILL finds the first call's checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from ase.calculators.emt import EMT
+from ase.optimize import BFGS
+from pymatgen.io.ase import AseAtomsAdaptor
+
+from cudiss.structures.removal import build_removal_system
+from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.checkpoint import Checkpoint
+from cudiss.workflows.makers import RESUME_TAG, CuNebMaker, CuRelaxMaker
+from cudiss.workflows.neb import NebSettings, interpolate_band
+
+# EMT: Cu(100) 3x3x4 with an adatom; GPAW (test preset): the 2x2x3 cell of the main job.
+CASES = {
+    "emt": {"size": (3, 3), "layers": 4, "vacuum": 7.5, "fixed": 2, "a": 3.59, "images": 3},
+    "gpaw": {"size": (2, 2), "layers": 3, "vacuum": 6.0, "fixed": 1, "a": 3.63, "images": 1},
+}
+
+
+def _slow_emt(delay: float) -> None:
+    original = EMT.calculate
+
+    def calculate(self, *args, **kwargs):
+        time.sleep(delay)
+        return original(self, *args, **kwargs)
+
+    EMT.calculate = calculate
+
+
+def _endpoints(case: dict):
+    ends = build_removal_system(
+        "100", "adatom", [], case["size"], case["layers"], case["vacuum"], case["fixed"], case["a"]
+    )
+    return ends
+
+
+def run_relax(spec: CalculatorSpec, case: dict) -> dict:
+    """Relax the adatom slab from a seeded rattle (so it takes a dozen steps or more)."""
+    atoms = _endpoints(case).initial
+    free = [i for i in range(len(atoms)) if atoms.positions[i, 2] > atoms.positions[:, 2].min() + 1]
+    rng = np.random.default_rng(7)
+    atoms.positions[free] += rng.normal(0.0, 0.08, (len(free), 3))
+    structure = AseAtomsAdaptor().get_structure(atoms)
+    maker = CuRelaxMaker(calculator_spec=spec, fmax=0.05)
+    result = maker.run_ase(structure)
+    checkpoint = maker.checkpoint(structure)
+    saved = checkpoint.load() if checkpoint is not None else None
+    traj = result.trajectory
+    energy = traj.energy[-1] if hasattr(traj, "energy") else traj.frame_properties[-1]["energy"]
+    return {
+        "energy": float(energy),
+        "steps": int(saved["nsteps"]) if saved else -1,
+        "resume": [tag for tag in maker.tags or [] if tag.startswith(RESUME_TAG)],
+    }
+
+
+def run_neb(spec: CalculatorSpec, case: dict) -> dict:
+    """CI-NEB of the adatom hop between EMT-relaxed endpoints (GPAW uses them as given)."""
+    ends = _endpoints(case)
+    for atoms in (ends.initial, ends.final):
+        atoms.calc = EMT()
+        BFGS(atoms, logfile=None).run(fmax=0.05)
+        atoms.calc = None
+    displacement = ends.final.positions - ends.initial.positions
+    band = interpolate_band(ends.initial, ends.final, case["images"], "idpp", displacement)
+    settings = NebSettings(n_images=case["images"], fmax=0.05)
+    result = CuNebMaker(calculator_spec=spec, settings=settings).run_ase(band)
+    return {
+        "barrier": max(result.energies) - result.energies[0],
+        "steps": result.steps,
+        "force_calls": result.force_calls,
+        "resumed_steps": result.resumed_steps,
+        "converged": result.converged,
+    }
+
+
+def main(code: str, kind: str, out: str) -> None:
+    if code == "emt" and os.environ.get("RESUME_SLOW"):
+        _slow_emt(float(os.environ["RESUME_SLOW"]))
+    spec = CalculatorSpec(code=code, preset="test") if code == "gpaw" else CalculatorSpec()
+    start = time.perf_counter()
+    answer = (run_relax if kind == "relax" else run_neb)(spec, CASES[code])
+    answer["wall"] = time.perf_counter() - start
+    answer["checkpoints"] = sorted(
+        str(p) for p in Path(os.environ["CUDISS_CHECKPOINT_DIR"]).glob("*.pkl")
+    )
+    Path(out).write_text(json.dumps(answer))
+
+
+def saved_steps(folder: Path) -> int:
+    """Steps recorded in the (single) checkpoint file under ``folder`` (0 if none)."""
+    files = list(folder.glob("*.pkl"))
+    if not files:
+        return 0
+    data = Checkpoint(files[0]).load()
+    return int(data["nsteps"]) if data else 0
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
