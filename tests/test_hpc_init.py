@@ -55,6 +55,12 @@ def test_slurm_project(tmp_path: Path) -> None:
     assert "export OMP_NUM_THREADS=1" in lines
     # 2 nodes x 64 ranks, gpaw python (plain python under mpiexec raises for GPAW)
     assert "export CUDISS_MPI_LAUNCHER='mpiexec -np 128 gpaw python'" in lines
+    # a Job rerun after a walltime kill resumes from checkpoints on the cluster's scratch
+    assert any(
+        line.startswith("export CUDISS_CHECKPOINT_DIR=${CUDISS_CHECKPOINT_DIR:-")
+        and line.endswith("/checkpoints}")
+        for line in lines
+    )
     assert lines[-2:] == ["module load openmpi/4.1", "source /home/me/cudiss/.venv/bin/activate"]
     assert project.queue.store["type"] == "MongoStore"
     assert project.jobstore["docs_store"]["type"] == "MongoStore"

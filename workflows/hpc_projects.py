@@ -158,7 +158,7 @@ def hpc_project(
         "scheduler_type": scheduler,
         "work_dir": str(work_dir),
         "resources": _resources(scheduler, nodes, ntasks_per_node, walltime, partition, account),
-        "pre_run": worker_pre_run(pre_run, launcher),
+        "pre_run": worker_pre_run(pre_run, launcher, str(work_dir)),
     }
     if host:
         worker["host"] = host
@@ -167,8 +167,10 @@ def hpc_project(
     local = {
         "type": "local",
         "scheduler_type": "shell",
-        "work_dir": str(Path(base_dir or Path.home() / ".jfremote" / name) / "local_runs"),
-        "pre_run": worker_pre_run(pre_run, "gpaw python"),
+        "work_dir": (
+            local_dir := str(Path(base_dir or Path.home() / ".jfremote" / name) / "local_runs")
+        ),
+        "pre_run": worker_pre_run(pre_run, "gpaw python", local_dir),
     }
     data: dict[str, Any] = {
         "name": name,
@@ -230,7 +232,7 @@ def local_project(
         "type": "local",
         "scheduler_type": scheduler,
         "work_dir": str(base / "runs"),
-        "pre_run": worker_pre_run(pre_run, launcher),
+        "pre_run": worker_pre_run(pre_run, launcher, str(base / "runs")),
         "execution_cmd": f"{_default_jf()} -fe execution run {{}}",
     }
     if scheduler == "slurm":

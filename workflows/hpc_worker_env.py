@@ -9,7 +9,11 @@ files. The worker's ``pre_run`` therefore exports
 * ``CUDISS_MPI_LAUNCHER`` -- the command that runs a Python script on all
   ranks of the allocation, e.g. ``mpiexec -np 64 gpaw python``;
 * ``OMP_NUM_THREADS=1`` and ``OPENBLAS_NUM_THREADS=1`` -- otherwise OpenBLAS
-  threads oversubscribe the cores that MPI already fills.
+  threads oversubscribe the cores that MPI already fills;
+* ``CUDISS_CHECKPOINT_DIR`` (unless already set) -- ``checkpoints/`` in the
+  worker's work_dir, so a Job rerun after a walltime kill or a dead node
+  continues its relaxation or NEB from the last step
+  (:mod:`cudiss.workflows.checkpoint`).
 
 GPAW steps read the launcher back in :mod:`cudiss.workflows.mpi` and run their
 script with ``shlex.split(launcher) + [script]``, the same pattern atomate2
@@ -29,6 +33,8 @@ from collections.abc import Sequence
 
 #: Environment variable the worker exports with the MPI launcher for GPAW.
 MPI_LAUNCHER_ENV = "CUDISS_MPI_LAUNCHER"
+#: Same name as :data:`cudiss.workflows.checkpoint.CHECKPOINT_ENV` (kept free of imports).
+CHECKPOINT_ENV = "CUDISS_CHECKPOINT_DIR"
 
 
 def mpi_launcher(default: str | None = None) -> str:
@@ -48,7 +54,7 @@ def mpi_launcher(default: str | None = None) -> str:
     return os.environ.get(MPI_LAUNCHER_ENV) or default or sys.executable
 
 
-def worker_pre_run(pre_run: Sequence[str], launcher: str) -> str:
+def worker_pre_run(pre_run: Sequence[str], launcher: str, work_dir: str | None = None) -> str:
     """The worker's ``pre_run`` shell text: thread limits, the launcher, then the user's lines.
 
     Parameters
@@ -57,6 +63,8 @@ def worker_pre_run(pre_run: Sequence[str], launcher: str) -> str:
         The user's shell lines (``module load``, ``source .venv/bin/activate``).
     launcher : str
         Value exported as :data:`MPI_LAUNCHER_ENV`.
+    work_dir : str, optional
+        The worker's work_dir: checkpoints go to its ``checkpoints/`` folder.
 
     Returns
     -------
@@ -68,6 +76,9 @@ def worker_pre_run(pre_run: Sequence[str], launcher: str) -> str:
         "export OMP_NUM_THREADS=1",
         "export OPENBLAS_NUM_THREADS=1",
         f"export {MPI_LAUNCHER_ENV}={shlex.quote(launcher)}",
-        *pre_run,
     ]
+    if work_dir is not None:
+        default = shlex.quote(f"{work_dir}/checkpoints")
+        lines.append(f"export {CHECKPOINT_ENV}=${{{CHECKPOINT_ENV}:-{default}}}")
+    lines += pre_run
     return "\n".join(lines)
