@@ -16,6 +16,7 @@ from ase.optimize import BFGS
 
 from cudiss.workflows import mpi
 from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.checkpoint import CHECKPOINT_ENV
 from cudiss.workflows.makers import CuNebMaker, CuRelaxMaker
 from cudiss.workflows.neb import NebSettings, interpolate_band
 
@@ -48,6 +49,8 @@ def band() -> list:
 def _run(band: list, folder: Path, monkeypatch: pytest.MonkeyPatch, ranks: int):
     folder.mkdir()
     monkeypatch.chdir(folder)
+    # the same band twice: the second run must not resume from the first's checkpoint
+    monkeypatch.setenv(CHECKPOINT_ENV, str(folder / "checkpoints"))
     if ranks > 1:
         monkeypatch.setenv(mpi.MPI_LAUNCHER_ENV, mpi.launcher_for_ranks(ranks))
     else:
@@ -92,6 +95,7 @@ def test_relax_on_two_ranks_matches_serial(tmp_path, monkeypatch) -> None:
         folder = tmp_path / f"r{ranks}"
         folder.mkdir()
         monkeypatch.chdir(folder)
+        monkeypatch.setenv(CHECKPOINT_ENV, str(folder / "checkpoints"))
         if ranks > 1:
             monkeypatch.setenv(mpi.MPI_LAUNCHER_ENV, mpi.launcher_for_ranks(ranks))
         mpi.last_run = None
@@ -103,3 +107,21 @@ def test_relax_on_two_ranks_matches_serial(tmp_path, monkeypatch) -> None:
     assert energies[1] < -1.0
     assert energies[2] == pytest.approx(energies[1], abs=1e-4)
     assert os.environ.get(mpi.MPI_LAUNCHER_ENV)  # still set for this test only
+
+
+def test_scf_retries_on_mpi_ranks_reach_the_document(tmp_path, monkeypatch) -> None:
+    """SCF recovery inside a 2-rank relaxation is recorded in the parent's tags."""
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    from cudiss.workflows.makers import SCF_RECOVERY_TAG
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(mpi.MPI_LAUNCHER_ENV, mpi.launcher_for_ranks(2))
+    slab = fcc100("Cu", size=(1, 1, 3), vacuum=5.0)
+    # three SCF iterations cannot converge: the first rung of the ladder must
+    spec = CalculatorSpec(code="gpaw", preset="test", overrides={"maxiter": 3})
+    maker = CuRelaxMaker(calculator_spec=spec, steps=1)
+    maker.run_ase(AseAtomsAdaptor().get_structure(slab))
+    assert mpi.last_run is not None and mpi.last_run.ranks == 2
+    (tag,) = maker.tags
+    assert tag.startswith(SCF_RECOVERY_TAG) and "rung 1" in tag
