@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from ase import Atoms
@@ -56,6 +57,10 @@ class RemovalEndpoints:
         Indices of the target's adsorbate atoms in ``initial`` and ``final``.
     displacement : numpy.ndarray
         Vector by which the target Cu moves from ``initial`` to ``final``, Å.
+    target : RemovalTarget or None
+        The adsorbate-independent part these end points were built from:
+        ``target.endpoints(other_adsorbates)`` gives those of another adsorbate set
+        on the same slab without finding its sites and destinations again.
     """
 
     initial: Atoms
@@ -66,6 +71,7 @@ class RemovalEndpoints:
     site_class: str
     adsorbate_indices: list[int] = field(default_factory=list)
     displacement: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    target: RemovalTarget | None = field(default=None, repr=False, compare=False)
 
 
 def _ranges(indices: Sequence[int]) -> str:
@@ -132,49 +138,6 @@ def resolve_target(slab: Atoms, target: int | str) -> int:
 _RING = 1.5
 
 
-def _bind_adsorbates(slab: Atoms, target: int, names: Sequence[str]) -> Atoms:
-    """First adsorbate atop the target, further ones on sites that include the target."""
-    out = slab
-    for n, name in enumerate(names):
-        if n == 0:
-            site = Site("ontop", slab.positions[target].copy(), (target,))
-            out = place_adsorbate(out, name, site)
-            continue
-        pos = slab.positions[target]
-        candidates = [
-            s for s in find_sites(slab, unique=False) if target in s.atoms and s.kind != "ontop"
-        ]
-        candidates.sort(
-            key=lambda s: (
-                len(s.atoms),
-                round(float(np.linalg.norm(find_mic(s.position - pos, slab.cell, slab.pbc)[0])), 3),
-            )
-        )
-        # Then positions on a ring around the target: the adsorbate binds to the side of
-        # the Cu (needed for adatoms, whose only site that includes them is atop).
-        ring = [
-            Site("side", pos + _RING * np.array([np.cos(phi), np.sin(phi), 0.0]), (target,))
-            for phi in np.radians(np.arange(0, 360, 30))
-        ]
-        for site in candidates + ring:
-            try:
-                trial = place_adsorbate(out, name, site)
-            except OverlapError:
-                continue
-            binding = len(out) + np.array(get_adsorbate(name).binding)
-            bond = trial.get_distances(target, binding, mic=True).min()
-            if site.kind == "side" and bond > get_adsorbate(name).height + 0.5:
-                continue  # slid off the target onto the surface: not bound to it
-            out = trial
-            break
-        else:
-            raise OverlapError(
-                f"no room for {name} (adsorbate {n + 1} of {len(names)}) around Cu atom "
-                f"{target}; use fewer adsorbates or a different target"
-            )
-    return out
-
-
 def _bonds(slab: Atoms, point: np.ndarray, dnn: float) -> int:
     """Number of Cu atoms of ``slab`` within bonding distance of ``point``."""
     cu = cu_indices(slab)
@@ -182,36 +145,270 @@ def _bonds(slab: Atoms, point: np.ndarray, dnn: float) -> int:
     return int(np.sum(d < FCC_SHELL_MIDPOINT * dnn))
 
 
-def _final_candidates(initial: Atoms, target: int, site_class: str, moving: list[int]) -> list:
-    """Adatom positions for the target, best first (see :func:`removal_endpoints`)."""
-    cu = [k for k in cu_indices(initial)]
-    dnn = nearest_neighbour_distance(initial)
-    start = initial.positions[target]
+@dataclass
+class RemovalTarget:
+    """A surface Cu atom to remove, with everything about it that ignores the adsorbates.
 
-    def mic(p: np.ndarray) -> np.ndarray:
-        return find_mic(p - start, initial.cell, initial.pbc)[0]
+    :func:`removal_endpoints` builds every removal through one of these: bind the
+    adsorbates (:meth:`bind`), then move the complex to the first free destination
+    (:meth:`endpoints`). The sites around the target and the destinations depend on
+    the slab and the target only, so they are found once (on first use) and serve
+    any number of adsorbate sets; a campaign check
+    (:class:`cudiss.workflows.campaign.EndpointCache`) reuses one target for all
+    sets on the same slab instead of rebuilding it for each.
 
-    if site_class == "adatom":
-        # The elementary hop: to the nearest free hollow of any kind. On (111) an
-        # fcc adatom hops to the neighbouring hcp hollow; a hop to the next fcc
-        # hollow would pass through that hcp minimum, and the NEB would see two
-        # hops with a minimum between them instead of one saddle.
-        base = initial[[k for k in cu if k != target]]
-        spots = list(lattice_sites(base)) + [
-            adatom_position(base, s.position[:2]) for s in find_sites(base, ("hcp",), False)
+    Attributes
+    ----------
+    slab : ase.Atoms
+        The slab without adsorbates; treat as read-only (the cached sites and
+        destinations were found on it).
+    target_index : int
+        Index of the target Cu atom in ``slab``.
+    site_class : str
+        Class of the target: terrace, step, kink or adatom.
+
+    Examples
+    --------
+    >>> from cudiss.structures.slabs import cu_slab
+    >>> target = removal_target(cu_slab("111"), "terrace")
+    >>> bound = {}
+    >>> co = target.endpoints(["CO"], bound)
+    >>> co_h = target.endpoints(["CO", "H"], bound)  # CO is not placed again
+    >>> len(co_h.initial) - len(co.initial)
+    1
+    """
+
+    slab: Atoms
+    target_index: int
+    site_class: str
+
+    @cached_property
+    def side_sites(self) -> list[Site]:
+        """Where a 2nd, 3rd ... adsorbate may bind to the target, best first.
+
+        The bridge and hollow sites of ``slab`` that include the target (fewest Cu
+        first, then nearest), then positions on a ring around it: there the
+        adsorbate binds to the side of the Cu (needed for adatoms, whose only site
+        that includes them is atop). Earlier adsorbates do not change this list
+        (sites are found on the bare slab); they only make some of it overlap.
+        """
+        slab, target = self.slab, self.target_index
+        pos = slab.positions[target]
+
+        def distance(site: Site) -> float:
+            return float(np.linalg.norm(find_mic(site.position - pos, slab.cell, slab.pbc)[0]))
+
+        candidates = [
+            s for s in find_sites(slab, unique=False) if target in s.atoms and s.kind != "ontop"
         ]
-        spots = [p for p in spots if np.linalg.norm(mic(p)[:2]) > 0.5 and _bonds(base, p, dnn) >= 3]
-        return sorted(spots, key=lambda p: round(float(np.linalg.norm(mic(p))), 3))
-    spots = list(lattice_sites(initial[cu]))
+        candidates.sort(key=lambda s: (len(s.atoms), round(distance(s), 3)))
+        ring = [
+            Site("side", pos + _RING * np.array([np.cos(phi), np.sin(phi), 0.0]), (target,))
+            for phi in np.radians(np.arange(0, 360, 30))
+        ]
+        return candidates + ring
 
-    def key(p: np.ndarray) -> tuple:
-        d = float(np.linalg.norm(mic(p)))
-        # A hollow that has the vacated site as a neighbour lets the atom fall back:
-        # such hollows only come after all others (small cells).
-        borders = d < FCC_SHELL_MIDPOINT * dnn
-        return (borders, round(d, 3), -round(float(p[2]), 3), round(float(p[0]), 3))
+    @cached_property
+    def destinations(self) -> list[np.ndarray]:
+        """Adatom positions the target may move to, best first (see :func:`removal_endpoints`).
 
-    return sorted(spots, key=key)
+        They depend on the Cu atoms only, so the bare slab's serve every adsorbate set.
+        """
+        slab, target = self.slab, self.target_index
+        cu = list(cu_indices(slab))
+        dnn = nearest_neighbour_distance(slab)
+        start = slab.positions[target]
+
+        def mic(p: np.ndarray) -> np.ndarray:
+            return find_mic(p - start, slab.cell, slab.pbc)[0]
+
+        if self.site_class == "adatom":
+            # The elementary hop: to the nearest free hollow of any kind. On (111) an
+            # fcc adatom hops to the neighbouring hcp hollow; a hop to the next fcc
+            # hollow would pass through that hcp minimum, and the NEB would see two
+            # hops with a minimum between them instead of one saddle.
+            base = slab[[k for k in cu if k != target]]
+            spots = list(lattice_sites(base)) + [
+                adatom_position(base, s.position[:2]) for s in find_sites(base, ("hcp",), False)
+            ]
+            spots = [
+                p for p in spots if np.linalg.norm(mic(p)[:2]) > 0.5 and _bonds(base, p, dnn) >= 3
+            ]
+            return sorted(spots, key=lambda p: round(float(np.linalg.norm(mic(p))), 3))
+        spots = list(lattice_sites(slab[cu]))
+
+        def key(p: np.ndarray) -> tuple:
+            d = float(np.linalg.norm(mic(p)))
+            # A hollow that has the vacated site as a neighbour lets the atom fall back:
+            # such hollows only come after all others (small cells).
+            borders = d < FCC_SHELL_MIDPOINT * dnn
+            return (borders, round(d, 3), -round(float(p[2]), 3), round(float(p[0]), 3))
+
+        return sorted(spots, key=key)
+
+    def bind_adsorbate(self, bound: Atoms, name: str, n: int, total: int) -> Atoms:
+        """Bind adsorbate number ``n`` (from 0) of ``total`` to the target in ``bound``.
+
+        The first goes atop the target; a further one onto the first of
+        :attr:`side_sites` where it fits without overlap and stays bonded to the target.
+
+        Parameters
+        ----------
+        bound : ase.Atoms
+            ``slab`` with adsorbates 0 .. n-1 already bound (not modified).
+        name : str
+            Adsorbate name.
+        n, total : int
+            Which adsorbate of the set this is, and the size of the set (for the message).
+
+        Returns
+        -------
+        ase.Atoms
+            A new structure with the adsorbate appended.
+
+        Raises
+        ------
+        UnknownAdsorbateError, OverlapError
+            For an unknown name, or no room for the adsorbate around the target.
+        """
+        target = self.target_index
+        if n == 0:
+            site = Site("ontop", self.slab.positions[target].copy(), (target,))
+            return place_adsorbate(bound, name, site)
+        ads = get_adsorbate(name)
+        for site in self.side_sites:
+            try:
+                trial = place_adsorbate(bound, name, site)
+            except OverlapError:
+                continue
+            binding = len(bound) + np.array(ads.binding)
+            bond = trial.get_distances(target, binding, mic=True).min()
+            if site.kind == "side" and bond > ads.height + 0.5:
+                continue  # slid off the target onto the surface: not bound to it
+            return trial
+        raise OverlapError(
+            f"no room for {name} (adsorbate {n + 1} of {total}) around Cu atom "
+            f"{target}; use fewer adsorbates or a different target"
+        )
+
+    def bind(
+        self,
+        adsorbates: Sequence[str] = (),
+        bound: MutableMapping[tuple[str, ...], Atoms] | None = None,
+    ) -> Atoms:
+        """``slab`` with ``adsorbates`` bound to the target, one after the other.
+
+        Parameters
+        ----------
+        adsorbates : sequence of str
+            The first goes atop the target, further ones on :attr:`side_sites`.
+        bound : mutable mapping, optional
+            Structures already bound, by adsorbate tuple (a prefix of a set binds the
+            same way whatever follows it). Binding starts from the longest prefix of
+            ``adsorbates`` found here, and every new prefix is added: sets sharing
+            prefixes bind each prefix once. The values are shared: do not modify them.
+
+        Returns
+        -------
+        ase.Atoms
+            ``slab`` itself for no adsorbates, else a new structure (or one from ``bound``).
+
+        Raises
+        ------
+        UnknownAdsorbateError, OverlapError
+            As :meth:`bind_adsorbate`; unknown names before anything is placed.
+        """
+        names = tuple(adsorbates)
+        for name in names:
+            get_adsorbate(name)  # unknown names fail before any geometry is built
+        if bound is None:
+            bound = {}
+        start = next((k for k in range(len(names), 0, -1) if names[:k] in bound), 0)
+        out = bound[names[:start]] if start else self.slab
+        for n in range(start, len(names)):
+            out = self.bind_adsorbate(out, names[n], n, len(names))
+            bound[names[: n + 1]] = out
+        return out
+
+    def endpoints(
+        self,
+        adsorbates: Sequence[str] = (),
+        bound: MutableMapping[tuple[str, ...], Atoms] | None = None,
+    ) -> RemovalEndpoints:
+        """The removal end points with ``adsorbates`` bound to the target.
+
+        Parameters
+        ----------
+        adsorbates : sequence of str
+            See :meth:`bind`.
+        bound : mutable mapping, optional
+            See :meth:`bind`; the end points never share atoms with it.
+
+        Returns
+        -------
+        RemovalEndpoints
+            ``final`` moves the target and its adsorbates to the first of
+            :attr:`destinations` where they do not overlap.
+
+        Raises
+        ------
+        UnknownAdsorbateError, OverlapError
+            For an unknown species, or no room for the adsorbates or the moved complex.
+        """
+        # A copy: the result is the caller's to modify, the bound structure is not.
+        initial = self.bind(adsorbates, bound).copy()
+        index = self.target_index
+        ads_idx = list(range(len(self.slab), len(initial)))
+        moving = [index, *ads_idx]
+        for spot in self.destinations:
+            shift = find_mic(spot - initial.positions[index], initial.cell, initial.pbc)[0]
+            final = initial.copy()
+            final.positions[moving] += shift
+            try:
+                check_overlap(final, among=np.array(moving), what="moved Cu complex")
+            except OverlapError:
+                continue
+            break
+        else:
+            raise OverlapError(
+                f"no free hollow for Cu atom {index} and its adsorbates to move to; "
+                "use a larger cell or fewer adsorbates"
+            )
+        vacancy = initial.copy()
+        del vacancy[moving]
+        removed = initial[moving]
+        removed.set_constraint()
+        return RemovalEndpoints(
+            initial=initial,
+            final=final,
+            vacancy=vacancy,
+            removed=removed,
+            target_index=index,
+            site_class=self.site_class,
+            adsorbate_indices=ads_idx,
+            displacement=shift,
+            target=self,
+        )
+
+
+def removal_target(slab: Atoms, target: int | str) -> RemovalTarget:
+    """The :class:`RemovalTarget` of a slab: a surface Cu index or a site class.
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+        Slab without adsorbates (not modified; the target keeps a copy).
+    target : int or str
+        See :func:`removal_endpoints`.
+
+    Raises
+    ------
+    NotSurfaceAtomError, SiteNotFoundError
+        As :func:`resolve_target`.
+    """
+    index = resolve_target(slab, target)
+    # A copy: the target's sites and destinations stay those of the slab it was given.
+    return RemovalTarget(slab.copy(), index, classify_surface_atoms(slab)[index])
 
 
 def removal_endpoints(
@@ -257,43 +454,7 @@ def removal_endpoints(
     """
     for name in adsorbates:
         get_adsorbate(name)  # unknown names fail before any geometry is built
-    index = resolve_target(slab, target)
-    site_class = classify_surface_atoms(slab)[index]
-    initial = _bind_adsorbates(slab, index, list(adsorbates))
-    ads_idx = list(range(len(slab), len(initial)))
-    moving = [index, *ads_idx]
-
-    final = None
-    for spot in _final_candidates(initial, index, site_class, moving):
-        shift = find_mic(spot - initial.positions[index], initial.cell, initial.pbc)[0]
-        trial = initial.copy()
-        trial.positions[moving] += shift
-        try:
-            check_overlap(trial, among=np.array(moving), what="moved Cu complex")
-        except OverlapError:
-            continue
-        final, displacement = trial, shift
-        break
-    if final is None:
-        raise OverlapError(
-            f"no free hollow for Cu atom {index} and its adsorbates to move to; "
-            "use a larger cell or fewer adsorbates"
-        )
-
-    vacancy = initial.copy()
-    del vacancy[moving]
-    removed = initial[moving]
-    removed.set_constraint()
-    return RemovalEndpoints(
-        initial=initial,
-        final=final,
-        vacancy=vacancy,
-        removed=removed,
-        target_index=index,
-        site_class=site_class,
-        adsorbate_indices=ads_idx,
-        displacement=displacement,
-    )
+    return removal_target(slab, target).endpoints(adsorbates)
 
 
 def build_removal_system(

@@ -137,10 +137,10 @@ def test_check_builds_the_adsorbate_free_part_once_per_facet_and_site(monkeypatc
 
 
 def test_check_falls_back_to_the_uncached_build(monkeypatch):
-    def broken(self, adsorbates):
+    def broken(self, config):
         raise RuntimeError("cache bug")
 
-    monkeypatch.setattr(campaign_module._RemovalSite, "endpoints", broken)
+    monkeypatch.setattr(campaign_module.EndpointCache, "endpoints", broken)
     data = _campaign(adsorbates=[[], ["CO"]], slab=SMALL.model_dump())
     assert len(parse_campaign(data).configurations()) == 8
     with pytest.raises(CampaignError, match="no room for OCHO"):

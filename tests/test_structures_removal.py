@@ -9,6 +9,7 @@ from ase.geometry import find_mic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cudiss.structures import removal as removal_module
 from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.coordination import (
     add_adatom,
@@ -27,7 +28,7 @@ from cudiss.structures.errors import (
     UnknownAdsorbateError,
 )
 from cudiss.structures.geometry import min_distance_ratio
-from cudiss.structures.removal import build_removal_system, removal_endpoints
+from cudiss.structures.removal import build_removal_system, removal_endpoints, removal_target
 from cudiss.structures.sites import find_sites
 from cudiss.structures.slabs import FACETS, cu_slab
 
@@ -223,6 +224,61 @@ def test_adatom_makes_the_elementary_hop():
     # On (100) the neighbouring 4-fold hollow is one Cu-Cu distance away.
     square = build_removal_system("100", "adatom")
     assert np.isclose(np.linalg.norm(square.displacement[:2]), 3.615 / np.sqrt(2), atol=0.02)
+
+
+def _same_atoms(a, b) -> bool:
+    return (
+        a == b  # numbers, positions, cell, pbc
+        and np.array_equal(a.positions, b.positions)
+        and np.array_equal(a.get_tags(), b.get_tags())
+        and repr(a.constraints) == repr(b.constraints)
+    )
+
+
+@pytest.mark.parametrize(("facet", "site_class"), [("111", "terrace"), ("100", "adatom")])
+def test_one_target_serves_every_adsorbate_set(facet, site_class):
+    bare = build_removal_system(facet, site_class)
+    target, bound = bare.target, {}
+    slab = target.slab
+    for names in [("CO", "H"), ("CO",), ("CO", "OH"), ("OH", "H", "O"), ()]:
+        shared = target.endpoints(names, bound)
+        alone = removal_endpoints(slab, target.target_index, names)
+        for state in ("initial", "final", "vacancy", "removed"):
+            assert _same_atoms(getattr(shared, state), getattr(alone, state)), (names, state)
+        assert shared.adsorbate_indices == alone.adsorbate_indices
+        assert np.array_equal(shared.displacement, alone.displacement)
+        assert shared.target is target
+    # Every prefix bound once; the end points are copies, so changing them leaves it be.
+    prefixes = {("CO",), ("CO", "H"), ("CO", "OH"), ("OH",), ("OH", "H"), ("OH", "H", "O")}
+    assert set(bound) == prefixes
+    shared.initial.positions += 1.0
+    assert _same_atoms(target.endpoints(["CO"], bound).initial, bound[("CO",)])
+
+
+def test_sites_around_the_target_are_found_once(monkeypatch):
+    # Each adsorbate after the first used to search the slab's sites again; the list
+    # is that of the bare slab whatever is bound, so one search serves them all.
+    calls = []
+    original = removal_module.find_sites
+
+    def counting(slab, *args, **kwargs):
+        calls.append(len(slab))
+        return original(slab, *args, **kwargs)
+
+    monkeypatch.setattr(removal_module, "find_sites", counting)
+    target = removal_target(cu_slab("111"), "terrace")
+    ends = target.endpoints(["CO", "H", "OH"])
+    assert calls == [len(target.slab)] and len(ends.adsorbate_indices) == 5  # C O H O H
+    target.endpoints(["O", "H"])
+    assert len(calls) == 1
+
+
+def test_removal_target_keeps_its_own_slab():
+    slab = cu_slab("111")
+    target = removal_target(slab, "terrace")
+    slab.positions += 1.0
+    assert not np.allclose(target.slab.positions, slab.positions)
+    assert target.site_class == "terrace" and target.endpoints().initial is not target.slab
 
 
 def test_kink_atom_is_the_target():

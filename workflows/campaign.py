@@ -23,20 +23,14 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-import numpy as np
 import yaml
 from ase import Atoms
-from ase.geometry import find_mic
 from jobflow import Flow
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
-from cudiss.structures.errors import CampaignError, CudissInputError, OverlapError
-from cudiss.structures.geometry import check_overlap
-from cudiss.structures.placement import place_adsorbate
-from cudiss.structures.removal import _RING, RemovalEndpoints, _final_candidates
-from cudiss.structures.sites import Site, find_sites
+from cudiss.structures.errors import CampaignError, CudissInputError
+from cudiss.structures.removal import RemovalEndpoints, RemovalTarget
 from cudiss.workflows.calculators import CalculatorSpec, as_spec
 from cudiss.workflows.flows import (
     BULK_KIND,
@@ -132,142 +126,42 @@ def parse_campaign(data: object, source: str = "campaign") -> Campaign:
     return campaign
 
 
-class _RemovalSite:
-    """The parts of a removal geometry that do not depend on the adsorbates.
-
-    One facet x site class x slab x a0: the slab with its defect and target Cu
-    (the bare configuration, built once by :func:`build_removal_system`), the
-    sites a 2nd, 3rd ... adsorbate may take around the target, the hollows the
-    target may move to, and every adsorbate prefix already bound.
-    """
-
-    def __init__(self, bare: RemovalEndpoints) -> None:
-        self.slab = bare.initial
-        self.target = bare.target_index
-        self.site_class = bare.site_class
-        # The hollows depend on the Cu atoms only, so those of the bare slab serve
-        # every adsorbate set.
-        self.spots = _final_candidates(self.slab, self.target, self.site_class, [self.target])
-        self._sites: list[Site] | None = None
-        self._bound: dict[tuple[str, ...], Atoms] = {(): self.slab}
-
-    def _side_sites(self) -> list[Site]:
-        """Sites for a 2nd, 3rd ... adsorbate, best first (as ``_bind_adsorbates``)."""
-        if self._sites is None:
-            slab, target = self.slab, self.target
-            pos = slab.positions[target]
-
-            def distance(site: Site) -> float:
-                return float(np.linalg.norm(find_mic(site.position - pos, slab.cell, slab.pbc)[0]))
-
-            candidates = [
-                s for s in find_sites(slab, unique=False) if target in s.atoms and s.kind != "ontop"
-            ]
-            candidates.sort(key=lambda s: (len(s.atoms), round(distance(s), 3)))
-            ring = [
-                Site("side", pos + _RING * np.array([np.cos(phi), np.sin(phi), 0.0]), (target,))
-                for phi in np.radians(np.arange(0, 360, 30))
-            ]
-            self._sites = candidates + ring
-        return self._sites
-
-    def _bind(self, names: tuple[str, ...], total: int) -> Atoms:
-        """The slab with ``names`` (the first of ``total``) bound to the target."""
-        if names in self._bound:
-            return self._bound[names]
-        out = self._bind(names[:-1], total)
-        n, name = len(names) - 1, names[-1]
-        if n == 0:
-            site = Site("ontop", self.slab.positions[self.target].copy(), (self.target,))
-            bound = place_adsorbate(out, name, site)
-        else:
-            ads = get_adsorbate(name)
-            for site in self._side_sites():
-                try:
-                    trial = place_adsorbate(out, name, site)
-                except OverlapError:
-                    continue
-                binding = len(out) + np.array(ads.binding)
-                bond = trial.get_distances(self.target, binding, mic=True).min()
-                if site.kind == "side" and bond > ads.height + 0.5:
-                    continue
-                bound = trial
-                break
-            else:
-                raise OverlapError(
-                    f"no room for {name} (adsorbate {n + 1} of {total}) around Cu atom "
-                    f"{self.target}; use fewer adsorbates or a different target"
-                )
-        self._bound[names] = bound
-        return bound
-
-    def endpoints(self, adsorbates: tuple[str, ...]) -> RemovalEndpoints:
-        """What :func:`removal_endpoints` gives for the slab with ``adsorbates``."""
-        for name in adsorbates:
-            get_adsorbate(name)
-        initial = self._bind(tuple(adsorbates), len(adsorbates)).copy()
-        index = self.target
-        moving = [index, *range(len(self.slab), len(initial))]
-        for spot in self.spots:
-            shift = find_mic(spot - initial.positions[index], initial.cell, initial.pbc)[0]
-            final = initial.copy()
-            final.positions[moving] += shift
-            try:
-                check_overlap(final, among=np.array(moving), what="moved Cu complex")
-            except OverlapError:
-                continue
-            break
-        else:
-            raise OverlapError(
-                f"no free hollow for Cu atom {index} and its adsorbates to move to; "
-                "use a larger cell or fewer adsorbates"
-            )
-        vacancy = initial.copy()
-        del vacancy[moving]
-        removed = initial[moving]
-        removed.set_constraint()
-        return RemovalEndpoints(
-            initial=initial,
-            final=final,
-            vacancy=vacancy,
-            removed=removed,
-            target_index=index,
-            site_class=self.site_class,
-            adsorbate_indices=moving[1:],
-            displacement=shift,
-        )
-
-
 class EndpointCache:
     """Removal endpoints of many configurations, the adsorbate-free work done once each.
 
-    ``cache.endpoints(config)`` equals ``config.build(lattice_constant)``, but the
-    slab, its defect, its sites and the target's hollows are built once per facet
-    x site class x slab, and bound adsorbates once per prefix of the adsorbate
-    set: a few ms per configuration instead of ~0.2 s. Errors are those of
-    ``config.build``.
+    ``cache.endpoints(config)`` equals ``config.build(lattice_constant)``: both go
+    through :class:`~cudiss.structures.removal.RemovalTarget`. The cache builds the
+    bare configuration (slab, defect, target) once per facet x site class x slab
+    and keeps its target, whose sites and destinations then serve every adsorbate
+    set, and binds adsorbates once per prefix of a set: a few ms per
+    configuration instead of ~0.2 s. Errors are those of ``config.build``.
     """
 
     def __init__(self, lattice_constant: float = CU_LATTICE_CONSTANT) -> None:
         self.lattice_constant = lattice_constant
-        # None: the bare configuration cannot be built.
-        self._sites: dict[tuple, _RemovalSite | None] = {}
+        # Per facet x site class x slab: the bare target and its slabs with each
+        # adsorbate prefix bound (RemovalTarget.bind); None: the bare
+        # configuration cannot be built.
+        self._targets: dict[tuple, tuple[RemovalTarget, dict[tuple[str, ...], Atoms]] | None] = {}
 
     def endpoints(self, config: RemovalConfig) -> RemovalEndpoints:
         """The removal endpoints of ``config`` (see the class docstring)."""
         key = (config.facet, config.site_class, config.slab)
-        if key not in self._sites:
+        if key not in self._targets:
             bare = config.model_copy(update={"adsorbates": ()})
             try:
-                self._sites[key] = _RemovalSite(bare.build(self.lattice_constant))
+                target = bare.build(self.lattice_constant).target
             except CudissInputError:
-                self._sites[key] = None
-        site = self._sites[key]
-        if site is None:
+                self._targets[key] = None
+            else:
+                self._targets[key] = (target, {})
+        entry = self._targets[key]
+        if entry is None:
             # Raise what config.build raises: with several problems (say a bad
             # slab and an unknown adsorbate) it names the one it checks first.
             return config.build(self.lattice_constant)
-        return site.endpoints(config.adsorbates)
+        target, bound = entry
+        return target.endpoints(config.adsorbates, bound)
 
 
 def check_configurations(campaign: Campaign, source: str = "campaign") -> None:
