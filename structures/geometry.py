@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 from ase import Atoms
 from ase.data import covalent_radii
-from ase.geometry import get_distances
+from ase.geometry import find_mic, get_distances
 
 from cudiss.structures.errors import OverlapError
 
@@ -149,21 +149,68 @@ def min_distance_ratio(atoms: Atoms, among: np.ndarray | None = None) -> tuple[f
     Returns
     -------
     ratio, i, j : float, int, int
-        The worst pair (``inf, -1, -1`` for fewer than two atoms).
+        The worst pair, ``i < j`` (``inf, -1, -1`` for fewer than two atoms).
     """
     n = len(atoms)
     if n < 2:
         return np.inf, -1, -1
-    _, dist = get_distances(atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
     radii = covalent_radii[atoms.numbers]
+    rows = None if among is None else np.unique(np.arange(n)[np.asarray(among, int)])
+    if rows is not None and _rows_suffice(atoms, len(rows)):
+        found = _min_ratio_in_rows(atoms, rows, radii)
+        if found is not None:
+            return found
+    _, dist = get_distances(atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
     ratio = dist / (radii[:, None] + radii[None, :])
     np.fill_diagonal(ratio, np.inf)
-    if among is not None:
+    if rows is not None:
         mask = np.zeros(n, bool)
-        mask[np.asarray(among, int)] = True
+        mask[rows] = True
         ratio[~mask[:, None] & ~mask[None, :]] = np.inf
     i, j = np.unravel_index(np.argmin(ratio), ratio.shape)
     return float(ratio[i, j]), int(i), int(j)
+
+
+def _rows_suffice(atoms: Atoms, n_rows: int) -> bool:
+    """Whether the rows of ``n_rows`` atoms give the full matrix' answer, and faster.
+
+    Fewer pairs than the full matrix's n(n-1)/2 (so n > 3 and a single-vector
+    batch never arises: LAPACK solves one vector by another path, a last-bit
+    difference); and not 3 periodic directions, where ase's find_mic picks its
+    algorithm from the whole batch (naive if every vector is short).
+    """
+    n = len(atoms)
+    periodic = int(np.sum(np.asarray(atoms.cell).any(axis=1) & atoms.pbc))
+    return 0 < n_rows and 2 * n_rows < n - 1 and periodic < 3
+
+
+def _min_ratio_in_rows(
+    atoms: Atoms, rows: np.ndarray, radii: np.ndarray
+) -> tuple[float, int, int] | None:
+    """:func:`min_distance_ratio` over pairs with an atom in ``rows`` (sorted, unique).
+
+    Bit for bit the full matrix' answer: each pair's vector is taken from the lower
+    to the higher index, as ``get_distances`` does for the upper triangle, and the
+    worst pair is the one ``argmin`` finds first in the full, symmetric matrix.
+    ``None`` if the minimum is not finite (let the full matrix decide).
+    """
+    cols = np.arange(len(atoms))
+    lo = np.minimum(rows[:, None], cols[None, :])
+    hi = np.maximum(rows[:, None], cols[None, :])
+    vectors = (atoms.positions[hi] - atoms.positions[lo]).reshape(-1, 3)
+    dist = find_mic(vectors, atoms.cell, atoms.pbc)[1].reshape(len(rows), len(cols))
+    ratio = dist / (radii[rows][:, None] + radii[None, :])
+    ratio[np.arange(len(rows)), rows] = np.inf
+    worst = ratio.min()
+    if not np.isfinite(worst):
+        return None
+    r, c = np.nonzero(ratio == worst)
+    first, second = lo[r, c], hi[r, c]
+    # Row-major argmin of the symmetric matrix: the lowest index of any worst pair,
+    # then its lowest partner.
+    i = int(first.min())
+    j = int(second[first == i].min())
+    return float(worst), i, j
 
 
 def check_overlap(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ase import Atoms
 from ase.constraints import FixAtoms
-from ase.geometry import find_mic
+from ase.data import covalent_radii
+from ase.geometry import find_mic, get_distances
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -279,6 +281,47 @@ def test_removal_target_keeps_its_own_slab():
     slab.positions += 1.0
     assert not np.allclose(target.slab.positions, slab.positions)
     assert target.site_class == "terrace" and target.endpoints().initial is not target.slab
+
+
+def _full_matrix_ratio(atoms, among):
+    """min_distance_ratio as it was: the whole N x N matrix, masked."""
+    _, dist = get_distances(atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
+    radii = covalent_radii[atoms.numbers]
+    ratio = dist / (radii[:, None] + radii[None, :])
+    np.fill_diagonal(ratio, np.inf)
+    mask = np.zeros(len(atoms), bool)
+    mask[among] = True
+    ratio[~mask[:, None] & ~mask[None, :]] = np.inf
+    i, j = np.unravel_index(np.argmin(ratio), ratio.shape)
+    return float(ratio[i, j]), int(i), int(j)
+
+
+@pytest.mark.parametrize(
+    ("facet", "site_class", "names"),
+    [("111", "terrace", ("CO", "H")), ("100", "adatom", ("OH", "CO", "O")), ("211", "step", ())],
+)
+def test_overlap_check_of_new_atoms_is_the_full_matrix_answer(facet, site_class, names):
+    # The check of placed or moved atoms computes only their rows of the distance
+    # matrix; ratio and pair must be those of the full matrix, bit for bit.
+    ends = build_removal_system(facet, site_class, names)
+    moving = [ends.target_index, *ends.adsorbate_indices]
+    for atoms in (ends.initial, ends.final):
+        for among in (moving, moving[1:] or [-1], [3, 0, 3]):
+            assert min_distance_ratio(atoms, np.array(among)) == _full_matrix_ratio(atoms, among)
+    # An exact tie, Cu2-H5 and Cu3-H4 (integer coordinates): the pair the full
+    # matrix' argmin meets first, (2, 5), not the first of H4's row.
+    tied = Atoms(
+        "Cu4H2Cu4",
+        positions=[
+            *[(2, 8, 5), (6, 8, 5), (10, 8, 5), (14, 8, 5)],  # a row of Cu, 4 Å apart
+            *[(15, 8, 6), (9, 8, 6)],  # H4 by Cu3, H5 by Cu2
+            *[(2, 2, 2), (14, 14, 2), (8, 2, 9), (2, 14, 9)],  # far away: rows < full
+        ],
+        cell=[16, 16, 12],
+        pbc=(True, True, False),
+    )
+    assert min_distance_ratio(tied, np.array([4, 5]))[1:] == (2, 5)
+    assert min_distance_ratio(tied, np.array([4, 5])) == _full_matrix_ratio(tied, [4, 5])
 
 
 def test_kink_atom_is_the_target():
