@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_structures_removal import same_atoms
 
 from cudiss.structures.errors import CampaignError, CudissInputError
 from cudiss.workflows import campaign as campaign_module
@@ -49,22 +50,13 @@ def _config(facet, site, ads, slab=DEFAULT) -> RemovalConfig:
     return RemovalConfig(facet=facet, site_class=site, adsorbates=ads, slab=slab)
 
 
-def _same_atoms(a, b) -> bool:
-    return (
-        a == b  # numbers, positions, cell, pbc
-        and np.array_equal(a.positions, b.positions)
-        and np.array_equal(a.get_tags(), b.get_tags())
-        and repr(a.constraints) == repr(b.constraints)
-    )
-
-
 def test_cached_endpoints_equal_the_uncached_build():
     cache = EndpointCache(3.6)
     for facet, site, ads, slab in AGREE:
         config = _config(facet, site, ads, slab)
         cached, built = cache.endpoints(config), config.build(3.6)
         for state in ("initial", "final", "vacancy", "removed"):
-            assert _same_atoms(getattr(cached, state), getattr(built, state)), (config, state)
+            assert same_atoms(getattr(cached, state), getattr(built, state)), (config, state)
         assert cached.target_index == built.target_index
         assert cached.site_class == built.site_class
         assert cached.adsorbate_indices == built.adsorbate_indices
@@ -77,7 +69,7 @@ def test_cached_endpoints_are_fresh_objects():
     first = cache.endpoints(config)
     first.initial.positions += 1.0
     first.final.positions += 1.0
-    assert _same_atoms(cache.endpoints(config).initial, config.build().initial)
+    assert same_atoms(cache.endpoints(config).initial, config.build().initial)
 
 
 @pytest.mark.parametrize(("facet", "site", "ads", "expected"), REJECT)

@@ -228,7 +228,8 @@ def test_adatom_makes_the_elementary_hop():
     assert np.isclose(np.linalg.norm(square.displacement[:2]), 3.615 / np.sqrt(2), atol=0.02)
 
 
-def _same_atoms(a, b) -> bool:
+def same_atoms(a, b) -> bool:
+    """Same atoms to the bit: numbers, positions, cell, pbc, tags and constraints."""
     return (
         a == b  # numbers, positions, cell, pbc
         and np.array_equal(a.positions, b.positions)
@@ -246,7 +247,7 @@ def test_one_target_serves_every_adsorbate_set(facet, site_class):
         shared = target.endpoints(names, bound)
         alone = removal_endpoints(slab, target.target_index, names)
         for state in ("initial", "final", "vacancy", "removed"):
-            assert _same_atoms(getattr(shared, state), getattr(alone, state)), (names, state)
+            assert same_atoms(getattr(shared, state), getattr(alone, state)), (names, state)
         assert shared.adsorbate_indices == alone.adsorbate_indices
         assert np.array_equal(shared.displacement, alone.displacement)
         assert shared.target is target
@@ -254,7 +255,7 @@ def test_one_target_serves_every_adsorbate_set(facet, site_class):
     prefixes = {("CO",), ("CO", "H"), ("CO", "OH"), ("OH",), ("OH", "H"), ("OH", "H", "O")}
     assert set(bound) == prefixes
     shared.initial.positions += 1.0
-    assert _same_atoms(target.endpoints(["CO"], bound).initial, bound[("CO",)])
+    assert same_atoms(target.endpoints(["CO"], bound).initial, bound[("CO",)])
 
 
 def test_sites_around_the_target_are_found_once(monkeypatch):
