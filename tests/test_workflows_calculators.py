@@ -124,6 +124,14 @@ def test_loose_scf_then_preset_criteria_in_place(tmp_path, monkeypatch):
     f_ref = reference.get_forces()
     e_ref = reference.get_potential_energy()
     n_ref = reference.calc.get_number_of_iterations()
+    # A calculator never given a tolerance is never touched: plain GPAW.
+    criteria = reference.calc.inner.dft.scf_loop.convergence
+    reference.positions[0] += [0.01, 0.0, 0.0]
+    reference.get_forces()
+    assert reference.calc.inner.dft.scf_loop.convergence is criteria
+    reference.positions[0] -= [0.01, 0.0, 0.0]
+    f_ref = reference.get_forces()
+    e_ref = reference.get_potential_energy()
 
     atoms = _cu2()
     atoms.calc = calc = spec.build(txt=None)

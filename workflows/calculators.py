@@ -263,6 +263,7 @@ class AdaptiveScfCalculator(RecoveringCalculator):
         self.base_convergence = dict(convergence)
         self.force_tolerance: float | None = None
         self.loose = False
+        self._applied: dict[int, dict[str, Any]] = {}
 
     def set_force_tolerance(self, tolerance: float | None) -> None:
         """Ask for forces to about ``tolerance`` eV/Å from the next calculation on.
@@ -288,9 +289,16 @@ class AdaptiveScfCalculator(RecoveringCalculator):
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes) -> None:
         convergence = scf_convergence_for(self.base_convergence, self.force_tolerance)
-        set_scf_convergence(self.inner, convergence)
+        preset = scf_convergence_for(self.base_convergence, None)
+        # A GPAW calculator is only touched when its criteria must change: one
+        # that never gets a tolerance behaves exactly as plain GPAW. (A new inner
+        # calculator after an SCF recovery starts from the preset's criteria.)
+        applied = self._applied.get(id(self.inner), preset)
+        if convergence != applied:
+            set_scf_convergence(self.inner, convergence)
+            self._applied = {id(self.inner): convergence}
         super().calculate(atoms, properties, system_changes)
-        self.loose = convergence != scf_convergence_for(self.base_convergence, None)
+        self.loose = self._applied.get(id(self.inner), preset) != preset
 
 
 def as_spec(value: CalculatorSpec | dict | str) -> CalculatorSpec:
