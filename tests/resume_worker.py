@@ -2,7 +2,10 @@
 
 Usage::
 
-    python tests/resume_worker.py {emt|gpaw} {relax|neb} OUT.json
+    python tests/resume_worker.py {emt|gpaw} {relax|neb|neb-fast} OUT.json
+
+``neb-fast``: the CO-bound hop with ``NebSettings.fast()`` (EMT surrogate band,
+surrogate-preconditioned ODE, adaptive SCF accuracy).
 
 Checkpoints go to ``$CUDISS_CHECKPOINT_DIR`` (set by the test). ``RESUME_SLOW``
 (seconds) makes every EMT evaluation sleep that long, so that the test can kill
@@ -46,11 +49,17 @@ def _slow_emt(delay: float) -> None:
     EMT.calculate = calculate
 
 
-def _endpoints(case: dict):
-    ends = build_removal_system(
-        "100", "adatom", [], case["size"], case["layers"], case["vacuum"], case["fixed"], case["a"]
+def _endpoints(case: dict, adsorbates: tuple[str, ...] = ()):
+    return build_removal_system(
+        "100",
+        "adatom",
+        list(adsorbates),
+        case["size"],
+        case["layers"],
+        case["vacuum"],
+        case["fixed"],
+        case["a"],
     )
-    return ends
 
 
 def run_relax(spec: CalculatorSpec, case: dict) -> dict:
@@ -73,16 +82,16 @@ def run_relax(spec: CalculatorSpec, case: dict) -> dict:
     }
 
 
-def run_neb(spec: CalculatorSpec, case: dict) -> dict:
+def run_neb(spec: CalculatorSpec, case: dict, fast: bool = False) -> dict:
     """CI-NEB of the adatom hop between EMT-relaxed endpoints (GPAW uses them as given)."""
-    ends = _endpoints(case)
+    ends = _endpoints(case, ("CO",) if fast else ())
     for atoms in (ends.initial, ends.final):
         atoms.calc = EMT()
         BFGS(atoms, logfile=None).run(fmax=0.05)
         atoms.calc = None
     displacement = ends.final.positions - ends.initial.positions
     band = interpolate_band(ends.initial, ends.final, case["images"], "idpp", displacement)
-    settings = NebSettings(n_images=case["images"], fmax=0.05)
+    settings = (NebSettings.fast if fast else NebSettings)(n_images=case["images"], fmax=0.05)
     result = CuNebMaker(calculator_spec=spec, settings=settings).run_ase(band)
     return {
         "barrier": max(result.energies) - result.energies[0],
@@ -98,7 +107,10 @@ def main(code: str, kind: str, out: str) -> None:
         _slow_emt(float(os.environ["RESUME_SLOW"]))
     spec = CalculatorSpec(code=code, preset="test") if code == "gpaw" else CalculatorSpec()
     start = time.perf_counter()
-    answer = (run_relax if kind == "relax" else run_neb)(spec, CASES[code])
+    if kind == "relax":
+        answer = run_relax(spec, CASES[code])
+    else:
+        answer = run_neb(spec, CASES[code], fast=kind == "neb-fast")
     answer["wall"] = time.perf_counter() - start
     answer["checkpoints"] = sorted(
         str(p) for p in Path(os.environ["CUDISS_CHECKPOINT_DIR"]).glob("*.pkl")

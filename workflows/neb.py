@@ -81,6 +81,31 @@ class NebSettings(BaseModel):
         Force threshold of the surrogate stage (eV/Å); loose, the real stage refines.
     surrogate_climb
         Climbing image already in the surrogate stage.
+    scf_force_fraction
+        Adaptive SCF accuracy, for image calculators that offer
+        ``set_force_tolerance`` (cudiss's GPAW:
+        :class:`~cudiss.workflows.calculators.AdaptiveScfCalculator`). While the
+        band's fmax is above ``scf_tight_factor * fmax``, the images' forces are
+        asked only to ``scf_force_fraction`` times that fmax (the first band to
+        the loosest level), so the SCF cycles of early band steps stop sooner.
+        Below it, and always for the band that is returned, the calculators' own
+        (preset) criteria apply: a band that reached ``fmax`` on loose forces is
+        re-evaluated in place and optimised further if it is then not
+        converged. ``None``: off.
+    scf_tight_factor
+        See ``scf_force_fraction``.
+    surrogate_precon
+        Precondition the real stage's ODE optimizer with the surrogate's NEB
+        Hessian (:func:`surrogate_neb_hessian`): minus the Jacobian of the
+        surrogate band's NEB force (springs, tangents and climbing image
+        included) at the starting band, by finite differences (milliseconds of
+        EMT per column), symmetrised, with |eigenvalues| floored at
+        ``surrogate_precon_floor``. The ODE then takes near-Newton steps in the
+        surrogate's metric. Needs a surrogate that describes every element.
+    surrogate_precon_floor
+        Smallest curvature (eV/Å²) the preconditioner keeps; softer modes (CO
+        tilting, frustrated translations) are stiffened to it so a poor
+        surrogate cannot ask for huge steps.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -98,6 +123,10 @@ class NebSettings(BaseModel):
     surrogate: Literal["none", "emt"] = "none"
     surrogate_fmax: float = Field(0.1, gt=0)
     surrogate_climb: bool = False
+    scf_force_fraction: float | None = Field(None, gt=0)
+    scf_tight_factor: float = Field(3.0, ge=1)
+    surrogate_precon: bool = False
+    surrogate_precon_floor: float = Field(1.0, gt=0)
 
     @classmethod
     def fast(cls, **overrides: object) -> NebSettings:
@@ -108,7 +137,14 @@ class NebSettings(BaseModel):
         **overrides
             Any other field (``n_images``, ``fmax``...).
         """
-        fields = {"surrogate": "emt", "optimizer": "ode", "climb": True, **overrides}
+        fields = {
+            "surrogate": "emt",
+            "optimizer": "ode",
+            "climb": True,
+            "scf_force_fraction": 0.5,
+            "surrogate_precon": True,
+            **overrides,
+        }
         return cls(**fields)
 
 
@@ -335,15 +371,70 @@ def surrogate_band(images: Sequence[Atoms], settings: NebSettings) -> tuple[list
     stage = settings.model_copy(
         update={
             "surrogate": "none",
+            "scf_force_fraction": None,
+            "surrogate_precon": False,
             "fmax": settings.surrogate_fmax,
             "climb": settings.surrogate_climb,
         }
     )
     run = run_neb(band, factory, stage, tuple(endpoint_energies), traj_prefix=None)
+    if not run.converged:
+        # The endpoint shift is a constant force per atom: where the surrogate
+        # describes the real endpoints badly (large EMT forces on C/O), it can
+        # pull atoms out of the slab. An unconverged surrogate band is not used.
+        return [image.copy() for image in images], run.force_calls + 2
     out = [image.copy() for image in images]
     for image, relaxed in zip(out[1:-1], run.images[1:-1], strict=True):
         image.positions = relaxed.positions
     return out, run.force_calls + 2
+
+
+def surrogate_neb_hessian(
+    band: NEB, surrogate: str = "emt", floor: float = 1.0, delta: float = 0.01
+) -> np.ndarray | None:
+    """The surrogate's NEB Hessian at ``band``'s positions, shape (3 N n, 3 N n).
+
+    Minus the Jacobian of the NEB force of the same band (same springs, tangent
+    method and climbing image) computed with the surrogate, by central
+    differences of ``delta`` Å over the free coordinates of the interior images
+    (only the displaced image is recomputed). The endpoint shift of
+    :class:`EndpointShiftedCalculator` is constant and drops out. Symmetrised;
+    |eigenvalues| below ``floor`` (eV/Å²) are raised to it; fixed coordinates
+    get 70 eV/Å² (ASE's BFGS default) and no coupling. ``None`` if the
+    surrogate cannot describe the elements.
+    """
+    make = _surrogate_factory(surrogate)
+    images = [image.copy() for image in band.images]
+    try:
+        for image in images:
+            image.calc = make()
+            image.get_potential_energy()
+    except (NotImplementedError, KeyError):
+        return None
+    neb = NEB(images, k=list(band.k), climb=band.climb, method=band.method)
+    natoms, nint = len(images[0]), len(images) - 2
+    free = np.ones((nint, natoms), bool)
+    for i, image in enumerate(images[1:-1]):
+        for constraint in image.constraints:
+            free[i, getattr(constraint, "index", [])] = False
+    x0 = neb.get_positions()
+    dof = nint * natoms * 3
+    jacobian = np.zeros((dof, dof))
+    for i, a in zip(*np.nonzero(free), strict=True):
+        for d in range(3):
+            columns = []
+            for sign in (1.0, -1.0):
+                x = x0.copy()
+                x[i * natoms + a, d] += sign * delta
+                neb.set_positions(x)
+                columns.append(neb.get_forces().ravel())
+            jacobian[:, (i * natoms + a) * 3 + d] = (columns[0] - columns[1]) / (2 * delta)
+    mask = np.repeat(free.ravel(), 3)
+    block = -0.5 * (jacobian + jacobian.T)[np.ix_(mask, mask)]
+    values, vectors = np.linalg.eigh(block)
+    hessian = np.eye(dof) * 70.0
+    hessian[np.ix_(mask, mask)] = (vectors * np.maximum(np.abs(values), floor)) @ vectors.T
+    return hessian
 
 
 def band_fmax(forces: np.ndarray) -> float:
@@ -365,9 +456,11 @@ class _NormNEBOptimizer(NEBOptimizer):
     accepted band are computed again on resume.
     """
 
-    def __init__(self, neb, *, on_step=None, **kwargs) -> None:
+    def __init__(self, neb, *, on_step=None, precon: np.ndarray | None = None, **kwargs) -> None:
         super().__init__(neb, **kwargs)
         self.on_step = on_step
+        # inverse of a fixed Hessian: ode12r steps along precon @ F
+        self.precon = precon
         self.first_h: float | None = None
         self.resumed_steps = 0
         self._accepted: tuple[np.ndarray, np.ndarray] | None = None
@@ -385,6 +478,8 @@ class _NormNEBOptimizer(NEBOptimizer):
     def force_function(self, X):
         if self._accepted is not None and self.on_step is not None:
             x_acc, f_acc = self._accepted
+            if self.precon is not None:
+                f_acc = self.precon @ f_acc  # ode12r steps along the preconditioned force
             h = float((X - x_acc) @ f_acc / max(float(f_acc @ f_acc), 1e-300))
             self.on_step({"x": x_acc, "nsteps": self.nsteps, "state": {"h": h}, "extra": {}})
         forces = super().force_function(X)
@@ -412,17 +507,47 @@ class _NormNEBOptimizer(NEBOptimizer):
                 verbose=self.verbose,
                 callback=self.callback,
                 residual=self.get_residual,
+                apply_precon=None
+                if self.precon is None
+                else (lambda F, X: (self.precon @ F, self.get_residual(F))),
             )
             return True
         except OptimizerConvergenceError:
             return False
 
 
-def _optimizer(name: str, band: NEB, logfile: str | None, on_step=None):
+def _optimizer(name: str, band: NEB, logfile: str | None, on_step=None, precon=None):
     if name == "ode":
-        return _NormNEBOptimizer(band, method="ode", logfile=logfile, on_step=on_step)
+        return _NormNEBOptimizer(
+            band, method="ode", logfile=logfile, on_step=on_step, precon=precon
+        )
     cls = resumable({"bfgs": BFGS, "fire": FIRE}[name])
     return cls(band, logfile=logfile, on_step=on_step)
+
+
+def _set_force_tolerance(images: Sequence[Atoms], tolerance: float | None) -> None:
+    """Ask each interior image's calculator for forces to ``tolerance`` eV/Å.
+
+    ``None``: the calculator's own criteria. Calculators without
+    ``set_force_tolerance`` (EMT...) are left alone.
+    """
+    for image in images[1:-1]:
+        setter = getattr(image.calc, "set_force_tolerance", None)
+        if setter is not None:
+            setter(tolerance)
+
+
+def _discard_loose_results(images: Sequence[Atoms]) -> bool:
+    """Make interior images whose results came from loosened SCF criteria re-converge.
+
+    Returns whether any did (their next force request recomputes in place).
+    """
+    discarded = False
+    for image in images[1:-1]:
+        discard = getattr(image.calc, "discard_loose_results", None)
+        if discard is not None and discard():
+            discarded = True
+    return discarded
 
 
 class _Stalled(Exception):
@@ -432,8 +557,9 @@ class _Stalled(Exception):
 class _BandWatch:
     """Observer of a band: writes trajectories, reports progress, detects stalls."""
 
-    def __init__(self, band, writers, progress, patience: int) -> None:
+    def __init__(self, band, writers, progress, patience: int, on_fmax=None) -> None:
         self.band, self.writers, self.progress, self.patience = band, writers, progress, patience
+        self.on_fmax = on_fmax
         self.steps = 0
         self.fmax = float("inf")
         self.may_stall = False
@@ -447,6 +573,8 @@ class _BandWatch:
         # Forces first: a trajectory frame reads the calculator's results, which
         # GPAW only has after a calculation (cached, so this costs nothing new).
         self.fmax = band_fmax(self.band.get_forces())
+        if self.on_fmax is not None:
+            self.on_fmax(self.fmax)
         for writer in self.writers:
             writer.write()
         if self.progress is not None:
@@ -552,7 +680,22 @@ def run_neb(
             writers.append(Trajectory(path, "a" if saved is not None else "w", image))
 
     start = time.perf_counter()
-    watch = _BandWatch(band, writers, progress, settings.stall_steps)
+    on_fmax = None
+    if settings.scf_force_fraction is not None:
+        tight_below = settings.scf_tight_factor * settings.fmax
+        fraction = settings.scf_force_fraction
+
+        def on_fmax(fmax: float) -> None:
+            # the accuracy of the next evaluations, from the band just seen
+            _set_force_tolerance(band_images, fraction * fmax if fmax > tight_below else None)
+
+        _set_force_tolerance(band_images, float("inf"))  # first band: loosest
+    watch = _BandWatch(band, writers, progress, settings.stall_steps, on_fmax)
+    precon = saved.get("precon") if saved is not None else None
+    if saved is None and settings.surrogate_precon and settings.optimizer == "ode":
+        surrogate = settings.surrogate if settings.surrogate != "none" else "emt"
+        hessian = surrogate_neb_hessian(band, surrogate, settings.surrogate_precon_floor)
+        precon = None if hessian is None else np.linalg.inv(hessian)
     stages = [settings.optimizer] if settings.optimizer == "fire" else [settings.optimizer, "fire"]
     optimizer_used: list[str] = []
     first_stage = 0
@@ -577,6 +720,8 @@ def run_neb(
                 "force_calls": counter.count,
                 "surrogate_force_calls": surrogate_calls,
                 "endpoint_energies": tuple(endpoint_energies),
+                # built once from the starting band: a resume must step the same way
+                "precon": precon,
             }
         )
 
@@ -584,7 +729,13 @@ def run_neb(
         for stage, name in enumerate(stages):
             if stage < first_stage:
                 continue
-            optimizer = _optimizer(name, band, logfile, on_step=lambda snap, s=stage: save(s, snap))
+            optimizer = _optimizer(
+                name,
+                band,
+                logfile,
+                on_step=lambda snap, s=stage: save(s, snap),
+                precon=precon if name == "ode" else None,
+            )
             resuming = saved is not None and stage == first_stage
             if resuming:
                 optimizer.restore(saved["optimizer"])
@@ -600,6 +751,29 @@ def run_neb(
                 optimizer.run(fmax=settings.fmax, steps=settings.max_steps - watch.steps)
             except _Stalled:
                 watch.reset_stall()
+            while watch.fmax <= settings.fmax:
+                # Converged on loose forces? Re-evaluate in place with the
+                # calculators' own criteria and, if the band is then not
+                # converged, go on with a fresh optimizer of the same kind.
+                _set_force_tolerance(band_images, None)
+                if not _discard_loose_results(band_images):
+                    break
+                watch()
+                if watch.fmax <= settings.fmax or watch.steps >= settings.max_steps:
+                    break
+                optimizer = _optimizer(
+                    name,
+                    band,
+                    logfile,
+                    on_step=lambda snap, s=stage: save(s, snap),
+                    precon=precon if name == "ode" else None,
+                )
+                optimizer.attach(watch)
+                try:
+                    optimizer.run(fmax=settings.fmax, steps=settings.max_steps - watch.steps)
+                except _Stalled:
+                    watch.reset_stall()
+                    break
             if watch.fmax <= settings.fmax or watch.steps >= settings.max_steps:
                 break
     finally:
