@@ -144,3 +144,24 @@ def test_loose_forces_never_end_a_run():
     for image, original in zip(exact.images, run.images, strict=True):
         image.calc = EMT() if original.calc.__class__ is NoisyAdaptive else original.calc
     assert band_fmax(exact.get_forces()) <= FMAX
+
+
+def test_a_preconditioner_that_makes_the_ode_crawl_is_dropped(monkeypatch):
+    from cudiss.workflows import neb as nebmod
+
+    band, energies = _band([])
+
+    # Far too soft for the adatom (0.02 eV/Å²), plausible elsewhere: the ODE's
+    # step control shrinks every step to keep the adatom's in check and crawls.
+    def bad_hessian(neb, *args, **kwargs):
+        natoms, nint = len(neb.images[0]), len(neb.images) - 2
+        diagonal = np.full((nint, natoms, 3), 5.0)
+        diagonal[:, -1, :] = 0.02
+        return np.diag(diagonal.ravel())
+
+    monkeypatch.setattr(nebmod, "surrogate_neb_hessian", bad_hessian)
+    run = run_neb(
+        band, lambda i: EMT(), NebSettings.fast(fmax=FMAX), tuple(energies), traj_prefix=None
+    )
+    assert run.converged
+    assert run.optimizers[:2] == ["ode-precon", "ode"]
