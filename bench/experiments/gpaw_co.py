@@ -37,7 +37,16 @@ bench_neb.CASES[NAME] = bench_neb.Case(
 
 if __name__ == "__main__":
     case, band, energies = case_band(NAME)
+    trace: list[float] = []
+    original = bench_neb.run_neb
+
+    def traced_run_neb(*args, **kwargs):
+        kwargs["progress"] = lambda step, fmax: trace.append(round(fmax, 4))
+        return original(*args, **kwargs)
+
+    bench_neb.run_neb = traced_run_neb
     for method in sys.argv[1:]:
+        trace.clear()
         workdir = Path(tempfile.mkdtemp(prefix=f"gpawco-{method}-"))
         result, images = bench_neb.run_method(method, case, band, energies, workdir)
         result["scf_logs"] = bench_neb.scf_log_stats(workdir, method)
@@ -50,12 +59,13 @@ if __name__ == "__main__":
             "load": os.getloadavg()[0],
             "workdir": str(workdir),
             "scf_per_log": per_log,
+            "fmax_trace": list(trace),
             **{k: v for k, v in result.items() if k != "settings"},
         }
         with (Path(__file__).parent / "gpaw_variants.jsonl").open("a") as fh:
             fh.write(json.dumps(record) + "\n")
         keys = ("force_calls", "scf_iterations", "scf_per_call", "barrier_eV", "final_fmax")
-        print(method, json.dumps({k: record.get(k) for k in keys}), per_log, flush=True)
+        print(method, json.dumps({k: record.get(k) for k in keys}), per_log, trace, flush=True)
         if method == "ase-bfgs":
             cold = bench_neb.cold_start_control(case, images, workdir)
             print("cold-start control", cold, flush=True)
