@@ -17,17 +17,12 @@ from ase.io import read, write
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-# neb.py is being edited in the working tree by someone else: the experiments
-# import the committed (HEAD) package, except workflows/calculators.py, which
-# comes from the working tree. Build /tmp/cudiss-pkg with
-#   git archive HEAD structures workflows analysis | tar -x -C /tmp/cudiss-head
-# and symlinks (see NOTES.md); set CUDISS_WORKTREE=1 to use the working tree.
-# CUDISS_PROPOSAL=1: the same, with workflows/neb.py = bench/experiments/neb_proposed.py
-# (HEAD's neb.py plus neb_proposal.diff), tree /tmp/cudiss-prop.
-if os.environ.get("CUDISS_PROPOSAL") == "1":
-    sys.path.insert(0, "/tmp/cudiss-prop")
-elif os.environ.get("CUDISS_WORKTREE") != "1" and Path("/tmp/cudiss-pkg/cudiss").is_dir():
-    sys.path.insert(0, "/tmp/cudiss-pkg")
+# While neb.py was being edited by someone else the experiments imported a
+# snapshot of the package (/tmp/cudiss-pkg, or /tmp/cudiss-prop with the
+# proposal applied; see NOTES.md). The proposal is merged now (4616962,
+# ae059a2): by default the package in this repository is used.
+if os.environ.get("CUDISS_SNAPSHOT") and Path(os.environ["CUDISS_SNAPSHOT"]).is_dir():
+    sys.path.insert(0, os.environ["CUDISS_SNAPSHOT"])
 
 import bench_neb  # noqa: E402
 
