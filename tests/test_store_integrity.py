@@ -61,15 +61,18 @@ def test_two_runs_at_once_lose_nothing_and_duplicate_nothing(tmp_path):
 def test_killed_run_leaves_a_readable_store_and_resumes(tmp_path):
     store = tmp_path / "store"
     proc = _start(store)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if (store / "db").exists() and _result_docs(store) >= 1:
+    deadline = time.time() + 600  # generous: CI machines may be busy
+    seen = 0
+    while time.time() < deadline and proc.poll() is None:
+        if (store / "db").exists() and (seen := _result_docs(store)) >= 1:
             break
         time.sleep(0.2)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    assert seen >= 1, "no result was stored within 600 s"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = open_results(store)  # readable after a SIGKILL at any point
-    assert len(finished) >= 1
+    assert len(finished) >= seen, f"{seen} results were counted before the kill"
     # The dead run's claims are stale and get taken over.
     rerun = _start(store)
     out = json.loads(rerun.communicate(timeout=300)[0].strip().splitlines()[-1])
