@@ -776,21 +776,21 @@ def run_neb(
             }
         )
 
+    def make_optimizer(stage: int, name: str):
+        optimizer = _optimizer(
+            name, band, logfile, on_step=lambda snap: save(stage, snap), precon=precon
+        )
+        optimizer.attach(watch)
+        return optimizer
+
     try:
         for stage, name in enumerate(stages):
             if stage < first_stage:
                 continue
-            optimizer = _optimizer(
-                name,
-                band,
-                logfile,
-                on_step=lambda snap, s=stage: save(s, snap),
-                precon=precon,
-            )
+            optimizer = make_optimizer(stage, name)
             resuming = saved is not None and stage == first_stage
             if resuming:
                 optimizer.restore(saved["optimizer"])
-            optimizer.attach(watch)
             watch.may_stall = stage < len(stages) - 1
             optimizer_used.append(name)
             if name == "ode-precon" and not resuming:
@@ -814,14 +814,7 @@ def run_neb(
                 watch()
                 if watch.fmax <= settings.fmax or watch.steps >= settings.max_steps:
                     break
-                optimizer = _optimizer(
-                    name,
-                    band,
-                    logfile,
-                    on_step=lambda snap, s=stage: save(s, snap),
-                    precon=precon,
-                )
-                optimizer.attach(watch)
+                optimizer = make_optimizer(stage, name)
                 try:
                     optimizer.run(fmax=settings.fmax, steps=settings.max_steps - watch.steps)
                 except _Stalled:
