@@ -165,3 +165,32 @@ def test_a_preconditioner_that_makes_the_ode_crawl_is_dropped(monkeypatch):
     )
     assert run.converged
     assert run.optimizers[:2] == ["ode-precon", "ode"]
+
+
+def test_the_preconditioned_first_step_is_at_most_a_newton_step(monkeypatch):
+    from cudiss.workflows import neb as nebmod
+
+    steps: list[float | None] = []
+    original = nebmod._NormNEBOptimizer.initial_step
+
+    def recorded(self):
+        steps.append(original(self))
+        return steps[-1]
+
+    monkeypatch.setattr(nebmod._NormNEBOptimizer, "initial_step", recorded)
+    band, energies = _band([])
+    CountingEMT.calls = 0
+    run = run_neb(
+        band,
+        lambda i: CountingEMT(),
+        NebSettings.fast(fmax=FMAX),
+        tuple(energies),
+        traj_prefix=None,
+    )
+    assert run.converged
+    # the surrogate stage (no preconditioner) keeps ASE's estimate: None
+    assert steps[-1] is not None and 0 < steps[-1] <= 1.0
+    # ASE's own estimate would be ~3 Newton steps here and its trial band is
+    # rejected (9 calls); a Newton step from the surrogate band converges: the
+    # starting band and one trial band, 3 images each.
+    assert run.force_calls == 6
