@@ -614,13 +614,20 @@ def render_markdown(results: dict) -> str:
             ]
             cold = entry.get("cold_start_control")
             if fast.get("scf_per_call") and cold:
-                # The 0.5x SCF target is against a fresh calculator per evaluation.
+                # The 0.5x SCF-per-call target, read two ways: against a fresh
+                # calculator per evaluation (what keeping calculators alive saves)
+                # and against BFGS's own per-call number (its calculators are
+                # kept alive too). Together with the 0.4x call target it bounds
+                # the total SCF at 0.2x, the number that is the cost.
                 ratio = fast["scf_per_call"] / cold["scf_per_call"]
-                checks.append(
-                    f"SCF per call {ratio:.2f}x a fresh calculator per evaluation "
-                    f"(target <= 0.5x: {'met' if ratio <= 0.5 else 'NOT met'}); "
-                    f"total SCF {fast['scf_ratio']:.2f}x BFGS"
-                )
+                own = fast["scf_per_call"] / ref["scf_per_call"]
+                checks += [
+                    f"SCF per call {ratio:.2f}x a fresh calculator per evaluation and "
+                    f"{own:.2f}x BFGS's own (target <= 0.5x: "
+                    f"{'met' if max(ratio, own) <= 0.5 else 'NOT met'})",
+                    f"total SCF {fast['scf_ratio']:.2f}x BFGS (0.4 x 0.5 = 0.2x: "
+                    f"{'met' if fast['scf_ratio'] <= 0.2 else 'NOT met'})",
+                ]
             lines += ["", "cudiss-fast vs targets: " + "; ".join(checks) + "."]
         lines.append("")
     lines += NOTES
@@ -637,8 +644,10 @@ FAST_PATH_NOTES = [
             "surrogate_precon",
             "- *cudiss-fast*, real stage: ODE preconditioned by the surrogate's NEB Hessian "
             "(finite-difference Jacobian of the EMT band's NEB force, |eigenvalues| floored at "
-            f"{getattr(_FAST, 'surrogate_precon_floor', '')} eV/Å²); an unconverged surrogate "
-            "band is discarded.",
+            f"{getattr(_FAST, 'surrogate_precon_floor', '')} eV/Å²); its first step is at "
+            "most the Newton step (h <= 1; ASE's own estimate was ~3 Newton steps on the GPAW "
+            "hop and that trial band was rejected); an unconverged surrogate band is "
+            "discarded.",
         ),
         (
             "scf_force_fraction",
@@ -681,12 +690,17 @@ NOTES = [
     *FAST_PATH_NOTES,
     "- Wall times: the atomate2-default EMT row includes importing atomate2 (~2 s).",
     "- Known weakness, not in the table: on a GPAW Cu(100) adatom carrying CO (15 atoms, "
-    "test preset; bench/experiments/gpaw_co.py) plain BFGS converges in 90 calls, while "
-    "both EMT-surrogate paths (with and without the preconditioner) were still creeping "
-    "after 78 and 220 calls; EMT describes C and O poorly and the cause is not yet "
-    "diagnosed (bench/experiments/NOTES.md). Until it is, a CO-bound GPAW NEB through the "
-    "surrogate costs more than BFGS would (the README main job's CO configuration: 141 "
-    "GPAW calls).",
+    "test preset; bench/experiments/gpaw_co.py) plain BFGS converges in 90 calls; every "
+    "cudiss variant tried is slower: the EMT surrogate band starts DFT at fmax 0.53 eV/Å "
+    "(on C), the preconditioned ODE fails its probation and the plain ODE then crawls "
+    "(> 220 calls); after the failed probation, BFGS was at fmax 0.17 after ~100 calls "
+    "and FIRE at 0.32 after ~60; a preconditioner with the C-O stretch stiffened to "
+    "PBE's fails the same way; without the EMT stage (IDPP start) the ODE sticks at "
+    "0.9 eV/Å on the adatom; adsorbates riding rigidly on their Cu atom in the EMT stage "
+    "start DFT at 3.4 eV/Å. Along all of them the images' energies drop by up to 0.1 eV "
+    "while C and O carry the largest forces: the DFT band reorients CO far from the "
+    "EMT/IDPP guess (bench/experiments/NOTES.md). The README main job's CO "
+    "configuration (EMT stage + plain ODE) takes 141 GPAW calls.",
     "",
 ]
 
