@@ -53,8 +53,10 @@ def _kill_at_random_step(code: str, kind: str, work: Path, reference: dict):
     """Start a run, SIGKILL it during a random step; return (checkpoint folder, step)."""
     seed = int(os.environ.get("CUDISS_RESUME_SEED", random.randrange(10**6)))
     rng = random.Random(seed)
-    # relaxations count completed steps, NEB bands also their starting band
-    target = rng.randint(1, reference["steps"] - 1) + kind.startswith("neb")
+    # Relaxations count completed steps, NEB bands also their starting band: a
+    # band killed at state `steps` could finish its last (cheap, converging)
+    # trial before the kill lands, so NEBs are killed at state <= steps - 1.
+    target = rng.randint(1, reference["steps"] - 1)
     if code == "emt":
         # one force call per image and step (the slowed-down EMT dominates)
         per_step = EMT_DELAY * (1 if kind == "relax" else 3)
@@ -109,9 +111,14 @@ def check_neb_resume(code: str, work: Path, tolerance_eV: float = 1e-3, kind: st
     # the band's checkpoint counts observed band states, the first one included
     assert resumed["resumed_steps"] == saved - 1
     assert abs(resumed["steps"] - reference["steps"]) <= 1
-    # force calls of both runs together: at most one band step more than uninterrupted
-    n_images = 3 if code == "emt" else 1
-    assert resumed["force_calls"] <= reference["force_calls"] + n_images
+    # Force calls of both runs together. The accepted band's forces are in the
+    # checkpoint, so only the interrupted trial is redone: with EMT (deterministic)
+    # call for call the uninterrupted run's; GPAW's SCF noise may cost one band
+    # step more or less.
+    if code == "emt":
+        assert resumed["force_calls"] == reference["force_calls"]
+    else:
+        assert abs(resumed["force_calls"] - reference["force_calls"]) <= 1
 
 
 @pytest.mark.parametrize("kind", ["relax", "neb", "neb-fast"])

@@ -452,8 +452,8 @@ class _NormNEBOptimizer(NEBOptimizer):
     ``h``) in local variables. Every trial band is ``X_acc + h F(X_acc)``, so
     before each trial's force call ``h`` is recovered from the trial and the
     accepted band, and (accepted band, ``h``, step count) go to ``on_step``;
-    ``ode12r(X_acc, h=h)`` then repeats the same trials. Only the forces of the
-    accepted band are computed again on resume.
+    ``ode12r(X_acc, h=h)`` then repeats the same trials. The accepted band's NEB
+    forces are saved too, so a resume computes nothing before its first trial.
     """
 
     def __init__(self, neb, *, on_step=None, precon: np.ndarray | None = None, **kwargs) -> None:
@@ -464,6 +464,7 @@ class _NormNEBOptimizer(NEBOptimizer):
         self.first_h: float | None = None
         self.resumed_steps = 0
         self._accepted: tuple[np.ndarray, np.ndarray] | None = None
+        self._restored: tuple[np.ndarray, np.ndarray] | None = None
         self._last: tuple[np.ndarray, np.ndarray] | None = None
 
     def get_residual(self, F=None, X=None):
@@ -472,7 +473,13 @@ class _NormNEBOptimizer(NEBOptimizer):
     def restore(self, saved: dict) -> None:
         """Continue from a checkpointed (accepted band, step size, step count)."""
         self.neb.set_positions(np.reshape(saved["x"], (-1, 3)))
-        self.first_h = (saved.get("state") or {}).get("h")
+        state = saved.get("state") or {}
+        self.first_h = state.get("h")
+        if state.get("forces") is not None:
+            # the accepted band's NEB forces as they were: not recomputed from a
+            # cold start (a band of DFT calls, and SCF noise that would send the
+            # resumed band along a slightly different path)
+            self._restored = (np.asarray(saved["x"], dtype=float), state["forces"])
         self.nsteps = self.resumed_steps = int(saved["nsteps"])
 
     def force_function(self, X):
@@ -481,8 +488,13 @@ class _NormNEBOptimizer(NEBOptimizer):
             if self.precon is not None:
                 f_acc = self.precon @ f_acc  # ode12r steps along the preconditioned force
             h = float((X - x_acc) @ f_acc / max(float(f_acc @ f_acc), 1e-300))
-            self.on_step({"x": x_acc, "nsteps": self.nsteps, "state": {"h": h}, "extra": {}})
-        forces = super().force_function(X)
+            state = {"h": h, "forces": self._accepted[1]}
+            self.on_step({"x": x_acc, "nsteps": self.nsteps, "state": state, "extra": {}})
+        restored, self._restored = self._restored, None
+        if restored is not None and np.array_equal(restored[0], X):
+            forces = np.array(restored[1], copy=True)
+        else:
+            forces = super().force_function(X)
         self._last = (np.array(X, copy=True), forces.copy())
         if self._accepted is None:
             self._accepted = self._last
