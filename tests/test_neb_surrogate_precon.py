@@ -41,12 +41,12 @@ def _band(adsorbates, calc=EMT, a=3.59):
     return band, energies
 
 
-class CountingEMT(EMT):
-    calls = 0
-
-    def calculate(self, *args, **kwargs):
-        type(self).calls += 1
-        super().calculate(*args, **kwargs)
+def _run_fast(adsorbates, make=EMT):
+    """``NebSettings.fast()`` on the EMT adatom hop, one ``make()`` per image."""
+    band, energies = _band(adsorbates)
+    return run_neb(
+        band, lambda i: make(), NebSettings.fast(fmax=FMAX), tuple(energies), traj_prefix=None
+    )
 
 
 class NoisyAdaptive(Calculator):
@@ -100,15 +100,7 @@ def test_surrogate_neb_hessian_is_symmetric_and_floored():
 
 
 def test_fast_path_with_the_preconditioner_on_the_co_case():
-    band, energies = _band(["CO"])
-    CountingEMT.calls = 0
-    run = run_neb(
-        band,
-        lambda i: CountingEMT(),
-        NebSettings.fast(fmax=FMAX),
-        tuple(energies),
-        traj_prefix=None,
-    )
+    run = _run_fast(["CO"])
     assert run.converged
     # Measured 12 (BFGS from the same band: 96; HEAD fast path: 51).
     assert run.force_calls <= 20
@@ -126,15 +118,8 @@ def test_an_unconverged_surrogate_band_is_not_used():
 
 
 def test_loose_forces_never_end_a_run():
-    band, energies = _band([])
     NoisyAdaptive.log = []
-    run = run_neb(
-        band,
-        lambda i: NoisyAdaptive(),
-        NebSettings.fast(fmax=FMAX),
-        tuple(energies),
-        traj_prefix=None,
-    )
+    run = _run_fast([], NoisyAdaptive)
     assert run.converged
     assert NoisyAdaptive.log[:3] == ["loose"] * 3  # the first band: loosest
     assert NoisyAdaptive.log[-3:] == ["tight"] * 3  # the band returned: the calculators' own
@@ -149,8 +134,6 @@ def test_loose_forces_never_end_a_run():
 def test_a_preconditioner_that_makes_the_ode_crawl_is_dropped(monkeypatch):
     from cudiss.workflows import neb as nebmod
 
-    band, energies = _band([])
-
     # Far too soft for the adatom (0.02 eV/Å²), plausible elsewhere: the ODE's
     # step control shrinks every step to keep the adatom's in check and crawls.
     def bad_hessian(neb, *args, **kwargs):
@@ -160,9 +143,7 @@ def test_a_preconditioner_that_makes_the_ode_crawl_is_dropped(monkeypatch):
         return np.diag(diagonal.ravel())
 
     monkeypatch.setattr(nebmod, "surrogate_neb_hessian", bad_hessian)
-    run = run_neb(
-        band, lambda i: EMT(), NebSettings.fast(fmax=FMAX), tuple(energies), traj_prefix=None
-    )
+    run = _run_fast([])
     assert run.converged
     assert run.optimizers[:2] == ["ode-precon", "ode"]
 
@@ -178,15 +159,7 @@ def test_the_preconditioned_first_step_is_at_most_a_newton_step(monkeypatch):
         return steps[-1]
 
     monkeypatch.setattr(nebmod._NormNEBOptimizer, "initial_step", recorded)
-    band, energies = _band([])
-    CountingEMT.calls = 0
-    run = run_neb(
-        band,
-        lambda i: CountingEMT(),
-        NebSettings.fast(fmax=FMAX),
-        tuple(energies),
-        traj_prefix=None,
-    )
+    run = _run_fast([])
     assert run.converged
     # the surrogate stage (no preconditioner) keeps ASE's estimate: None
     assert steps[-1] is not None and 0 < steps[-1] <= 1.0
