@@ -16,6 +16,7 @@ from cudiss.structures.geometry import (
     check_overlap,
     cu_indices,
     drop_height,
+    keep_top_vacuum,
     nearest_neighbour_distance,
 )
 from cudiss.structures.sites import find_sites
@@ -155,6 +156,7 @@ def add_adatom(slab: Atoms, site: str = "hollow") -> Atoms:
         # A real hollow holds the adatom with >= 3 Cu bonds; fewer means the drop point
         # was a slope (e.g. the edge of a narrow terrace), not a hollow.
         if coordination_numbers(out)[new] >= 3 and classify_surface_atoms(out).get(new) == "adatom":
+            keep_top_vacuum(out)
             return out
     raise SiteNotFoundError(
         f"no free {key} site for a Cu adatom on this slab; sites present: "

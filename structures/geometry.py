@@ -237,3 +237,34 @@ def check_overlap(
             f"below {factor:g} x (sum of covalent radii) = {factor * (ri + rj):.2f} Å; "
             "choose sites further apart or a larger cell"
         )
+
+
+def keep_top_vacuum(*structures: Atoms) -> None:
+    """Lengthen the c axis so the vacuum above the highest atom is the one below the lowest.
+
+    The slab builders put the requested vacuum on both sides of the slab; an
+    adatom and adsorbates then take it from the top side only. A CO on a Cu
+    adatom of a 6 Å slab ended 1.3 Å below the top face of the cell, where
+    GPAW's zero boundary condition (the cell is not periodic along z) squeezed
+    its density: the relaxed upright CO had negative tilt curvatures of ~-3 eV/Å²
+    and every NEB image fell off it. The structures (sharing one cell, e.g. the
+    end points of a removal) are changed in place and equally; Cartesian
+    positions stay where they are. Nothing changes when the top gap is already
+    the larger one.
+    """
+    if not structures:
+        return
+    cell = structures[0].cell.array
+    if any(not np.allclose(atoms.cell.array, cell) for atoms in structures[1:]):
+        raise ValueError("keep_top_vacuum: the structures must share one cell")
+    c_z = float(cell[2, 2])
+    z = np.concatenate([atoms.positions[:, 2] for atoms in structures])
+    if c_z <= 0 or len(z) == 0:
+        return
+    missing = float(z.min()) - (c_z - float(z.max()))
+    if missing <= 1e-6:
+        return
+    grown = cell.copy()
+    grown[2] *= (c_z + missing) / c_z  # along c, so the in-plane lattice is untouched
+    for atoms in structures:
+        atoms.set_cell(grown, scale_atoms=False)

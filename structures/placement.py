@@ -12,7 +12,7 @@ from ase.data import covalent_radii
 
 from cudiss.structures.adsorbates import Adsorbate, get_adsorbate
 from cudiss.structures.errors import SiteNotFoundError, SlabParameterError
-from cudiss.structures.geometry import check_overlap, cu_indices, drop_height
+from cudiss.structures.geometry import check_overlap, cu_indices, drop_height, keep_top_vacuum
 from cudiss.structures.sites import SITE_KINDS, Site, find_sites, get_site
 
 _CU = covalent_radii[29]
@@ -152,6 +152,7 @@ def place_adsorbate(
     out.info.pop("adsorbate_info", None)
     new = np.arange(len(slab), len(out))
     check_overlap(out, min_distance_factor, among=new, what=f"{ads.name}@{site.kind}")
+    keep_top_vacuum(out)
     return out
 
 

@@ -28,6 +28,7 @@ from cudiss.structures.geometry import (
     FCC_SHELL_MIDPOINT,
     check_overlap,
     cu_indices,
+    keep_top_vacuum,
     nearest_neighbour_distance,
 )
 from cudiss.structures.sites import Site, find_sites, place_adsorbate
@@ -374,6 +375,8 @@ class RemovalTarget:
                 f"no free hollow for Cu atom {index} and its adsorbates to move to; "
                 "use a larger cell or fewer adsorbates"
             )
+        # a Cu lifted onto the surface must not eat the vacuum above it either
+        keep_top_vacuum(initial, final)
         vacancy = initial.copy()
         del vacancy[moving]
         removed = initial[moving]

@@ -255,7 +255,10 @@ def test_one_target_serves_every_adsorbate_set(facet, site_class):
     prefixes = {("CO",), ("CO", "H"), ("CO", "OH"), ("OH",), ("OH", "H"), ("OH", "H", "O")}
     assert set(bound) == prefixes
     shared.initial.positions += 1.0
-    assert same_atoms(target.endpoints(["CO"], bound).initial, bound[("CO",)])
+    again, cached = target.endpoints(["CO"], bound).initial, bound[("CO",)]
+    # (the end points' cell may be taller: a Cu lifted onto the surface keeps its vacuum)
+    assert np.array_equal(again.positions, cached.positions)
+    assert again.get_chemical_symbols() == cached.get_chemical_symbols()
 
 
 def test_sites_around_the_target_are_found_once(monkeypatch):
