@@ -689,18 +689,14 @@ NOTES = [
     "copying the target. Surrogate (EMT) calls are listed apart; they cost milliseconds.",
     *FAST_PATH_NOTES,
     "- Wall times: the atomate2-default EMT row includes importing atomate2 (~2 s).",
-    "- Known weakness, not in the table: on a GPAW Cu(100) adatom carrying CO (15 atoms, "
-    "test preset; bench/experiments/gpaw_co.py) plain BFGS converges in 90 calls; every "
-    "cudiss variant tried is slower: the EMT surrogate band starts DFT at fmax 0.53 eV/Å "
-    "(on C), the preconditioned ODE fails its probation and the plain ODE then crawls "
-    "(> 220 calls); after the failed probation, BFGS was at fmax 0.17 after ~100 calls "
-    "and FIRE at 0.32 after ~60; a preconditioner with the C-O stretch stiffened to "
-    "PBE's fails the same way; without the EMT stage (IDPP start) the ODE sticks at "
-    "0.9 eV/Å on the adatom; adsorbates riding rigidly on their Cu atom in the EMT stage "
-    "start DFT at 3.4 eV/Å. Along all of them the images' energies drop by up to 0.1 eV "
-    "while C and O carry the largest forces: the DFT band reorients CO far from the "
-    "EMT/IDPP guess (bench/experiments/NOTES.md). The README main job's CO "
-    "configuration (EMT stage + plain ODE) takes 141 GPAW calls.",
+    "- GPAW with CO, not in the table: before commit 0c4552e the slab builder's vacuum "
+    "was eaten by the adatom and the adsorbates, and on the 2x2x3 Cu(100) adatom + CO cell "
+    "O sat 1.3 Å below the cell's top face (GPAW: zero boundary condition along z). The "
+    "relaxed upright CO then had negative tilt curvatures (-3 eV/Å², finite-difference DFT "
+    "Hessian) and every NEB image slid off the ridge: BFGS took 90 calls and the "
+    "EMT-surrogate paths crawled past 200 (bench/experiments/NOTES.md). The cell now keeps "
+    "the vacuum above the highest atom; the README main job's CO NEB measures the fast "
+    "path on the fixed geometry.",
     "",
 ]
 
