@@ -129,7 +129,9 @@ def cu_slab(
         Number of layers; tag 1 is the top layer, tag ``layers`` the bottom one
         (ASE convention). A Cu(211) layer holds 3 rows of different height.
     vacuum : float, optional
-        Vacuum on each side of the slab, Å.
+        Vacuum on each side of the slab, Å. Adatoms and adsorbates added later
+        lengthen the cell to keep it above them too
+        (:func:`cudiss.structures.geometry.keep_top_vacuum`).
     fixed_layers : int, optional
         Number of bottom layers held by :class:`ase.constraints.FixAtoms`
         (they mimic the bulk below the surface).
