@@ -414,3 +414,23 @@ def test_removal_property(facet, site_class, names, ny, layers, a):
     slab_len = ends.adsorbate_indices[0] if ends.adsorbate_indices else len(ends.initial)
     check_endpoints(ends, ends.initial[:slab_len], names)
     assert isinstance(ends.initial.constraints[0], FixAtoms)
+
+
+@pytest.mark.parametrize(
+    ("facet", "site_class", "adsorbates"),
+    [("100", "adatom", ["CO"]), ("111", "terrace", ["CO", "H"]), ("211", "step", [])],
+)
+def test_added_atoms_keep_the_vacuum_above_them(facet, site_class, adsorbates):
+    # The slab's vacuum used to be eaten by the adatom and the adsorbates: on the
+    # README main job's cell O sat 1.3 Å below the top face (GPAW: zero boundary).
+    vacuum = 6.0
+    ends = build_removal_system(facet, site_class, adsorbates, vacuum=vacuum)
+    for state in (ends.initial, ends.final, ends.vacancy):
+        assert np.allclose(state.cell.array, ends.initial.cell.array)
+    z = np.concatenate([ends.initial.positions[:, 2], ends.final.positions[:, 2]])
+    c_z = ends.initial.cell[2, 2]
+    assert z.min() == pytest.approx(vacuum)
+    assert c_z - z.max() == pytest.approx(vacuum)
+    # the in-plane lattice and the positions are those of the slab as built
+    slab = cu_slab(facet, (3, 3), 4, vacuum, 2)
+    assert np.allclose(ends.initial.cell.array[:2], slab.cell.array[:2])
