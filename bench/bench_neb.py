@@ -689,14 +689,15 @@ NOTES = [
     "copying the target. Surrogate (EMT) calls are listed apart; they cost milliseconds.",
     *FAST_PATH_NOTES,
     "- Wall times: the atomate2-default EMT row includes importing atomate2 (~2 s).",
-    "- GPAW with CO, not in the table: before commit 0c4552e the slab builder's vacuum "
-    "was eaten by the adatom and the adsorbates, and on the 2x2x3 Cu(100) adatom + CO cell "
-    "O sat 1.3 Å below the cell's top face (GPAW: zero boundary condition along z). The "
-    "relaxed upright CO then had negative tilt curvatures (-3 eV/Å², finite-difference DFT "
-    "Hessian) and every NEB image slid off the ridge: BFGS took 90 calls and the "
-    "EMT-surrogate paths crawled past 200 (bench/experiments/NOTES.md). The cell now keeps "
-    "the vacuum above the highest atom; the README main job's CO NEB measures the fast "
-    "path on the fixed geometry.",
+    "- GPAW with CO, not in the table (bench/experiments/NOTES.md): on the 2x2x3 Cu(100) "
+    "adatom + CO cell plain BFGS took 90 calls and the EMT-surrogate paths crawled past "
+    "200 (measured before commit 0c4552e, when the adatom and CO ate the slab's top vacuum, "
+    "O 1.3 Å below the cell's top face; PW mode, so a 7.3 Å gap to the next slab image, "
+    "not a wall). A finite-difference DFT Hessian of the relaxed initial state has tilt "
+    "curvatures of -3.1 and -2.8 eV/Å²: the symmetric upright CO is a ridge, and the NEB "
+    "images slide off it (their energies drop while C and O carry the largest forces). "
+    "On the corrected cell the main job's CO NEB (EMT stage + plain ODE) took 99 calls. "
+    "Not yet tried: breaking the endpoints' symmetry before relaxing them.",
     "",
 ]
 

@@ -243,14 +243,13 @@ def keep_top_vacuum(*structures: Atoms) -> None:
     """Lengthen the c axis so the vacuum above the highest atom is the one below the lowest.
 
     The slab builders put the requested vacuum on both sides of the slab; an
-    adatom and adsorbates then take it from the top side only. A CO on a Cu
-    adatom of a 6 Å slab ended 1.3 Å below the top face of the cell, where
-    GPAW's zero boundary condition (the cell is not periodic along z) squeezed
-    its density: the relaxed upright CO had negative tilt curvatures of ~-3 eV/Å²
-    and every NEB image fell off it. The structures (sharing one cell, e.g. the
-    end points of a removal) are changed in place and equally; Cartesian
-    positions stay where they are. Nothing changes when the top gap is already
-    the larger one.
+    adatom and adsorbates then took it from the top side only: a CO on a Cu
+    adatom of a 6 Å slab ended 1.3 Å below the top face of the cell, 7.3 Å from
+    the next periodic image of the slab instead of the 12 Å asked for (and in
+    GPAW's real-space modes a non-periodic z has a zero boundary condition at
+    that face). The structures (sharing one cell, e.g. the end points of a
+    removal) are changed in place and equally; Cartesian positions stay where
+    they are. Nothing changes when the top gap is already the larger one.
     """
     if not structures:
         return

@@ -422,7 +422,7 @@ def test_removal_property(facet, site_class, names, ny, layers, a):
 )
 def test_added_atoms_keep_the_vacuum_above_them(facet, site_class, adsorbates):
     # The slab's vacuum used to be eaten by the adatom and the adsorbates: on the
-    # README main job's cell O sat 1.3 Å below the top face (GPAW: zero boundary).
+    # README main job's cell O sat 1.3 Å below the top face of the cell.
     vacuum = 6.0
     ends = build_removal_system(facet, site_class, adsorbates, vacuum=vacuum)
     for state in (ends.initial, ends.final, ends.vacancy):
