@@ -1,0 +1,131 @@
+"""How to run a CI-NEB: the settings, and the closed sets of choices they name.
+
+Every choice the NEB engine offers by name is one of the ``Literal`` types
+below, and only here; the engine's modules take them from this module.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TangentMethod = Literal["improvedtangent", "aseneb", "eb", "spline", "string"]
+"""ase.mep tangent estimates; ``improvedtangent`` (Henkelman & Jónsson 2000) is the default."""
+
+OptimizerName = Literal["ode", "bfgs", "fire"]
+"""Band optimizers a user picks: ASE's ``NEBOptimizer`` (ODE), ``BFGS`` or ``FIRE``."""
+
+InterpolationMethod = Literal["idpp", "linear"]
+"""How the first band is interpolated between the endpoints (ase.mep)."""
+
+SurrogateName = Literal["none", "emt"]
+"""Cheap calculators that can pre-converge a band (``none``: no surrogate stage)."""
+
+
+class NebSettings(BaseModel):
+    """How to run a CI-NEB.
+
+    Parameters
+    ----------
+    n_images
+        Intermediate images between the two endpoints.
+    fmax
+        Convergence threshold on the NEB force of every image (eV/Å).
+    climb
+        Climbing image (CI-NEB) so the highest image converges to the saddle.
+    method
+        Tangent estimate; ``improvedtangent`` (Henkelman & Jónsson 2000) gives far
+        better bands than ASE's old default ``aseneb``.
+    optimizer
+        ``ode`` (ase.mep.NEBOptimizer, fewest force calls in CALIBRATION.md), ``bfgs``
+        or ``fire``.
+    spring
+        Spring constant in eV/Å².
+    interpolation
+        ``idpp`` (image-dependent pair potential, Smidstrup et al. 2014) or ``linear``.
+    max_steps
+        Band steps before giving up (the result is then marked unconverged).
+    stall_steps
+        Steps without a 2 % drop of the band's fmax after which a non-FIRE
+        optimizer hands the band over to FIRE. ODE and BFGS are fastest on smooth
+        bands but can stall on rough ones (CO-bound Cu leaving a terrace in EMT),
+        where FIRE still converges.
+    dynamic
+        Use ase's ``DyNEB``: skip force calls on images that are already converged.
+    surrogate
+        ``"emt"``: before any call to the real calculator, relax the band with ASE's
+        EMT (milliseconds per call) to ``surrogate_fmax``, with EMT's forces shifted
+        so that the given endpoints are its minima (:class:`EndpointShiftedCalculator`);
+        the real calculator then starts from that band. ``"none"``: start from the
+        interpolated band. See :meth:`fast` and ``bench/RESULTS.md`` for the
+        measured savings.
+    surrogate_fmax
+        Force threshold of the surrogate stage (eV/Å); loose, the real stage refines.
+    surrogate_climb
+        Climbing image already in the surrogate stage.
+    scf_force_fraction
+        Adaptive SCF accuracy, for image calculators that offer
+        ``set_force_tolerance`` (cudiss's GPAW:
+        :class:`~cudiss.workflows.calculators.AdaptiveScfCalculator`). While the
+        band's fmax is above ``scf_tight_factor * fmax``, the images' forces are
+        asked only to ``scf_force_fraction`` times that fmax (the first band to
+        the loosest level), so the SCF cycles of early band steps stop sooner.
+        Below it, and always for the band that is returned, the calculators' own
+        (preset) criteria apply: a band that reached ``fmax`` on loose forces is
+        re-evaluated in place and optimised further if it is then not
+        converged. ``None``: off.
+    scf_tight_factor
+        See ``scf_force_fraction``.
+    surrogate_precon
+        Precondition the real stage's ODE optimizer with the surrogate's NEB
+        Hessian (:func:`surrogate_neb_hessian`): minus the Jacobian of the
+        surrogate band's NEB force (springs, tangents and climbing image
+        included) at the starting band, by finite differences (milliseconds of
+        EMT per column), symmetrised, with |eigenvalues| floored at
+        ``surrogate_precon_floor``. The ODE then takes near-Newton steps in the
+        surrogate's metric. Needs a surrogate that describes every element.
+    surrogate_precon_floor
+        Smallest curvature (eV/Å²) the preconditioner keeps; softer modes (CO
+        tilting, frustrated translations) are stiffened to it so a poor
+        surrogate cannot ask for huge steps.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    n_images: int = Field(3, ge=1, le=32)
+    fmax: float = Field(0.05, gt=0)
+    climb: bool = True
+    method: TangentMethod = "improvedtangent"
+    optimizer: OptimizerName = "ode"
+    spring: float = Field(0.1, gt=0)
+    interpolation: InterpolationMethod = "idpp"
+    max_steps: int = Field(300, ge=1)
+    stall_steps: int = Field(25, ge=1)
+    dynamic: bool = False
+    surrogate: SurrogateName = "none"
+    surrogate_fmax: float = Field(0.1, gt=0)
+    surrogate_climb: bool = False
+    scf_force_fraction: float | None = Field(None, gt=0)
+    scf_tight_factor: float = Field(3.0, ge=1)
+    surrogate_precon: bool = False
+    surrogate_precon_floor: float = Field(1.0, gt=0)
+
+    @classmethod
+    def fast(cls, **overrides: object) -> NebSettings:
+        """The cheap path measured in ``bench/RESULTS.md``: EMT-preconverged band + ODE.
+
+        Parameters
+        ----------
+        **overrides
+            Any other field (``n_images``, ``fmax``...).
+        """
+        fields = {
+            "surrogate": "emt",
+            "optimizer": "ode",
+            "climb": True,
+            "scf_force_fraction": 0.5,
+            "surrogate_precon": True,
+            **overrides,
+        }
+        return cls(**fields)

@@ -1,0 +1,149 @@
+"""Cheap surrogate calculators for a band: endpoint-shifted forces and the NEB Hessian.
+
+A surrogate (ASE's EMT) costs milliseconds per call. It helps a DFT NEB twice
+(docs/neb.md): its band, relaxed first, starts the DFT stage near the path, and
+its NEB Hessian preconditions the DFT stage's ODE optimizer. This module only
+builds those calculators and that Hessian; running the surrogate stage is the
+driver's job (:mod:`cudiss.workflows.neb.driver`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.calculator import Calculator
+from ase.mep.neb import NEB
+
+from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.neb.settings import SurrogateName
+
+UNDESCRIBED_ELEMENTS = (NotImplementedError, KeyError)
+"""What a surrogate raises for an element it has no parameters for (EMT: KeyError)."""
+
+
+class EndpointShiftedCalculator(Calculator):
+    """A cheap calculator whose forces are shifted so the real endpoints are minima.
+
+    EMT and DFT disagree on the slab's own equilibrium (EMT's Cu lattice constant
+    is 3.59 Å, PBE's ~3.63 Å), so plain EMT would relax every free slab atom of the
+    interior images towards EMT's geometry, which the real calculator must then
+    undo. Subtracting the surrogate's forces at the two endpoints, interpolated
+    linearly along the band (``(1 - t) F(initial) + t F(final)`` for image
+    ``t = i / (n + 1)``), makes both real endpoints stationary for the surrogate
+    while keeping its description of the moving atoms. The energy gets the
+    matching linear term, so energies and forces stay consistent.
+
+    Parameters
+    ----------
+    inner
+        The cheap calculator (e.g. EMT).
+    offset
+        Force shift for this image (eV/Å, shape (n_atoms, 3)).
+    reference
+        Positions at which the energy shift is zero (Å).
+    """
+
+    implemented_properties = ("energy", "forces")
+
+    def __init__(self, inner: Calculator, offset: np.ndarray, reference: np.ndarray) -> None:
+        super().__init__()
+        self.inner, self.offset, self.reference = inner, offset, reference
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=()):
+        super().calculate(atoms, properties, system_changes)
+        work = self.atoms.copy()
+        work.calc = self.inner
+        energy = work.get_potential_energy()
+        forces = work.get_forces(apply_constraint=False)
+        shift = float(np.sum(self.offset * (self.atoms.positions - self.reference)))
+        self.results = {"energy": energy + shift, "forces": forces - self.offset}
+
+
+def surrogate_calculator(name: SurrogateName) -> Callable[[], Calculator]:
+    """The class (a no-argument factory) of the surrogate called ``name``."""
+    if name == "emt":
+        from ase.calculators.emt import EMT
+
+        return EMT
+    raise CudissInputError(f"unknown NEB surrogate {name!r}")
+
+
+def shifted_surrogates(
+    band: Sequence[Atoms], name: SurrogateName
+) -> tuple[Callable[[int], Calculator], tuple[float, float]] | None:
+    """Surrogate calculators for ``band`` whose forces vanish at both real endpoints.
+
+    Returns ``factory(i)`` (an :class:`EndpointShiftedCalculator` for image
+    ``i``, its force offset interpolated linearly between the endpoints'
+    surrogate forces) and the endpoints' surrogate energies (eV), or ``None``
+    when the surrogate cannot describe the band's elements (EMT: H, C, N, O,
+    Al, Ni, Cu, Pd, Ag, Pt, Au only).
+    """
+    make = surrogate_calculator(name)
+    endpoint_forces, endpoint_energies = [], []
+    try:
+        for image in (band[0], band[-1]):
+            probe = image.copy()
+            probe.calc = make()
+            endpoint_forces.append(probe.get_forces(apply_constraint=False))
+            endpoint_energies.append(float(probe.get_potential_energy()))
+    except UNDESCRIBED_ELEMENTS:
+        return None
+    n = len(band) - 1
+
+    def factory(index: int) -> Calculator:
+        t = index / n
+        offset = (1 - t) * endpoint_forces[0] + t * endpoint_forces[1]
+        return EndpointShiftedCalculator(make(), offset, band[index].positions.copy())
+
+    return factory, (endpoint_energies[0], endpoint_energies[1])
+
+
+def surrogate_neb_hessian(
+    band: NEB, surrogate: SurrogateName = "emt", floor: float = 1.0, delta: float = 0.01
+) -> np.ndarray | None:
+    """The surrogate's NEB Hessian at ``band``'s positions, shape (3 N n, 3 N n).
+
+    Minus the Jacobian of the NEB force of the same band (same springs, tangent
+    method and climbing image) computed with the surrogate, by central
+    differences of ``delta`` Å over the free coordinates of the interior images
+    (only the displaced image is recomputed). The endpoint shift of
+    :class:`EndpointShiftedCalculator` is constant and drops out. Symmetrised;
+    |eigenvalues| below ``floor`` (eV/Å²) are raised to it; fixed coordinates
+    get 70 eV/Å² (ASE's BFGS default) and no coupling. ``None`` if the
+    surrogate cannot describe the elements.
+    """
+    make = surrogate_calculator(surrogate)
+    images = [image.copy() for image in band.images]
+    try:
+        for image in images:
+            image.calc = make()
+            image.get_potential_energy()
+    except UNDESCRIBED_ELEMENTS:
+        return None
+    neb = NEB(images, k=list(band.k), climb=band.climb, method=band.method)
+    natoms, nint = len(images[0]), len(images) - 2
+    free = np.ones((nint, natoms), bool)
+    for i, image in enumerate(images[1:-1]):
+        for constraint in image.constraints:
+            free[i, getattr(constraint, "index", [])] = False
+    x0 = neb.get_positions()
+    dof = nint * natoms * 3
+    jacobian = np.zeros((dof, dof))
+    for i, a in zip(*np.nonzero(free), strict=True):
+        for d in range(3):
+            columns = []
+            for sign in (1.0, -1.0):
+                x = x0.copy()
+                x[i * natoms + a, d] += sign * delta
+                neb.set_positions(x)
+                columns.append(neb.get_forces().ravel())
+            jacobian[:, (i * natoms + a) * 3 + d] = (columns[0] - columns[1]) / (2 * delta)
+    mask = np.repeat(free.ravel(), 3)
+    block = -0.5 * (jacobian + jacobian.T)[np.ix_(mask, mask)]
+    values, vectors = np.linalg.eigh(block)
+    hessian = np.eye(dof) * 70.0
+    hessian[np.ix_(mask, mask)] = (vectors * np.maximum(np.abs(values), floor)) @ vectors.T
+    return hessian
