@@ -94,6 +94,7 @@ def main() -> None:
         endpoint((0.5 * a, 0.5 * a)), endpoint((1.5 * a, 0.5 * a)), SETTINGS.n_images
     )
     root = Path(tempfile.mkdtemp(prefix="bench-mpi-"))
+    print(f"work dir {root}", flush=True)
     serial = run(band, 1, root)
     parallel = run(band, args.ranks, root)
     ratio = serial["wall_s"] / parallel["wall_s"]
@@ -124,8 +125,7 @@ def main() -> None:
             "python": platform.python_version(),
         },
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": shlex.join([sys.executable, *sys.argv]),
-        "work_dir": str(root),
+        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
     }
     out.write_text(json.dumps(record, indent=1) + "\n")
     print(f"wrote {out}")
