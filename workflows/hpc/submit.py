@@ -16,9 +16,9 @@ from typing import Any
 from jobflow import Flow
 
 from cudiss.structures.errors import CudissInputError
-from cudiss.workflows.hpc_project_files import load_project, projects_dir
-from cudiss.workflows.hpc_projects import is_memory_queue
-from cudiss.workflows.hpc_status import JobStateRow, rows_from_controller, write_snapshot
+from cudiss.workflows.hpc.project_files import load_project, projects_dir
+from cudiss.workflows.hpc.projects import is_memory_queue
+from cudiss.workflows.hpc.status import JobStateRow, rows_from_controller, write_snapshot
 
 
 def submit_flow(
@@ -108,7 +108,7 @@ def run_flow_in_process(
     every Job is written to its folder, submitted with ``sbatch``, polled and
     its outputs loaded into the project's JobStore -- only the queue database
     lives in this process. Meant for
-    :func:`~cudiss.workflows.hpc_projects.local_project` projects (tests, a
+    :func:`~cudiss.workflows.hpc.projects.local_project` projects (tests, a
     workstation); works with a MongoDB queue too.
 
     Parameters

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cudiss.workflows.hpc_project_files import load_project
+from cudiss.workflows.hpc.project_files import load_project
 
 
 def open_jobstore(project: str | None = None, directory: str | Path | None = None) -> Any:

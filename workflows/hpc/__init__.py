@@ -1,55 +1,55 @@
 """Running cudiss flows on HPC queues through jobflow-remote: the public names in one place.
 
-The code lives in modules with one job each; this module only re-exports
+The code lives in modules with one job each; this package only re-exports
 their public names, for code that imports them from here (e.g.
 :mod:`cudiss.workflows.mpi`) and for Jobs queued before the split, which
 jobflow-remote stored as ``cudiss.workflows.hpc.smoke_*``.
 
-* :mod:`~cudiss.workflows.hpc_worker_env` -- what a worker exports before every
+* :mod:`~cudiss.workflows.hpc.worker_env` -- what a worker exports before every
   Job (the MPI launcher for GPAW, thread limits);
-* :mod:`~cudiss.workflows.hpc_stores` -- store specs: MongoDB, on-disk
+* :mod:`~cudiss.workflows.hpc.stores` -- store specs: MongoDB, on-disk
   MontyStore, JobStore;
-* :mod:`~cudiss.workflows.hpc_projects` -- build production (SLURM/PBS) and
+* :mod:`~cudiss.workflows.hpc.projects` -- build production (SLURM/PBS) and
   local test projects;
-* :mod:`~cudiss.workflows.hpc_project_files` -- validate, write and read
+* :mod:`~cudiss.workflows.hpc.project_files` -- validate, write and read
   ``NAME.yaml`` project files;
-* :mod:`~cudiss.workflows.hpc_submit` -- queue a Flow, or run it to completion
+* :mod:`~cudiss.workflows.hpc.submit` -- queue a Flow, or run it to completion
   in this process;
-* :mod:`~cudiss.workflows.hpc_status` -- Job states, live or from the last
+* :mod:`~cudiss.workflows.hpc.status` -- Job states, live or from the last
   in-process run;
-* :mod:`~cudiss.workflows.hpc_results` -- the outputs and ``RemovalResult``
+* :mod:`~cudiss.workflows.hpc.results` -- the outputs and ``RemovalResult``
   documents of a run;
-* :mod:`~cudiss.workflows.hpc_smoke` -- a tiny EMT Flow that proves a worker
+* :mod:`~cudiss.workflows.hpc.smoke` -- a tiny EMT Flow that proves a worker
   and its queue work.
 """
 
 from __future__ import annotations
 
-from cudiss.workflows.hpc_project_files import (
+from cudiss.workflows.hpc.project_files import (
     default_projects_dir,
     load_project,
     projects_dir,
     write_project,
 )
-from cudiss.workflows.hpc_projects import (
+from cudiss.workflows.hpc.projects import (
     DEFAULT_MPI_LAUNCHER,
     Scheduler,
     hpc_project,
     is_memory_queue,
     local_project,
 )
-from cudiss.workflows.hpc_results import open_jobstore, removal_results
-from cudiss.workflows.hpc_smoke import (
+from cudiss.workflows.hpc.results import open_jobstore, removal_results
+from cudiss.workflows.hpc.smoke import (
     smoke_adatom_binding,
     smoke_adatom_energy,
     smoke_fail,
     smoke_slab_energy,
     smoke_test_flow,
 )
-from cudiss.workflows.hpc_status import STATES_SNAPSHOT, JobStateRow, job_states
-from cudiss.workflows.hpc_stores import mongo_store, monty_store
-from cudiss.workflows.hpc_submit import run_flow_in_process, submit_flow
-from cudiss.workflows.hpc_worker_env import MPI_LAUNCHER_ENV, mpi_launcher
+from cudiss.workflows.hpc.status import STATES_SNAPSHOT, JobStateRow, job_states
+from cudiss.workflows.hpc.stores import mongo_store, monty_store
+from cudiss.workflows.hpc.submit import run_flow_in_process, submit_flow
+from cudiss.workflows.hpc.worker_env import MPI_LAUNCHER_ENV, mpi_launcher
 
 __all__ = [
     "DEFAULT_MPI_LAUNCHER",

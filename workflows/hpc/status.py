@@ -2,7 +2,7 @@
 
 A production project's queue (MongoDB) outlives every process, so its states
 are read live. A test project's in-memory queue is gone once
-:func:`~cudiss.workflows.hpc_submit.run_flow_in_process` returns; that run
+:func:`~cudiss.workflows.hpc.submit.run_flow_in_process` returns; that run
 leaves a snapshot (:data:`STATES_SNAPSHOT`) which :func:`job_states` reads.
 """
 
@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cudiss.workflows.hpc_project_files import load_project
-from cudiss.workflows.hpc_projects import is_memory_queue
+from cudiss.workflows.hpc.project_files import load_project
+from cudiss.workflows.hpc.projects import is_memory_queue
 
 #: Name of the file, in a project's ``base_dir``, that keeps the job states of
 #: the last in-process run (its in-memory queue is gone when the process ends).

@@ -92,8 +92,8 @@ def write_project(
     ----------
     project : Project or dict
         A jobflow-remote ``Project`` (from
-        :func:`~cudiss.workflows.hpc_projects.hpc_project` or
-        :func:`~cudiss.workflows.hpc_projects.local_project`) or its dict form.
+        :func:`~cudiss.workflows.hpc.projects.hpc_project` or
+        :func:`~cudiss.workflows.hpc.projects.local_project`) or its dict form.
     directory : str or Path, optional
         Target folder; default :func:`default_projects_dir`.
     overwrite : bool

@@ -3,7 +3,7 @@
 ``cudiss hpc check`` and the SLURM tests run :func:`smoke_test_flow`. The Jobs
 live in the package (not in ``tests/``) because a queued Job runs in a fresh
 process on the compute node, which must import its function by module path
-(jobflow-remote stores ``cudiss.workflows.hpc_smoke.smoke_slab_energy``).
+(jobflow-remote stores ``cudiss.workflows.hpc.smoke.smoke_slab_energy``).
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def smoke_fail(message: str = "deliberate failure") -> None:
     ----------
     message : str
         Error text expected back in
-        :func:`~cudiss.workflows.hpc_status.job_states`.
+        :func:`~cudiss.workflows.hpc.status.job_states`.
     """
     raise RuntimeError(message)
 

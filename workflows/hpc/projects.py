@@ -5,12 +5,12 @@ SLURM or PBS cluster (production: MongoDB queue, which jobflow-remote's daemon
 requires); :func:`local_project` builds the test variant that needs no
 database server (in-memory queue, on-disk ``MontyStore`` for the outputs).
 Both are validated by jobflow-remote's own model; write them with
-:func:`cudiss.workflows.hpc_project_files.write_project`.
+:func:`cudiss.workflows.hpc.project_files.write_project`.
 
 Examples
 --------
->>> from cudiss.workflows.hpc_projects import hpc_project
->>> from cudiss.workflows.hpc_project_files import write_project
+>>> from cudiss.workflows.hpc.projects import hpc_project
+>>> from cudiss.workflows.hpc.project_files import write_project
 >>> project = hpc_project("cu100", "slurm", work_dir="/scratch/me/cudiss",
 ...                       partition="standard", nodes=1, ntasks_per_node=64,
 ...                       walltime="04:00:00", account="e123",
@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cudiss.structures.errors import CudissInputError
-from cudiss.workflows.hpc_project_files import validate_project
-from cudiss.workflows.hpc_stores import jobstore_spec, mongo_store, monty_store
-from cudiss.workflows.hpc_worker_env import worker_pre_run
+from cudiss.workflows.hpc.project_files import validate_project
+from cudiss.workflows.hpc.stores import jobstore_spec, mongo_store, monty_store
+from cudiss.workflows.hpc.worker_env import worker_pre_run
 
 Scheduler = Literal["slurm", "pbs"]
 
@@ -126,7 +126,7 @@ def hpc_project(
         login node (``LocalWorker``).
     queue_store : dict, optional
         Queue database, a ``MongoStore`` spec; default MongoDB on localhost
-        (:func:`~cudiss.workflows.hpc_stores.mongo_store`). jobflow-remote's
+        (:func:`~cudiss.workflows.hpc.stores.mongo_store`). jobflow-remote's
         daemon and ``jf`` CLI need it.
     docs_store : dict, optional
         Output store; default MongoDB collection ``outputs``.
@@ -196,7 +196,7 @@ def local_project(
     """Build the test project: no database server, queue on this machine.
 
     The queue lives in a maggma ``MemoryStore`` (so it exists only inside the
-    process that runs :func:`~cudiss.workflows.hpc_submit.run_flow_in_process`);
+    process that runs :func:`~cudiss.workflows.hpc.submit.run_flow_in_process`);
     outputs go to an on-disk ``MontyStore`` under ``base_dir/outputs`` and stay
     readable afterwards. jobflow-remote's daemon cannot use this project: it
     needs MongoDB.
@@ -267,7 +267,7 @@ def is_memory_queue(project: Any) -> bool:
     -------
     bool
         Such a queue exists only inside
-        :func:`~cudiss.workflows.hpc_submit.run_flow_in_process`.
+        :func:`~cudiss.workflows.hpc.submit.run_flow_in_process`.
     """
     # jobflow-remote accepts a store as {"type": ...} or as a monty dict ({"@class": ...})
     store = project.queue.store
