@@ -1,9 +1,11 @@
 """Running cudiss flows on HPC queues through jobflow-remote: the public names in one place.
 
 The code lives in modules with one job each; this package only re-exports
-their public names, for code that imports them from here (e.g.
-:mod:`cudiss.workflows.mpi`) and for Jobs queued before the split, which
-jobflow-remote stored as ``cudiss.workflows.hpc.smoke_*``.
+their public names, for code that imports them from here and for Jobs queued
+before the split, which jobflow-remote stored as
+``cudiss.workflows.hpc.smoke_*``. The names load on first use, so importing
+one module (e.g. :mod:`~cudiss.workflows.hpc.worker_env`, which
+:mod:`cudiss.workflows.mpi` reads on every MPI rank) does not load jobflow.
 
 * :mod:`~cudiss.workflows.hpc.worker_env` -- what a worker exports before every
   Job (the MPI launcher for GPAW, thread limits);
@@ -25,31 +27,62 @@ jobflow-remote stored as ``cudiss.workflows.hpc.smoke_*``.
 
 from __future__ import annotations
 
-from cudiss.workflows.hpc.project_files import (
-    default_projects_dir,
-    load_project,
-    projects_dir,
-    write_project,
-)
-from cudiss.workflows.hpc.projects import (
-    DEFAULT_MPI_LAUNCHER,
-    Scheduler,
-    hpc_project,
-    is_memory_queue,
-    local_project,
-)
-from cudiss.workflows.hpc.results import open_jobstore, removal_results
-from cudiss.workflows.hpc.smoke import (
-    smoke_adatom_binding,
-    smoke_adatom_energy,
-    smoke_fail,
-    smoke_slab_energy,
-    smoke_test_flow,
-)
-from cudiss.workflows.hpc.status import STATES_SNAPSHOT, JobStateRow, job_states
-from cudiss.workflows.hpc.stores import mongo_store, monty_store
-from cudiss.workflows.hpc.submit import run_flow_in_process, submit_flow
-from cudiss.workflows.hpc.worker_env import MPI_LAUNCHER_ENV, mpi_launcher
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cudiss.workflows.hpc.project_files import (
+        default_projects_dir,
+        load_project,
+        projects_dir,
+        write_project,
+    )
+    from cudiss.workflows.hpc.projects import (
+        DEFAULT_MPI_LAUNCHER,
+        Scheduler,
+        hpc_project,
+        is_memory_queue,
+        local_project,
+    )
+    from cudiss.workflows.hpc.results import open_jobstore, removal_results
+    from cudiss.workflows.hpc.smoke import (
+        smoke_adatom_binding,
+        smoke_adatom_energy,
+        smoke_fail,
+        smoke_slab_energy,
+        smoke_test_flow,
+    )
+    from cudiss.workflows.hpc.status import STATES_SNAPSHOT, JobStateRow, job_states
+    from cudiss.workflows.hpc.stores import mongo_store, monty_store
+    from cudiss.workflows.hpc.submit import run_flow_in_process, submit_flow
+    from cudiss.workflows.hpc.worker_env import MPI_LAUNCHER_ENV, mpi_launcher
+
+#: Public name -> the module of this package that defines it.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ("default_projects_dir", "load_project", "projects_dir", "write_project"),
+        "project_files",
+    ),
+    **dict.fromkeys(
+        ("DEFAULT_MPI_LAUNCHER", "Scheduler", "hpc_project", "is_memory_queue", "local_project"),
+        "projects",
+    ),
+    **dict.fromkeys(("open_jobstore", "removal_results"), "results"),
+    **dict.fromkeys(
+        (
+            "smoke_adatom_binding",
+            "smoke_adatom_energy",
+            "smoke_fail",
+            "smoke_slab_energy",
+            "smoke_test_flow",
+        ),
+        "smoke",
+    ),
+    **dict.fromkeys(("STATES_SNAPSHOT", "JobStateRow", "job_states"), "status"),
+    **dict.fromkeys(("mongo_store", "monty_store"), "stores"),
+    **dict.fromkeys(("run_flow_in_process", "submit_flow"), "submit"),
+    **dict.fromkeys(("MPI_LAUNCHER_ENV", "mpi_launcher"), "worker_env"),
+}
 
 __all__ = [
     "DEFAULT_MPI_LAUNCHER",
@@ -78,3 +111,17 @@ __all__ = [
     "submit_flow",
     "write_project",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
