@@ -1,22 +1,10 @@
-"""Run a GPAW workflow step on all MPI ranks, from a serial Python process.
+"""Choose the MPI launcher of a step and run the step in the MPI worker.
 
-A jobflow Job (local ``cudiss run`` or a jobflow-remote worker) is one serial
-process; GPAW runs in parallel only when started by ``mpiexec ... gpaw python``
-(plain ``python`` under mpiexec raises). So a GPAW step hands its inputs to
-:mod:`cudiss.workflows.mpi_task`, started as::
-
-    shlex.split(CUDISS_MPI_LAUNCHER) + [path/to/mpi_task.py, task.json]
-
-which runs the *same* code as the serial path (atomate2's ``AseRelaxer`` via
-the Maker's ``run_ase``, :func:`cudiss.workflows.neb.run_neb`) on every rank and
-pickles the result; the parent returns it unchanged, so flows and documents do
-not know whether MPI was used.
-
-When MPI is used is an execution setting, not physics (it must not change a
-configuration's id): the environment variable ``CUDISS_MPI_LAUNCHER``
-(exported by HPC workers, set by ``cudiss run --ranks N``). A launcher without
-an MPI starter (``gpaw python``, what 1-rank workers export) and EMT always run
-in-process.
+:func:`launcher_command` reads ``CUDISS_MPI_LAUNCHER`` and decides whether a
+step goes through MPI at all; :func:`run_task` writes the step's inputs to a
+task folder, runs :mod:`cudiss.workflows.mpi.task` under the launcher and
+returns its result. The package :mod:`cudiss.workflows.mpi` re-exports these
+names and holds :data:`cudiss.workflows.mpi.last_run`.
 """
 
 from __future__ import annotations
@@ -35,9 +23,10 @@ from typing import Any
 from monty.serialization import dumpfn
 
 from cudiss.workflows.calculators import CalculatorSpec
-from cudiss.workflows.hpc_worker_env import MPI_LAUNCHER_ENV  # one name for workers and this module
+from cudiss.workflows.hpc.worker_env import MPI_LAUNCHER_ENV  # one name for workers and this module
 
-WORKER_SCRIPT = Path(__file__).with_name("mpi_task.py")
+#: The worker, run by file path (``gpaw python`` takes a script, not a module).
+WORKER_SCRIPT = Path(__file__).with_name("task.py")
 # First words that start a program on several ranks; anything else (``gpaw
 # python``, ``python``) would only add a serial subprocess.
 _MPI_STARTERS = {"mpiexec", "mpirun", "srun", "aprun", "orterun", "prterun"}
@@ -57,10 +46,6 @@ class MpiRunInfo:
     parallel_images: bool
     wall_s: float
     tags: list[str] | None = None
-
-
-#: Set after every MPI step in this process.
-last_run: MpiRunInfo | None = None
 
 
 def launcher_for_ranks(ranks: int) -> str:
@@ -109,11 +94,13 @@ def _env() -> dict[str, str]:
 def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     """Run one step in the MPI worker and return what the serial code would have.
 
+    On success, ``cudiss.workflows.mpi.last_run`` describes the run.
+
     Parameters
     ----------
     kind
         ``relax`` (a Maker's ``run_ase``), ``bulk`` (``CuBulkMaker.run_eos``) or
-        ``neb`` (:func:`run_neb`); see :mod:`cudiss.workflows.mpi_task`.
+        ``neb`` (:func:`run_neb`); see :mod:`cudiss.workflows.mpi.task`.
     payload
         The step's inputs: MSONable objects (Makers, Structures, pydantic
         models), written with monty; ``band`` (a list of Atoms) goes to an ASE
@@ -126,7 +113,6 @@ def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     MpiTaskError
         Non-zero exit of the launcher (with the end of its output).
     """
-    global last_run
     from ase.io import write
 
     # Task files live next to the step's own outputs (the job folder), so a
@@ -155,7 +141,19 @@ def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     with result_file.open("rb") as f:
         # our own worker wrote it, in this venv, a moment ago
         answer = pickle.load(f)
-    last_run = MpiRunInfo(
-        kind, full, answer["ranks"], answer["parallel_images"], wall, answer.get("tags")
+    _record(
+        MpiRunInfo(kind, full, answer["ranks"], answer["parallel_images"], wall, answer.get("tags"))
     )
     return answer["result"]
+
+
+def _record(info: MpiRunInfo) -> None:
+    """Publish ``info`` as ``cudiss.workflows.mpi.last_run``.
+
+    The attribute lives on the package, not here: callers read (and tests
+    reset) ``mpi.last_run``, and a copy made by ``from .launcher import ...``
+    would not follow a reassignment.
+    """
+    from cudiss.workflows import mpi
+
+    mpi.last_run = info

@@ -2,7 +2,7 @@
 
 Usage (by file path, because ``gpaw python`` takes a script, not a module)::
 
-    mpiexec -np 2 gpaw python .../cudiss/workflows/mpi_task.py task.json
+    mpiexec -np 2 gpaw python .../cudiss/workflows/mpi/task.py task.json
 
 Every rank runs the serial code path in-process (GPAW parallelises over its
 default communicator, ``world``); ASE and GPAW write files on rank 0 only, and
