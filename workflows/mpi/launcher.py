@@ -45,7 +45,6 @@ class MpiRunInfo:
     ranks: int
     parallel_images: bool
     wall_s: float
-    tags: list[str] | None = None
 
 
 def launcher_for_ranks(ranks: int) -> str:
@@ -141,9 +140,7 @@ def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     with result_file.open("rb") as f:
         # our own worker wrote it, in this venv, a moment ago
         answer = pickle.load(f)
-    _record(
-        MpiRunInfo(kind, full, answer["ranks"], answer["parallel_images"], wall, answer.get("tags"))
-    )
+    _record(MpiRunInfo(kind, full, answer["ranks"], answer["parallel_images"], wall))
     return answer["result"]
 
 

@@ -169,7 +169,6 @@ def main(task_file: str) -> None:
     folder = Path(task_file).parent
     try:
         parallel = False
-        tags = None
         if task["kind"] == "relax":
             maker = task["maker"]
             if world.rank > 0:
@@ -178,7 +177,6 @@ def main(task_file: str) -> None:
                 # discarded anyway, so they skip the file.
                 maker.relax_kwargs = {**maker.relax_kwargs, "traj_file": None}
             result = maker.run_ase(task["structure"])
-            tags = maker.tags  # SCF retries, resume: the parent's document needs them
         elif task["kind"] == "bulk":
             result = task["maker"].run_eos(task["a_guess"])
         elif task["kind"] == "neb":
@@ -189,12 +187,7 @@ def main(task_file: str) -> None:
         (folder / "error.txt").write_text(f"rank {world.rank}:\n{traceback.format_exc()}")
         raise
     if world.rank == 0:
-        answer = {
-            "result": result,
-            "ranks": world.size,
-            "parallel_images": parallel,
-            "tags": tags,
-        }
+        answer = {"result": result, "ranks": world.size, "parallel_images": parallel}
         with open(task["result_file"], "wb") as f:
             _ResultPickler(f).dump(answer)
     world.barrier()
