@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cudiss.analysis.documents import RemovalResult
-from cudiss.workflows.cli import app
+from cudiss.workflows.cli.app import app
 
 
 def _fmt(value: float | None) -> str:

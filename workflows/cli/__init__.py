@@ -1,7 +1,15 @@
 """The ``cudiss`` command line.
 
-Each group of commands lives in its own module and registers itself on
-:data:`app`. Bad input raises :class:`cudiss.structures.errors.CudissInputError`;
+:mod:`~cudiss.workflows.cli.app` holds the Typer :data:`app`; each group of
+commands lives in its own module and registers itself on it:
+
+* :mod:`~cudiss.workflows.cli.structures` -- ``cudiss build``, ``cudiss sites``;
+* :mod:`~cudiss.workflows.cli.run` -- ``cudiss run`` (a campaign, locally);
+* :mod:`~cudiss.workflows.cli.analysis` -- ``cudiss table``, ``cudiss plot``;
+* :mod:`~cudiss.workflows.cli.hpc` -- ``cudiss hpc init|check``, ``cudiss submit``,
+  ``cudiss status``.
+
+Bad input raises :class:`cudiss.structures.errors.CudissInputError`;
 :func:`main` turns it into one line on stderr and exit code 2.
 """
 
@@ -17,50 +25,18 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import sys
 import warnings
-from importlib.metadata import version
 
 import typer
 
 from cudiss.structures.errors import CudissInputError
 
-app = typer.Typer(
-    name="cudiss",
-    help="DFT workflows for Cu dissolution: build slabs, run GPAW/EMT NEBs, tabulate barriers.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+# Imported for their side effect of adding commands to ``app``.
+from cudiss.workflows.cli import analysis, hpc, run, structures  # noqa: F401
 
+# The Typer object: as an attribute of this package it hides the module ``app``.
+from cudiss.workflows.cli.app import app, fail
 
-def _version_callback(value: bool) -> None:
-    if value:
-        typer.echo(f"cudiss {version('cudiss')}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version_: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
-    ),
-) -> None:
-    """DFT workflows for Cu dissolution under CO2 electroreduction."""
-
-
-def fail(message: str) -> typer.Exit:
-    """Print one error line to stderr and return the exit (code 2) to raise."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-def _register_commands() -> None:
-    # Imported for their side effect of adding commands to ``app``.
-    from cudiss.workflows import (  # noqa: F401
-        cli_analysis,
-        cli_hpc,
-        cli_run,
-        cli_structures,
-    )
+__all__ = ["app", "fail", "main"]
 
 
 def main() -> None:
@@ -73,7 +49,6 @@ def main() -> None:
     # Deprecation notices inside jobflow/jobflow-remote are for their developers,
     # not for someone running a campaign.
     warnings.filterwarnings("ignore", message=r"(cd|makedirs_p) is deprecated")
-    _register_commands()
     try:
         code = app(standalone_mode=False)
     except CudissInputError as exc:
@@ -95,11 +70,3 @@ def main() -> None:
         typer.echo(f"error: {message}{command}", err=True)
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-if __name__ == "__main__":
-    # Run as ``python -m cudiss.workflows.cli``: this file is then ``__main__``,
-    # and the command modules register on the importable module's ``app``.
-    from cudiss.workflows.cli import main as _main
-
-    _main()

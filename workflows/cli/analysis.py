@@ -16,7 +16,7 @@ import numpy as np
 import typer
 
 from cudiss.structures.errors import CudissInputError
-from cudiss.workflows.cli import app
+from cudiss.workflows.cli.app import app
 
 #: Potential grid of ``cudiss plot barriers`` when no --potential is given (V vs RHE).
 DEFAULT_PLOT_POTENTIALS = tuple(np.round(np.linspace(-1.0, 0.5, 16), 3))

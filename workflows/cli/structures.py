@@ -25,7 +25,7 @@ from cudiss.structures.errors import SlabParameterError, StructureFileError
 from cudiss.structures.removal import removal_endpoints
 from cudiss.structures.sites import find_sites, place_adsorbates
 from cudiss.structures.slabs import cu_slab
-from cudiss.workflows.cli import app
+from cudiss.workflows.cli.app import app
 
 #: Output formats (by suffix) that keep positions, cell and pbc; .traj also keeps FixAtoms.
 OUTPUT_SUFFIXES = (".traj", ".xyz", ".extxyz", ".cif", ".json", ".vasp")

@@ -1,6 +1,6 @@
 """``cudiss hpc init``, ``cudiss hpc check``, ``cudiss submit`` and ``cudiss status``.
 
-Thin wrappers over the ``cudiss.workflows.hpc_*`` modules; see ``docs/hpc.md``.
+Thin wrappers over the ``cudiss.workflows.hpc.*`` modules; see ``docs/hpc.md``.
 They import those modules inside the commands, so that ``cudiss --help`` and
 the other commands start without loading them.
 """
@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cudiss.structures.errors import CudissInputError
-from cudiss.workflows.cli import app
+from cudiss.workflows.cli.app import app
 
 hpc_app = typer.Typer(
     help="Set up and check jobflow-remote projects for SLURM/PBS clusters.",
@@ -108,9 +108,9 @@ def hpc_init(
     ] = False,
 ) -> None:
     """Write a jobflow-remote project for a SLURM or PBS cluster (or a --local test one)."""
-    from cudiss.workflows.hpc_project_files import default_projects_dir, write_project
-    from cudiss.workflows.hpc_projects import hpc_project, local_project
-    from cudiss.workflows.hpc_stores import mongo_store
+    from cudiss.workflows.hpc.project_files import default_projects_dir, write_project
+    from cudiss.workflows.hpc.projects import hpc_project, local_project
+    from cudiss.workflows.hpc.stores import mongo_store
 
     folder = Path(projects_dir) if projects_dir else default_projects_dir()
     if local:
@@ -163,8 +163,8 @@ def hpc_check(
     max_seconds: Annotated[float, typer.Option("--max-seconds", help="Give up after this.")] = 300,
 ) -> None:
     """Run the three-Job EMT smoke test in process through the project's worker."""
-    from cudiss.workflows.hpc_smoke import smoke_test_flow
-    from cudiss.workflows.hpc_submit import run_flow_in_process
+    from cudiss.workflows.hpc.smoke import smoke_test_flow
+    from cudiss.workflows.hpc.submit import run_flow_in_process
 
     rows = run_flow_in_process(
         smoke_test_flow(), project, worker, projects_dir, max_seconds=max_seconds
@@ -193,9 +193,9 @@ def submit(
     ] = 3600,
 ) -> None:
     """Submit a campaign's Flow to a jobflow-remote project (or run it in process)."""
-    from cudiss.workflows.hpc_project_files import load_project
-    from cudiss.workflows.hpc_projects import is_memory_queue
-    from cudiss.workflows.hpc_submit import run_flow_in_process, submit_flow
+    from cudiss.workflows.hpc.project_files import load_project
+    from cudiss.workflows.hpc.projects import is_memory_queue
+    from cudiss.workflows.hpc.submit import run_flow_in_process, submit_flow
 
     if not campaign.is_file():
         raise CudissInputError(f"campaign file not found: {campaign}")
@@ -223,7 +223,7 @@ def status(
     full: Annotated[bool, typer.Option("--full", help="Print whole error texts.")] = False,
 ) -> None:
     """Show every Job of a project: name, state, scheduler id, error."""
-    from cudiss.workflows.hpc_status import job_states
+    from cudiss.workflows.hpc.status import job_states
 
     _print_states(job_states(project, projects_dir), full=full)
 
