@@ -6,8 +6,10 @@ Cu, slab size) becomes one jobflow ``Flow``::
     build endpoints (a0) -> relax initial, relax final, relax vacancy
                          -> interpolate (IDPP) -> CI-NEB -> removal result
 
-The last job runs even when an earlier one failed (``OnMissing.NONE``), so a
-failed configuration still leaves a result document marked ``failed``.
+A step that raises returns a :class:`~cudiss.workflows.failures.StepFailure`
+instead, which later steps pass on; the result job reads it from its inputs, so
+a failed configuration still leaves a result document marked ``failed`` that
+says which step failed and why.
 """
 
 from __future__ import annotations
@@ -26,16 +28,11 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from cudiss.analysis.documents import CalculatorInfo, ImageData, RemovalResult
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
 from cudiss.structures.removal import RemovalEndpoints, build_removal_system
-from cudiss.workflows import progress
 from cudiss.workflows.calculators import CalculatorSpec, software_versions
-from cudiss.workflows.makers import (
-    RESUME_TAG,
-    SCF_RECOVERY_TAG,
-    BulkResult,
-    CuNebMaker,
-    CuRelaxMaker,
-)
-from cudiss.workflows.neb import NebSettings, interpolate_band
+from cudiss.workflows.failures import StepFailure, failures_as_data
+from cudiss.workflows.makers import CuNebMaker, CuRelaxMaker
+from cudiss.workflows.neb import InterpolationMethod, NebSettings, interpolate_band
+from cudiss.workflows.schemas import BulkResult
 
 RESULT_KIND = "removal_result"
 BULK_KIND = "bulk"
@@ -114,21 +111,11 @@ class Endpoints(BaseModel):
     )
 
 
-def _tagged(docs, prefix: str) -> list[str]:
-    """``"step: message"`` for every tag of the relaxation documents starting with ``prefix``."""
-    return [
-        f"{step}: {tag.removeprefix(prefix)}"
-        for step, doc in docs
-        if doc is not None
-        for tag in doc.tags or []
-        if tag.startswith(prefix)
-    ]
-
-
 @job
-def build_endpoints(config: RemovalConfig, lattice_constant: float) -> Endpoints:
-    """Build the slab at ``lattice_constant`` and the removal endpoints of ``config``."""
-    system = config.build(lattice_constant)
+@failures_as_data
+def build_endpoints(config: RemovalConfig, bulk: BulkResult) -> Endpoints:
+    """Build the slab at ``bulk``'s lattice constant and the removal endpoints of ``config``."""
+    system = config.build(bulk.lattice_constant_A)
     adaptor = AseAtomsAdaptor()
     return Endpoints(
         initial=adaptor.get_structure(system.initial),
@@ -141,11 +128,12 @@ def build_endpoints(config: RemovalConfig, lattice_constant: float) -> Endpoints
 
 
 @job
+@failures_as_data
 def interpolate_endpoints(
     initial: Structure,
     final: Structure,
     n_images: int,
-    method: str = "idpp",
+    method: InterpolationMethod = "idpp",
     displacement: list[list[float]] | None = None,
 ) -> list[Structure]:
     """Interpolate the band between relaxed endpoints (ase.mep IDPP or linear).
@@ -177,14 +165,24 @@ def _relax_ok(doc) -> tuple[float | None, bool]:
     return float(doc.output.energy), bool(doc.is_force_converged)
 
 
-# Runs after failed steps too: missing inputs arrive as None.
+def _split_failures(*outputs):
+    """``outputs`` with every :class:`StepFailure` replaced by ``None``, and the failures.
+
+    A failure passed on by later steps arrives several times: listed once.
+    """
+    failures = list(dict.fromkeys(out for out in outputs if isinstance(out, StepFailure)))
+    return [None if isinstance(out, StepFailure) else out for out in outputs], failures
+
+
+# Runs after failed steps too: a step that raised returns a StepFailure, one that
+# never ran (e.g. its flow was cut short) arrives as None.
 @job(config=JobConfig(on_missing_references=OnMissing.NONE))
 def removal_result(
     config: RemovalConfig,
     calculator: CalculatorSpec,
     neb_settings: NebSettings,
-    bulk: BulkResult | None,
-    endpoints: Endpoints | None,
+    bulk: BulkResult | StepFailure | None,
+    endpoints: Endpoints | StepFailure | None,
     relaxed_initial,
     relaxed_final,
     relaxed_vacancy,
@@ -193,10 +191,14 @@ def removal_result(
 ) -> RemovalResult:
     """Assemble the :class:`RemovalResult` of one configuration from its steps.
 
-    Any argument may be ``None`` when the step producing it failed; the result
-    then says which steps are missing and is marked ``failed``.
+    Any step output may be a :class:`StepFailure` (or ``None``); the result then
+    says which steps are missing and why, and is marked ``failed``.
     """
     root = Path(store_root) if store_root else None
+    outputs, failures = _split_failures(
+        bulk, endpoints, relaxed_initial, relaxed_final, relaxed_vacancy, neb
+    )
+    bulk, endpoints, relaxed_initial, relaxed_final, relaxed_vacancy, neb = outputs
     missing = [
         name
         for name, value in (
@@ -242,8 +244,15 @@ def removal_result(
         ("relax final", relaxed_final),
         ("relax vacancy", relaxed_vacancy),
     )
-    recoveries = _tagged(relaxations, SCF_RECOVERY_TAG)
-    resumed = _tagged(relaxations, RESUME_TAG)
+    recoveries = [
+        f"{step}: {line}"
+        for step, doc in relaxations
+        if doc is not None
+        for line in doc.scf_recoveries
+    ]
+    resumed = [
+        f"{step}: {doc.resumed}" for step, doc in relaxations if doc is not None and doc.resumed
+    ]
     if neb is not None:
         recoveries += [f"NEB {line}" for line in neb.scf_recoveries]
         if neb.resumed_steps:
@@ -268,12 +277,8 @@ def removal_result(
     if missing:
         state = "failed"
         error = "missing: " + ", ".join(missing)
-        # The bulk job is named after the campaign, the others after the configuration.
-        details = progress.failures_for(config.label() + ":") + progress.failures_for(
-            config.campaign + ": bulk"
-        )
-        if details:
-            error += " (" + "; ".join(details) + ")"
+        if failures:
+            error += " (" + "; ".join(str(failure) for failure in failures) + ")"
     elif not (fields.get("neb_converged") and initial_converged and final_converged):
         state, error = "unconverged", None
     else:
@@ -340,11 +345,8 @@ class RemovalBarrierMaker(Maker):
         """Build the flow; ``bulk`` is a finished :class:`BulkResult` or a job's output."""
         label = config.label()
         relax = CuRelaxMaker(calculator_spec=self.calculator_spec, fmax=self.relax_fmax)
-        # A finished BulkResult or a reference to the bulk job's output alike.
-        a0 = bulk.lattice_constant_A
-
         jobs: list[Job] = []
-        endpoints = build_endpoints(config, a0)
+        endpoints = build_endpoints(config, bulk)
         endpoints.name = f"{label}: endpoints"
         jobs.append(endpoints)
 

@@ -54,7 +54,8 @@ def _checkpoints_under(folder: Path) -> Iterator[None]:
 
 @dataclass
 class RunSummary:
-    """What a local campaign run did."""
+    """What a local campaign run did (``failed_steps``: one line per configuration of
+    this run whose result is ``failed``, with the failed step and its error)."""
 
     configurations: int
     skipped: int
@@ -65,7 +66,7 @@ class RunSummary:
 
 
 class _JobflowWatcher(logging.Handler):
-    """Turns jobflow's log lines into progress updates and collects failures."""
+    """Shows the job jobflow is starting in the live status line."""
 
     _start = re.compile(r"Starting job - (.*) \(")
 
@@ -73,7 +74,6 @@ class _JobflowWatcher(logging.Handler):
         super().__init__(logging.INFO)
         self.status = status
         self.console = console
-        self.failures: list[str] = []
         self.current = ""
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -82,12 +82,6 @@ class _JobflowWatcher(logging.Handler):
             self.current = match.group(1)
             if self.status is not None:
                 self.status.update(f"[bold]{self.current}")
-        elif "failed with exception" in message:
-            last = message.strip().splitlines()[-1]
-            name = message.split(" failed with exception")[0]
-            self.failures.append(f"{name}: {last}")
-            progress.record_failure(name, last)
-            self.console.print(f"[red]failed[/red] {name}: {last}")
 
 
 @contextmanager
@@ -116,7 +110,6 @@ def _watch_jobflow(console: Console, show_progress: bool) -> Iterator[_JobflowWa
             status.update(f"[bold]{watcher.current}[/bold]  step {step}  fmax {fmax:.3f} eV/Å")
 
     progress.set_listener(on_step)
-    progress.clear_failures()
     try:
         if status is not None:
             status.start()
@@ -180,7 +173,6 @@ def run_campaign(
             + (f"{len(busy)} being run by another process, " if busy else "")
             + f"{todo} to run ({campaign.calculator.label()})"
         )
-        failures: list[str] = []
         if todo:
             flow = campaign_flow(
                 campaign,
@@ -189,15 +181,22 @@ def run_campaign(
                 store_root=str(Path(store_location).resolve()),
             )
             with (
-                _watch_jobflow(console, show_progress) as watcher,
+                _watch_jobflow(console, show_progress),
                 _checkpoints_under(root / "checkpoints"),
             ):
                 run_locally(flow, store=store, create_folders=True, root_dir=root, log=False)
-            failures = watcher.failures
     finally:
         claims.release()
 
     results = [r for r in results_in(store) if r.config_id in ids]
+    ran = ids - done - busy
+    failures = [
+        f"{r.facet}/{r.site_class}/{'+'.join(r.adsorbates) or 'bare'}: {r.error}"
+        for r in results
+        if r.config_id in ran and r.state == "failed"
+    ]
+    for line in failures:
+        console.print(f"[red]failed[/red] {line}")
     return RunSummary(
         configurations=len(ids),
         skipped=len(done),

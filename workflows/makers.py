@@ -8,7 +8,10 @@ loop) unchanged. The NEB maker subclasses
 atomate2 gives each image a ``deepcopy`` of one calculator, which GPAW's
 calculator does not support (it holds an open log file), and it fixes the band
 optimizer to FIRE, which costs 3-6x the force calls of ASE's ODE optimizer
-(../shared/CALIBRATION.md). The output is still an emmet ``NebResult``.
+(docs/calibration.md). The output is still an emmet ``NebResult``.
+
+Every ``make`` is wrapped with :func:`~cudiss.workflows.failures.failures_as_data`:
+a step that raises returns a :class:`~cudiss.workflows.failures.StepFailure`.
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from ase.eos import EquationOfState
 from ase.vibrations import Vibrations
 from atomate2.ase.jobs import AseMaker, AseRelaxMaker
 from atomate2.ase.neb import AseNebFromImagesMaker
+from atomate2.ase.schemas import AseTaskDoc
 from atomate2.ase.utils import OPTIMIZERS
-from emmet.core.neb import NebMethod, NebResult
+from emmet.core.neb import NebMethod
 from emmet.core.types.enums import TaskState
 from jobflow import job
-from pydantic import BaseModel, Field
 from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
@@ -34,28 +37,18 @@ from cudiss.structures.bulk import cu_bulk
 from cudiss.workflows import mpi, progress
 from cudiss.workflows.calculators import CalculatorSpec, make_calculator
 from cudiss.workflows.checkpoint import Checkpoint, resumable
+from cudiss.workflows.failures import failures_as_data
 from cudiss.workflows.neb import NebSettings, run_neb, unwrap_band
 
-SCF_RECOVERY_TAG = "scf-recovery: "
-RESUME_TAG = "resume: "
-
-# GPAW slab presets sample k only in the surface plane; bulk needs all three.
-BULK_KPTS = {"test": {"size": [8, 8, 8]}, "production": {"density": 4.0, "gamma": True}}
-
-
-def bulk_parameters(spec: CalculatorSpec) -> dict:
-    """The spec's calculator parameters adapted to bulk Cu.
-
-    Slab presets sample k only in the surface plane, switch point-group symmetry
-    off (atoms move) and may add a dipole layer along z; bulk needs 3D k-points,
-    can use its full symmetry, and has no vacuum for a dipole layer.
-    """
-    params = spec.parameters()
-    if spec.code == "gpaw":
-        params["kpts"] = BULK_KPTS.get(spec.preset, {"density": 4.0, "gamma": True})
-        params["symmetry"] = {"point_group": True}
-        params.pop("poissonsolver", None)
-    return params
+# Documents are defined in schemas.py; stored flows and documents written
+# before the move name them as cudiss.workflows.makers.<name>.
+from cudiss.workflows.schemas import (
+    BulkResult,
+    CuNebResult,
+    CuRelaxResult,
+    CuRelaxTaskDoc,
+    VibrationsResult,
+)
 
 
 @dataclass
@@ -109,20 +102,41 @@ class CuRelaxMaker(AseRelaxMaker):
             self.relax_cell,
         )
 
-    def run_ase(self, mol_or_struct, prev_dir=None):
+    @job(data=["trajectory"])
+    @failures_as_data
+    def make(self, mol_or_struct: Structure, prev_dir: str | Path | None = None) -> CuRelaxTaskDoc:
+        """Relax ``mol_or_struct`` as a job; the document carries SCF recoveries and resumes."""
+        result = self.run_ase(mol_or_struct, prev_dir=prev_dir)
+        doc = AseTaskDoc.to_mol_or_struct_metadata_doc(
+            getattr(self.calculator, "name", type(self.calculator).__name__),
+            result,
+            self.steps,
+            relax_kwargs=self.relax_kwargs,
+            optimizer_kwargs=self.optimizer_kwargs,
+            relax_cell=self.relax_cell,
+            relax_shape=self.relax_shape,
+            fix_symmetry=self.fix_symmetry,
+            symprec=self.symprec if self.fix_symmetry else None,
+            ionic_step_data=self.ionic_step_data,
+            store_trajectory=self.store_trajectory,
+            tags=self.tags,
+        )
+        return CuRelaxTaskDoc.model_validate(
+            {**dict(doc), "scf_recoveries": result.scf_recoveries, "resumed": result.resumed}
+        )
+
+    def run_ase(self, mol_or_struct, prev_dir=None) -> CuRelaxResult:
         """Relax with atomate2's ``AseRelaxer``, reporting each step to :mod:`progress`.
 
         Each step is checkpointed (:mod:`cudiss.workflows.checkpoint`): the same
         relaxation run again after an interruption continues from its last step,
-        and its document's tags say so. With an MPI launcher set
-        (:mod:`cudiss.workflows.mpi`) a GPAW relaxation runs this same method on
-        all ranks in a subprocess.
+        and its result's ``resumed`` says so; SCF retries are listed in its
+        ``scf_recoveries``. With an MPI launcher set (:mod:`cudiss.workflows.mpi`)
+        a GPAW relaxation runs this same method on all ranks in a subprocess.
         """
         command = mpi.launcher_command(self.calculator_spec)
         if command is not None:
-            result = mpi.run_task("relax", {"maker": self, "structure": mol_or_struct}, command)
-            self.tags = mpi.last_run.tags if mpi.last_run is not None else None
-            return result
+            return mpi.run_task("relax", {"maker": self, "structure": mol_or_struct}, command)
         checkpoint = self.checkpoint(mol_or_struct)
         # Log stream, checkpoint and optimizer class are not data: add them for
         # this call only, so the maker stays serialisable.
@@ -139,14 +153,11 @@ class CuRelaxMaker(AseRelaxMaker):
             result = super().run_ase(mol_or_struct, prev_dir)
         finally:
             self.relax_kwargs, self.optimizer_kwargs = saved_relax, saved_optimizer
-        # atomate2's document has no field for them: SCF retries and a resume
-        # of this relaxation go into its tags (make() reads self.tags after run_ase).
-        tags = [f"{SCF_RECOVERY_TAG}{line}" for line in recoveries[before:]]
-        note = checkpoint.describe() if checkpoint is not None else None
-        if note is not None:
-            tags.append(f"{RESUME_TAG}{note}")
-        self.tags = tags or None
-        return result
+        return CuRelaxResult(
+            **dict(result),
+            scf_recoveries=recoveries[before:],
+            resumed=checkpoint.describe() if checkpoint is not None else None,
+        )
 
 
 @dataclass
@@ -155,17 +166,6 @@ class CuStaticMaker(CuRelaxMaker):
 
     name: str = "static"
     steps: int = 1
-
-
-class BulkResult(BaseModel):
-    """Fitted fcc lattice constant and the bulk energy per atom at it."""
-
-    lattice_constant_A: float
-    energy_per_atom_eV: float
-    bulk_modulus_GPa: float
-    volumes_A3: list[float]
-    energies_eV: list[float]
-    calculator: dict
 
 
 @dataclass
@@ -193,10 +193,11 @@ class CuBulkMaker(AseMaker):
 
     def _get_calculator(self) -> Calculator:
         return make_calculator(
-            self.calculator_spec.code, bulk_parameters(self.calculator_spec), txt="gpaw-bulk.txt"
+            self.calculator_spec.code, self.calculator_spec.bulk_parameters(), txt="gpaw-bulk.txt"
         )
 
     @job
+    @failures_as_data
     def make(self, a_guess: float | None = None) -> BulkResult:
         """Fit E(V) of primitive fcc Cu and return a0 and mu_Cu(bulk)."""
         return self.run_eos(a_guess or self.a_guess)
@@ -225,28 +226,9 @@ class CuBulkMaker(AseMaker):
             energies_eV=energies,
             calculator={
                 "code": self.calculator_spec.code,
-                "parameters": bulk_parameters(self.calculator_spec),
+                "parameters": self.calculator_spec.bulk_parameters(),
             },
         )
-
-
-class CuNebResult(NebResult):
-    """emmet's ``NebResult`` plus what cudiss records about cost and convergence."""
-
-    converged: bool = False
-    force_calls: int = 0
-    steps: int = 0
-    image_fmax: list[float] = Field(default_factory=list)
-    image_forces: list[list[list[float]]] = Field(default_factory=list)
-    image_positions: list[list[list[float]]] = Field(
-        default_factory=list, description="continuous (unwrapped) band, Å"
-    )
-    trajectories: list[str] = Field(default_factory=list)
-    settings: dict = Field(default_factory=dict)
-    wall_time_s: float = 0.0
-    surrogate_force_calls: int = 0
-    scf_recoveries: list[str] = Field(default_factory=list)
-    resumed_steps: int = Field(0, description="band steps done before an interruption")
 
 
 @dataclass
@@ -330,6 +312,7 @@ class CuNebMaker(AseNebFromImagesMaker):
         )
 
     @job(data=["images", "initial_images", "image_forces", "image_positions"])
+    @failures_as_data
     def make(
         self,
         images: list,
@@ -338,16 +321,6 @@ class CuNebMaker(AseNebFromImagesMaker):
     ) -> CuNebResult:
         """Run the NEB as a job; endpoint energies are reused when given."""
         return self.run_ase([im.copy() for im in images], prev_dir, endpoint_energies)
-
-
-class VibrationsResult(BaseModel):
-    """Harmonic frequencies of selected atoms (for ZPE and TS, see analysis)."""
-
-    indices: list[int]
-    frequencies_cm: list[float] = Field(description="real parts; imaginary modes negative")
-    energies_eV: list[float] = Field(description="hbar*omega of the real modes")
-    zpe_eV: float
-    calculator: dict
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 from types import ModuleType
@@ -46,17 +47,23 @@ MOVED_MODULES: dict[str, str] = {
 class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports an old module name as its new module."""
 
+    def __init__(self) -> None:
+        self._own_specs: dict[str, importlib.machinery.ModuleSpec] = {}
+
     def find_spec(self, fullname: str, path=None, target=None):
         if fullname not in MOVED_MODULES:
             return None
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec) -> ModuleType:
-        # The new module itself: importlib keeps its __name__ and __spec__.
-        return importlib.import_module(MOVED_MODULES[spec.name])
+        # The new module itself (importlib keeps its __name__).
+        module = importlib.import_module(MOVED_MODULES[spec.name])
+        self._own_specs[module.__name__] = module.__spec__
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        """Nothing to run: the new module is already imported."""
+        """Nothing to run; importlib overwrote ``__spec__`` with the alias's: put it back."""
+        module.__spec__ = self._own_specs[module.__name__]
 
 
 def install() -> None:

@@ -44,25 +44,3 @@ class OptimizerLog(io.TextIOBase):
                 except ValueError:
                     continue
         return len(text)
-
-
-# Failures seen by the local runner in this process, by job name. The result
-# job of a configuration (which runs after its failed steps, in the same
-# process, under `cudiss run`) copies them into the result document. Under a
-# queue each job is its own process and the queue's own record holds the error.
-_failures: dict[str, str] = {}
-
-
-def record_failure(job_name: str, message: str) -> None:
-    """Remember why job ``job_name`` failed."""
-    _failures[job_name] = message
-
-
-def failures_for(prefix: str) -> list[str]:
-    """``"job name: error"`` for every recorded failure whose job name starts with ``prefix``."""
-    return [f"{name}: {msg}" for name, msg in _failures.items() if name.startswith(prefix)]
-
-
-def clear_failures() -> None:
-    """Forget recorded failures (at the start of a run)."""
-    _failures.clear()

@@ -1,0 +1,147 @@
+"""Calculators behind one parameter: EMT for dry runs, GPAW with named presets.
+
+A :class:`CalculatorSpec` is plain data (it goes into every result document and
+through jobflow serialisation); :meth:`CalculatorSpec.build` turns it into a
+fresh ASE calculator. Switching EMT <-> GPAW is the one field ``code``. The
+GPAW presets (``test``, ``production``) are data in ``presets.yaml``; every key
+can be overridden one by one through ``overrides``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+from ase.calculators.calculator import Calculator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.calculators.adaptive import AdaptiveScfCalculator
+from cudiss.workflows.calculators.presets import GPAW_PRESETS, bulk_parameters
+
+CalculatorCode = Literal["emt", "gpaw"]
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``overrides`` into ``base`` key by key (nested dicts merged too)."""
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+class CalculatorSpec(BaseModel):
+    """Which calculator to use, as data.
+
+    Parameters
+    ----------
+    code
+        ``"emt"`` (ASE's effective-medium theory: seconds, qualitative) or
+        ``"gpaw"``.
+    preset
+        GPAW preset name (``presets.yaml``: ``test``, ``production``); ignored for EMT.
+    overrides
+        GPAW keyword arguments that replace the preset's, key by key; nested
+        dicts (``mode``, ``convergence``...) are merged.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: CalculatorCode = "emt"
+    preset: str = "test"
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, value: str) -> str:
+        if value not in GPAW_PRESETS:
+            raise ValueError(f"unknown GPAW preset {value!r}; choose from {sorted(GPAW_PRESETS)}")
+        return value
+
+    def parameters(self) -> dict[str, Any]:
+        """The keyword arguments the calculator is built with (stored with results)."""
+        if self.code == "emt":
+            return dict(self.overrides)
+        return _merge(GPAW_PRESETS[self.preset], self.overrides)
+
+    def label(self) -> str:
+        """A short name for tables and logs, e.g. ``gpaw-test`` or ``emt``."""
+        return "emt" if self.code == "emt" else f"gpaw-{self.preset}"
+
+    def bulk_parameters(self) -> dict[str, Any]:
+        """The calculator parameters adapted to bulk Cu (the preset's ``bulk`` rule).
+
+        Slab presets sample k only in the surface plane, switch point-group
+        symmetry off (atoms move) and may add a dipole layer along z; bulk needs
+        3-D k-points, can use its full symmetry, and has no vacuum for a dipole
+        layer. EMT's parameters are the same for both.
+        """
+        params = self.parameters()
+        return bulk_parameters(self.preset, params) if self.code == "gpaw" else params
+
+    def build(self, txt: str | None = "gpaw.txt", **extra: Any) -> Calculator:
+        """Return a fresh calculator.
+
+        GPAW comes as an :class:`AdaptiveScfCalculator`, a
+        :class:`~cudiss.workflows.calculators.recovery.RecoveringCalculator` that
+        retries a failed SCF with safer settings.
+
+        Parameters
+        ----------
+        txt
+            GPAW log file (relative to the working directory); ``None`` silences it.
+        **extra
+            Further keyword arguments for the calculator (e.g. a communicator).
+        """
+        if self.code == "emt":
+            return make_calculator(self.code, self.parameters(), **extra)
+        parameters = self.parameters()
+        return AdaptiveScfCalculator(
+            lambda rung: make_calculator(self.code, _merge(parameters, rung), txt=txt, **extra),
+            parameters.get("convergence", {}),
+        )
+
+
+def make_calculator(
+    code: CalculatorCode, parameters: dict[str, Any], txt: str | None = "gpaw.txt", **extra: Any
+) -> Calculator:
+    """Build an EMT or GPAW calculator from explicit parameters."""
+    if code == "emt":
+        from ase.calculators.emt import EMT
+
+        return EMT(**parameters, **extra)
+    try:
+        from gpaw import GPAW
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise CudissInputError(
+            "GPAW is not installed in this environment; run scripts/setup.sh"
+        ) from exc
+    return GPAW(**parameters, txt=txt, **extra)
+
+
+def as_spec(value: CalculatorSpec | dict | str) -> CalculatorSpec:
+    """Coerce ``"emt"``, ``"gpaw"``, ``"gpaw:production"`` or a dict into a spec."""
+    if isinstance(value, CalculatorSpec):
+        return value
+    if isinstance(value, str):
+        code, _, preset = value.partition(":")
+        if code not in ("emt", "gpaw"):
+            raise CudissInputError(f"unknown calculator {code!r}; choose 'emt' or 'gpaw'")
+        return CalculatorSpec(code=code, preset=preset or "test")  # type: ignore[arg-type]
+    return CalculatorSpec.model_validate(value)
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the codes that produce results, stored with every result."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for package in ("cudiss", "ase", "gpaw", "atomate2", "jobflow", "pymatgen", "numpy"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return versions
