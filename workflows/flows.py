@@ -113,9 +113,14 @@ class Endpoints(BaseModel):
 
 @job
 @failures_as_data
-def build_endpoints(config: RemovalConfig, bulk: BulkResult) -> Endpoints:
-    """Build the slab at ``bulk``'s lattice constant and the removal endpoints of ``config``."""
-    system = config.build(bulk.lattice_constant_A)
+def build_endpoints(config: RemovalConfig, bulk: BulkResult | float) -> Endpoints:
+    """Build the slab at ``bulk``'s lattice constant and the removal endpoints of ``config``.
+
+    ``bulk`` may also be the lattice constant itself (Å), as flows written
+    before failures became data pass it.
+    """
+    a0 = bulk if isinstance(bulk, int | float) else bulk.lattice_constant_A
+    system = config.build(a0)
     adaptor = AseAtomsAdaptor()
     return Endpoints(
         initial=adaptor.get_structure(system.initial),
