@@ -1,6 +1,7 @@
 """Typed input errors shared by every part of cudiss.
 
-Every error a user can cause by bad input derives from :class:`CudissInputError`.
+Every error a user can cause by bad input derives from :class:`CudissInputError`
+(those of campaigns and stores are in :mod:`cudiss.workflows.errors`).
 Its message is one line that names the problem; the CLI prints it to stderr and
 exits with code 2, without a traceback.
 """
@@ -38,14 +39,6 @@ class NotSurfaceAtomError(CudissInputError):
 
 class OverlapError(CudissInputError):
     """Atoms placed closer than allowed (overlapping adsorbates)."""
-
-
-class CampaignError(CudissInputError):
-    """A campaign file that cannot be read or does not validate."""
-
-
-class StoreError(CudissInputError):
-    """A results store that cannot be opened or written."""
 
 
 class SlabParameterError(CudissInputError):

@@ -14,7 +14,7 @@ A campaign YAML file looks like::
     lattice_constant: null                      # null: fit a0 with the same calculator
 
 Every key is checked: unknown keys, wrong types and impossible combinations are
-one-line :class:`~cudiss.structures.errors.CampaignError` messages, raised
+one-line :class:`~cudiss.workflows.errors.CampaignError` messages, raised
 before anything is written to a store.
 """
 
@@ -29,9 +29,10 @@ from jobflow import Flow
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
-from cudiss.structures.errors import CampaignError, CudissInputError
+from cudiss.structures.errors import CudissInputError
 from cudiss.structures.removal import RemovalEndpoints, RemovalTarget
 from cudiss.workflows.calculators import CalculatorSpec, as_spec
+from cudiss.workflows.errors import CampaignError
 from cudiss.workflows.flows import (
     BULK_KIND,
     RemovalBarrierMaker,

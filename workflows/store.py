@@ -14,7 +14,7 @@ from jobflow import JobStore
 from maggma.stores import MemoryStore, MontyStore
 
 from cudiss.analysis.documents import RemovalResult
-from cudiss.structures.errors import StoreError
+from cudiss.workflows.errors import StoreError
 
 JOBFLOW_STORE = "jobflow"
 
