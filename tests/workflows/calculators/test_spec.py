@@ -1,0 +1,185 @@
+"""Calculator specs: presets, key-by-key overrides, one field switching EMT <-> GPAW."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase.calculators.emt import EMT
+from pydantic import ValidationError
+
+from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.calculators import GPAW_PRESETS, CalculatorSpec, as_spec
+
+
+def test_test_preset_is_pw250_as_calibrated():
+    params = CalculatorSpec(code="gpaw", preset="test").parameters()
+    assert params["mode"] == {"name": "pw", "ecut": 250}
+    assert params["kpts"] == {"size": [2, 2, 1]}
+    assert params["occupations"]["name"] == "fermi-dirac"
+
+
+def test_production_preset_meets_the_stated_minimums():
+    params = CalculatorSpec(code="gpaw", preset="production").parameters()
+    assert params["mode"]["ecut"] >= 400
+    assert params["poissonsolver"] == {"dipolelayer": "xy"}
+    assert "density" in params["kpts"]
+
+
+def test_overrides_replace_one_key_and_merge_nested_dicts():
+    spec = CalculatorSpec(
+        code="gpaw", preset="production", overrides={"xc": "RPBE", "mode": {"ecut": 500}}
+    )
+    params = spec.parameters()
+    assert params["xc"] == "RPBE"
+    assert params["mode"] == {"name": "pw", "ecut": 500}
+    # The preset itself is untouched.
+    assert GPAW_PRESETS["production"]["mode"]["ecut"] == 450
+
+
+def test_emt_builds_emt_and_labels():
+    assert isinstance(CalculatorSpec().build(), EMT)
+    assert CalculatorSpec().label() == "emt"
+    assert CalculatorSpec(code="gpaw", preset="production").label() == "gpaw-production"
+
+
+def test_gpaw_builds_a_real_gpaw_calculator(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    calc = CalculatorSpec(code="gpaw").build(txt=None)
+    # GPAW inside the SCF-recovery wrapper (workflows/calculators/recovery.py).
+    assert type(calc.inner).__module__.startswith("gpaw")
+    assert calc.recoveries == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "preset"),
+    [("emt", "emt", "test"), ("gpaw", "gpaw", "test"), ("gpaw:production", "gpaw", "production")],
+)
+def test_as_spec_shorthand(text, code, preset):
+    spec = as_spec(text)
+    assert (spec.code, spec.preset) == (code, preset)
+
+
+def test_bad_calculator_names():
+    with pytest.raises(CudissInputError, match="unknown calculator 'vasp'"):
+        as_spec("vasp")
+    with pytest.raises(ValidationError, match="unknown GPAW preset"):
+        as_spec("gpaw:huge")
+
+
+# --------------------------------------------------------------------------- adaptive SCF
+
+
+def test_scf_convergence_for_loosens_density_and_eigenstates_only():
+    from cudiss.workflows.calculators import (
+        FORCE_ERROR_PER_DENSITY_ERROR,
+        GPAW_DEFAULT_CONVERGENCE,
+        LOOSEST_DENSITY,
+        scf_convergence_for,
+    )
+
+    base = GPAW_PRESETS["test"]["convergence"]
+    # None: the preset's criteria, GPAW's defaults filling the gaps.
+    assert scf_convergence_for(base, None) == {**GPAW_DEFAULT_CONVERGENCE, **base}
+    loose = scf_convergence_for(base, 0.1)
+    assert loose["density"] == pytest.approx(0.1 / FORCE_ERROR_PER_DENSITY_ERROR)
+    factor = loose["density"] / base["density"]
+    assert loose["eigenstates"] == pytest.approx(4e-8 * factor**2)
+    assert loose["energy"] == base["energy"]
+    # Never looser than LOOSEST_DENSITY, never tighter than the preset.
+    assert scf_convergence_for(base, float("inf"))["density"] == LOOSEST_DENSITY
+    assert scf_convergence_for(base, 1e-6) == scf_convergence_for(base, None)
+    assert scf_convergence_for({"density": 1e-3}, 0.01)["density"] == 1e-3
+
+
+def test_gpaw_spec_builds_an_adaptive_calculator_with_the_preset_criteria():
+    from cudiss.workflows.calculators import AdaptiveScfCalculator
+
+    calc = CalculatorSpec(code="gpaw", preset="production").build(txt=None)
+    assert isinstance(calc, AdaptiveScfCalculator)
+    assert calc.base_convergence == GPAW_PRESETS["production"]["convergence"]
+    assert calc.force_tolerance is None and not calc.loose
+    # EMT has no SCF: plain EMT, nothing to adapt.
+    assert not hasattr(CalculatorSpec().build(), "set_force_tolerance")
+
+
+# A tiny, fast GPAW system: primitive fcc Cu, PW(200), 4x4x4 k-points, one atom moved
+# off its site so that forces are not zero by symmetry.
+TINY = {"mode": {"name": "pw", "ecut": 200}, "kpts": {"size": [4, 4, 4]}}
+
+
+def _cu2():
+    from ase.build import bulk
+
+    atoms = bulk("Cu", "fcc", a=3.63, cubic=False).repeat((2, 1, 1))
+    atoms.positions[1] += [0.05, -0.03, 0.02]
+    return atoms
+
+
+@pytest.mark.gpaw
+def test_loose_scf_then_preset_criteria_in_place(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = CalculatorSpec(code="gpaw", overrides=TINY)
+    reference = _cu2()
+    reference.calc = spec.build(txt=None)
+    f_ref = reference.get_forces()
+    e_ref = reference.get_potential_energy()
+    n_ref = reference.calc.get_number_of_iterations()
+    # A calculator never given a tolerance is never touched: plain GPAW.
+    criteria = reference.calc.inner.dft.scf_loop.convergence
+    reference.positions[0] += [0.01, 0.0, 0.0]
+    reference.get_forces()
+    assert reference.calc.inner.dft.scf_loop.convergence is criteria
+    reference.positions[0] -= [0.01, 0.0, 0.0]
+    f_ref = reference.get_forces()
+    e_ref = reference.get_potential_energy()
+
+    atoms = _cu2()
+    atoms.calc = calc = spec.build(txt=None)
+    calc.set_force_tolerance(0.2)
+    atoms.get_forces()
+    n_loose = calc.get_number_of_iterations()
+    assert calc.loose
+    live = calc.inner.dft.scf_loop
+    assert live.convergence["density"].tol == pytest.approx(1e-3)
+    assert n_loose < n_ref
+
+    # Back to the preset: results already there stay (no recomputation) ...
+    calc.set_force_tolerance(None)
+    assert calc.loose
+    assert calc.calculation_required(atoms, ["forces"]) is False
+    # ... until the loose ones are discarded: the same geometry is then
+    # re-converged from the loose wave functions, eigensolver target included.
+    assert calc.discard_loose_results()
+    assert not calc.loose
+    forces = atoms.get_forces()
+    assert not calc.loose
+    assert live.convergence["density"].tol == pytest.approx(1e-4)
+    assert live.eigensolver.residual_target == pytest.approx(4e-8)
+    assert calc.get_number_of_iterations() < n_ref
+    assert np.abs(forces - f_ref).max() < 0.01
+    assert atoms.get_potential_energy() == pytest.approx(e_ref, abs=2e-3)
+
+    assert not calc.discard_loose_results()  # nothing loose left
+    # Without any call the criteria are the preset's, as before.
+    atoms.positions[0] += [0.01, 0.0, 0.0]
+    atoms.get_forces()
+    assert not calc.loose
+
+
+@pytest.mark.gpaw
+def test_set_scf_convergence_on_a_live_new_gpaw(tmp_path, monkeypatch):
+    from cudiss.workflows.calculators import make_calculator, set_scf_convergence
+
+    monkeypatch.chdir(tmp_path)
+    params = CalculatorSpec(code="gpaw", overrides=TINY).parameters()
+    calc = make_calculator("gpaw", params, txt=None)
+    assert calc.old is False  # GPAW(...) gives new GPAW for the presets
+    atoms = _cu2()
+    atoms.calc = calc
+    atoms.get_potential_energy()
+    wave_functions = calc.dft.ibzwfs
+    set_scf_convergence(calc, {"energy": 5e-4, "density": 5e-4, "eigenstates": 1e-6})
+    assert calc.dft.ibzwfs is wave_functions  # nothing rebuilt
+    assert calc.params.convergence["density"] == 5e-4
+    assert calc.dft.scf_loop.convergence["eigenstates"].tol == 1e-6
+    assert calc.dft.scf_loop.eigensolver.residual_target == 1e-6
