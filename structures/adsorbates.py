@@ -139,8 +139,9 @@ def register_adsorbate(
     Examples
     --------
     >>> ads = register_adsorbate("N", Atoms("N"), height=1.9)
-    >>> get_adsorbate("n*").name
-    'N'
+    >>> get_adsorbate("n*").name, ads.height
+    ('N', 1.9)
+    >>> del ADSORBATES["N"]  # leave the library as it was
     """
     key = _key(name)
     atoms = atoms.copy()
@@ -201,3 +202,22 @@ def get_adsorbate(name: str) -> Adsorbate:
             f"unknown adsorbate {name!r}; choose one of {', '.join(ADSORBATES)}"
         )
     return ADSORBATES[key]
+
+
+def check_adsorbates(names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` as a tuple, once every one is known: unknown names fail before any geometry.
+
+    Raises
+    ------
+    UnknownAdsorbateError
+        At the first unknown name.
+
+    Examples
+    --------
+    >>> check_adsorbates(["CO", "h*"])
+    ('CO', 'h*')
+    """
+    names = tuple(names)
+    for name in names:
+        get_adsorbate(name)
+    return names

@@ -10,29 +10,15 @@ import numpy as np
 from ase import Atoms
 from ase.geometry import find_mic
 
-from cudiss.structures.adsorbates import get_adsorbate
+from cudiss.structures.adsorbates import check_adsorbates, get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
-from cudiss.structures.coordination import (
-    SITE_CLASSES,
-    classify_surface_atoms,
-    most_exposed,
-    surface_atoms,
-)
-from cudiss.structures.defects import adatom_position, add_adatom, add_kink, lattice_sites
-from cudiss.structures.errors import (
-    NotSurfaceAtomError,
-    OverlapError,
-    SiteNotFoundError,
-)
-from cudiss.structures.geometry import (
-    FCC_SHELL_MIDPOINT,
-    check_overlap,
-    cu_indices,
-    keep_top_vacuum,
-    nearest_neighbour_distance,
-)
+from cudiss.structures.coordination import classify_surface_atoms
+from cudiss.structures.defects import add_adatom, add_kink
+from cudiss.structures.errors import OverlapError
+from cudiss.structures.geometry import check_overlap, keep_top_vacuum
 from cudiss.structures.sites import Site, find_sites, place_adsorbate
-from cudiss.structures.slabs import cu_slab, normalize_facet
+from cudiss.structures.slabs import cu_slab
+from cudiss.structures.targets import check_removal_site, removal_destinations, resolve_target
 
 
 @dataclass
@@ -75,75 +61,8 @@ class RemovalEndpoints:
     target: RemovalTarget | None = field(default=None, repr=False, compare=False)
 
 
-def _ranges(indices: Sequence[int]) -> str:
-    """Compact '27-35, 40' form of sorted integers, for one-line messages."""
-    parts, run = [], []
-    for k in sorted(indices):
-        if run and k == run[-1] + 1:
-            run.append(k)
-            continue
-        if run:
-            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-        run = [k]
-    if run:
-        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-    return ", ".join(parts) or "none"
-
-
-def resolve_target(slab: Atoms, target: int | str) -> int:
-    """Index of the Cu atom to remove: an index, or the most exposed atom of a site class.
-
-    Raises
-    ------
-    NotSurfaceAtomError
-        If an index is not a surface Cu atom.
-    SiteNotFoundError
-        If a site class is unknown or absent from the slab.
-    """
-    surface = surface_atoms(slab)
-    if isinstance(target, str) and not target.strip().lstrip("-").isdigit():
-        key = target.strip().lower()
-        if key not in SITE_CLASSES:
-            raise SiteNotFoundError(
-                f"unknown removal target {target!r}; use an atom index or one of "
-                f"{', '.join(SITE_CLASSES)}"
-            )
-        index = most_exposed(slab, key)
-        if index is None:
-            present = sorted(set(classify_surface_atoms(slab).values()))
-            hint = {"kink": " (add_kink on facet 211)", "adatom": " (add_adatom)"}.get(key, "")
-            raise SiteNotFoundError(
-                f"no {key} atom on this slab{hint}; classes present: {', '.join(present)}"
-            )
-        return index
-    if isinstance(target, bool) or not isinstance(target, int | np.integer | str):
-        raise NotSurfaceAtomError(
-            f"removal target must be an atom index or a site class, got {target!r}"
-        )
-    index = int(target)
-    if index not in surface:
-        what = (
-            "out of range"
-            if not 0 <= index < len(slab)
-            else f"a {slab[index].symbol} atom"
-            if slab[index].symbol != "Cu"
-            else "not a surface Cu atom"
-        )
-        raise NotSurfaceAtomError(
-            f"removal target {index} is {what}; surface Cu atoms: {_ranges(surface)}"
-        )
-    return index
-
-
 # Lateral offset (Å) of ring positions around a target Cu for its 2nd, 3rd ... adsorbate.
 _RING = 1.5
-
-
-def _bonds(slab: Atoms, point: np.ndarray, dnn: float) -> int:
-    """Number of Cu atoms of ``slab`` within bonding distance of ``point``."""
-    cu = cu_indices(slab)
-    d = find_mic(slab.positions[cu] - point, slab.cell, slab.pbc)[1]
-    return int(np.sum(d < FCC_SHELL_MIDPOINT * dnn))
 
 
 @dataclass
@@ -215,37 +134,7 @@ class RemovalTarget:
 
         They depend on the Cu atoms only, so the bare slab's serve every adsorbate set.
         """
-        slab, target = self.slab, self.target_index
-        cu = list(cu_indices(slab))
-        dnn = nearest_neighbour_distance(slab)
-        start = slab.positions[target]
-
-        def mic(p: np.ndarray) -> np.ndarray:
-            return find_mic(p - start, slab.cell, slab.pbc)[0]
-
-        if self.site_class == "adatom":
-            # The elementary hop: to the nearest free hollow of any kind. On (111) an
-            # fcc adatom hops to the neighbouring hcp hollow; a hop to the next fcc
-            # hollow would pass through that hcp minimum, and the NEB would see two
-            # hops with a minimum between them instead of one saddle.
-            base = slab[[k for k in cu if k != target]]
-            spots = list(lattice_sites(base)) + [
-                adatom_position(base, s.position[:2]) for s in find_sites(base, ("hcp",), False)
-            ]
-            spots = [
-                p for p in spots if np.linalg.norm(mic(p)[:2]) > 0.5 and _bonds(base, p, dnn) >= 3
-            ]
-            return sorted(spots, key=lambda p: round(float(np.linalg.norm(mic(p))), 3))
-        spots = list(lattice_sites(slab[cu]))
-
-        def key(p: np.ndarray) -> tuple:
-            d = float(np.linalg.norm(mic(p)))
-            # A hollow that has the vacated site as a neighbour lets the atom fall back:
-            # such hollows only come after all others (small cells).
-            borders = d < FCC_SHELL_MIDPOINT * dnn
-            return (borders, round(d, 3), -round(float(p[2]), 3), round(float(p[0]), 3))
-
-        return sorted(spots, key=key)
+        return removal_destinations(self.slab, self.target_index, self.site_class)
 
     def bind_adsorbate(self, bound: Atoms, name: str, n: int, total: int) -> Atoms:
         """Bind adsorbate number ``n`` (from 0) of ``total`` to the target in ``bound``.
@@ -319,9 +208,7 @@ class RemovalTarget:
         UnknownAdsorbateError, OverlapError
             As :meth:`bind_adsorbate`; unknown names before anything is placed.
         """
-        names = tuple(adsorbates)
-        for name in names:
-            get_adsorbate(name)  # unknown names fail before any geometry is built
+        names = check_adsorbates(adsorbates)
         if bound is None:
             bound = {}
         start = next((k for k in range(len(names), 0, -1) if names[:k] in bound), 0)
@@ -455,8 +342,7 @@ def removal_endpoints(
     >>> len(ends.initial) == len(ends.final) == len(ends.vacancy) + 3
     True
     """
-    for name in adsorbates:
-        get_adsorbate(name)  # unknown names fail before any geometry is built
+    check_adsorbates(adsorbates)  # before the slab is searched for the target
     return removal_target(slab, target).endpoints(adsorbates)
 
 
@@ -501,19 +387,8 @@ def build_removal_system(
     >>> ends.site_class
     'step'
     """
-    key = str(site_class).strip().lower()
-    if key not in SITE_CLASSES:
-        raise SiteNotFoundError(
-            f"unknown site class {site_class!r}; choose one of {', '.join(SITE_CLASSES)}"
-        )
-    facet_key = normalize_facet(facet)
-    if key in ("step", "kink") and facet_key != "211":
-        raise SiteNotFoundError(
-            f"site class {key!r} needs the stepped facet 211; Cu({facet_key}) is flat "
-            "(choose terrace or adatom, or facet 211)"
-        )
-    for name in adsorbates:
-        get_adsorbate(name)
+    facet_key, key = check_removal_site(facet, site_class)
+    check_adsorbates(adsorbates)
     slab = cu_slab(facet_key, size, layers, vacuum, fixed_layers, a)
     if key == "adatom":
         slab = add_adatom(slab)
