@@ -38,6 +38,20 @@ def _finite(value: float, what: str) -> float:
     return value
 
 
+def _positive(value: float, what: str, unit: str = "") -> float:
+    if not _finite(value, what) > 0:
+        raise CudissInputError(f"{what} must be positive, got {value}{unit}")
+    return float(value)
+
+
+def _scale(scale: str) -> PotentialScale:
+    """``"RHE"`` or ``"SHE"`` (any case); anything else is an input error."""
+    key = str(scale).upper()
+    if key not in ("RHE", "SHE"):
+        raise CudissInputError(f"unknown potential scale {scale!r} (use RHE or SHE)")
+    return key
+
+
 def nernst_slope_V(temperature_K: float = STANDARD_TEMPERATURE_K) -> float:
     """kT ln10 / e in V per pH unit (0.0592 V at 298.15 K).
 
@@ -50,10 +64,13 @@ def nernst_slope_V(temperature_K: float = STANDARD_TEMPERATURE_K) -> float:
     -------
     float
         The slope in V.
+
+    Examples
+    --------
+    >>> round(nernst_slope_V(), 4)
+    0.0592
     """
-    if not _finite(temperature_K, "temperature") > 0:
-        raise CudissInputError(f"temperature must be positive, got {temperature_K} K")
-    return KB_EV_PER_K * temperature_K * math.log(10.0)
+    return KB_EV_PER_K * _positive(temperature_K, "temperature", " K") * math.log(10.0)
 
 
 def rhe_from_she(
@@ -102,6 +119,11 @@ def she_from_rhe(
     -------
     float
         Potential vs SHE (V).
+
+    Examples
+    --------
+    >>> round(she_from_rhe(-0.5, 7.0), 3)  # -0.5 - 0.0592 x 7
+    -0.914
     """
     u = _finite(potential_V_RHE, "potential")
     return u - nernst_slope_V(temperature_K) * _finite(pH, "pH")
@@ -135,13 +157,15 @@ def to_rhe(
     ------
     CudissInputError
         Unknown scale or non-finite numbers.
+
+    Examples
+    --------
+    >>> to_rhe(-0.2), round(to_rhe(-0.6, "SHE", pH=7.0), 3)  # -0.6 + 0.0592 x 7
+    (-0.2, -0.186)
     """
-    scale_up = str(scale).upper()
-    if scale_up == "RHE":
+    if _scale(scale) == "RHE":
         return _finite(potential_V, "potential")
-    if scale_up == "SHE":
-        return rhe_from_she(potential_V, pH, temperature_K)
-    raise CudissInputError(f"unknown potential scale {scale!r} (use RHE or SHE)")
+    return rhe_from_she(potential_V, pH, temperature_K)
 
 
 @dataclass(frozen=True)
@@ -156,6 +180,15 @@ class ReactionStep:
         Reaction free energy at U = 0 V vs RHE (eV).
     n_electrons : int
         Proton–electron pairs consumed (> 0 reduction, < 0 oxidation, 0 chemical).
+
+    Examples
+    --------
+    A CHE shift worked by hand: *CO2 + (H⁺ + e⁻) → *COOH with ΔG(0) = 0.4 eV
+    consumes one pair, so at −0.5 V vs RHE ΔG = 0.4 + 1 × (−0.5) = −0.1 eV:
+
+    >>> step = ReactionStep("*CO2 -> *COOH", 0.4, 1)
+    >>> round(step.free_energy(-0.5), 3)
+    -0.1
     """
 
     name: str
@@ -193,6 +226,12 @@ class ReactionStep:
         Returns
         -------
         ReactionStep
+
+        Examples
+        --------
+        >>> step = ReactionStep.from_free_energies("*CO2 -> *COOH", -20.0, -23.0, 1, -6.8)
+        >>> round(step.dG0_eV, 3)  # -23.0 - (-20.0) - 1 x 0.5 x (-6.8)
+        0.4
         """
         dG0 = G_final_eV - G_initial_eV - n_electrons * 0.5 * G_H2_eV
         return cls(name=name, dG0_eV=dG0, n_electrons=n_electrons)
@@ -226,7 +265,7 @@ def limiting_potential(steps: Sequence[ReactionStep]) -> LimitingPotential:
     """Limiting potential and potential-determining step of a reduction network.
 
     U_L = −max_i [ΔG_i(0) / (n_i e)] over the reduction steps (n_i > 0). For the
-    usual one-electron steps this is DESIGN.md's U_L = −max_i ΔG_i(0)/e;
+    usual one-electron steps this is the familiar U_L = −max_i ΔG_i(0)/e;
     dividing by n_i makes a step that consumes n pairs downhill exactly at U_L.
     Chemical steps (n = 0) cannot be driven by the potential and are skipped.
     Ties go to the first step.
@@ -292,6 +331,12 @@ def free_energy_diagram(
     ------
     CudissInputError
         Empty network or no potentials.
+
+    Examples
+    --------
+    >>> steps = [ReactionStep("*COOH", 0.4, 1), ReactionStep("*CO + H2O", -0.2, 1)]
+    >>> free_energy_diagram(steps, [-0.5])["G_eV"].round(3).tolist()  # 0, 0.4 - 0.5, -0.1 - 0.7
+    [0.0, -0.1, -0.8]
     """
     if not steps:
         raise CudissInputError("the reaction network has no steps")

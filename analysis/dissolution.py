@@ -2,7 +2,7 @@
 
     ΔG(U) = E(slab with vacancy) − E(slab) + μ_Cu(bulk) + 2e·U0 + kT ln a(Cu²⁺) − 2e·U_SHE
 
-(DESIGN.md). The bulk Cu/Cu²⁺ equilibrium at U0 links the surface atom to the
+(README, "Units and conventions"). The bulk Cu/Cu²⁺ equilibrium at U0 links the surface atom to the
 aqueous ion without computing Cu²⁺ itself. A kink atom (half-crystal position)
 has E_vac − E_slab + μ_Cu ≈ 0, so ΔG(U0, a = 1) ≈ 0 there. Units: eV, V.
 """
@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import math
 
-from cudiss.analysis.che import PotentialScale, _finite, nernst_slope_V, rhe_from_she, to_rhe
+from cudiss.analysis.che import (
+    PotentialScale,
+    _finite,
+    _positive,
+    _scale,
+    rhe_from_she,
+    she_from_rhe,
+    to_rhe,
+)
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.thermo import KB_EV_PER_K, STANDARD_TEMPERATURE_K
-from cudiss.structures.errors import CudissInputError
 
 #: Standard potential of Cu²⁺ + 2e⁻ ⇌ Cu(s) in V vs SHE at 298.15 K, the value of
 #: Pourbaix, Atlas of Electrochemical Equilibria in Aqueous Solutions (1974).
@@ -29,10 +36,8 @@ CU2_ELECTRONS = 2
 
 
 def _check(activity: float, temperature_K: float) -> None:
-    if not _finite(activity, "Cu2+ activity") > 0:
-        raise CudissInputError(f"Cu2+ activity must be positive, got {activity}")
-    if not _finite(temperature_K, "temperature") > 0:
-        raise CudissInputError(f"temperature must be positive, got {temperature_K} K")
+    _positive(activity, "Cu2+ activity")
+    _positive(temperature_K, "temperature", " K")
 
 
 def removal_energy(
@@ -53,6 +58,11 @@ def removal_energy(
     -------
     float
         Zero for a kink atom of a large enough cell.
+
+    Examples
+    --------
+    >>> round(removal_energy(-100.0, -103.4, -3.7), 3)  # -100.0 + 103.4 - 3.7
+    -0.3
     """
     return (
         _finite(vacancy_energy_eV, "vacancy energy")
@@ -112,8 +122,7 @@ def dissolution_free_energy(
     0.0
     """
     _check(activity, temperature_K)
-    u_rhe = to_rhe(potential_V, scale, pH, temperature_K)
-    u_she = u_rhe - nernst_slope_V(temperature_K) * _finite(pH, "pH")
+    u_she = she_from_rhe(to_rhe(potential_V, scale, pH, temperature_K), pH, temperature_K)
     u0 = _finite(standard_potential_V_SHE, "standard potential")
     return (
         removal_energy(vacancy_energy_eV, slab_energy_eV, bulk_energy_per_atom_eV)
@@ -164,12 +173,9 @@ def dissolution_potential(
         + removal_energy(vacancy_energy_eV, slab_energy_eV, bulk_energy_per_atom_eV) / CU2_ELECTRONS
         + KB_EV_PER_K * temperature_K * math.log(activity) / CU2_ELECTRONS
     )
-    scale_up = str(scale).upper()
-    if scale_up == "SHE":
+    if _scale(scale) == "SHE":
         return u_she
-    if scale_up == "RHE":
-        return rhe_from_she(u_she, pH, temperature_K)
-    raise CudissInputError(f"unknown potential scale {scale!r} (use RHE or SHE)")
+    return rhe_from_she(u_she, pH, temperature_K)
 
 
 def has_dissolution_data(result: RemovalResult) -> bool:

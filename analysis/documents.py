@@ -37,9 +37,10 @@ class ImageData(BaseModel):
 class RemovalResult(BaseModel):
     """The outcome of one Cu-removal configuration.
 
-    The chemical step (a) of DESIGN.md is described by the NEB fields; the
-    electrochemical dissolution (b) by ``slab_energy_eV``, ``vacancy_energy_eV``
-    and ``bulk_energy_per_atom_eV``, all from the same calculator.
+    The chemical step (the Cu atom lifted out of its site) is described by the
+    NEB fields; the electrochemical dissolution Cu(site) → Cu²⁺ + 2e⁻ by
+    ``slab_energy_eV``, ``vacancy_energy_eV`` and ``bulk_energy_per_atom_eV``,
+    all from the same calculator.
     """
 
     model_config = ConfigDict(extra="forbid")

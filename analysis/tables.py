@@ -11,14 +11,10 @@ table, marked by ``state``, with NaN where a number is missing.
 
 from __future__ import annotations
 
-import io
-import json
 import math
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from cudiss.analysis.barriers import DEFAULT_BETA, barriers_at_potentials
@@ -32,7 +28,17 @@ from cudiss.analysis.dissolution import (
     removal_energy,
 )
 from cudiss.analysis.documents import RemovalResult
-from cudiss.analysis.fileio import atomic_write_text
+from cudiss.analysis.tableio import (
+    FORMATS,
+    SUFFIX_FORMATS,
+    export_table,
+    format_table,
+    latex_escape,
+    read_frame,
+    resolve_format,
+    to_latex,
+    to_markdown,
+)
 from cudiss.analysis.thermo import STANDARD_TEMPERATURE_K
 from cudiss.structures.errors import CudissInputError
 
@@ -79,21 +85,15 @@ INT_COLUMNS = ("target_index", "n_electrons")
 BOOL_COLUMNS = ("neb_converged",)
 #: Deterministic row order.
 SORT_KEYS = ("facet", "site_class", "adsorbates", "calculator", "config_id", "U_V_RHE")
-#: Export formats and their aliases / file suffixes.
-FORMATS = {
-    "csv": "csv",
-    "json": "json",
-    "md": "md",
-    "markdown": "md",
-    "latex": "latex",
-    "tex": "latex",
-}
-SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "md", ".tex": "latex"}
 NAN = float("nan")
 
 
 def adsorbate_label(adsorbates: Iterable[str]) -> str:
-    """Canonical label of an adsorbate set: sorted, joined by ``+``; ``bare`` if empty."""
+    """Canonical label of an adsorbate set: sorted, joined by ``+``; ``bare`` if empty.
+
+    >>> adsorbate_label(["OH", "CO"]), adsorbate_label([])
+    ('CO+OH', 'bare')
+    """
     items = sorted(adsorbates)
     return "+".join(items) if items else "bare"
 
@@ -151,6 +151,24 @@ def barrier_table(
     ------
     CudissInputError
         No results, no potentials, or invalid numbers.
+
+    Examples
+    --------
+    A bare adatom hop (a chemical step, n = 0): under CHE its barrier does not
+    move with U, and with no vacancy energy there is no dissolution number.
+
+    >>> from cudiss.analysis.documents import CalculatorInfo
+    >>> hop = RemovalResult(
+    ...     config_id="demo/100/adatom/bare/emt", campaign="demo", facet="100",
+    ...     site_class="adatom", target_index=36, n_atoms=37, symbols=["Cu"] * 37,
+    ...     cell_A=[[7.7, 0, 0], [0, 7.7, 0], [0, 0, 22.0]], state="successful",
+    ...     forward_barrier_eV=0.41, reverse_barrier_eV=0.41, reaction_energy_eV=0.0,
+    ...     neb_converged=True, calculator=CalculatorInfo(code="emt"))
+    >>> table = barrier_table([hop], potentials=[0.0, -0.5])
+    >>> table[["U_V_RHE", "dE_forward_eV", "dG_forward_eV(U)"]].values.tolist()
+    [[-0.5, 0.41, 0.41], [0.0, 0.41, 0.41]]
+    >>> bool(table["dG_dissolution_eV"].isna().all())
+    True
     """
     if not results:
         raise CudissInputError("no results to tabulate")
@@ -232,222 +250,6 @@ def _normalise_dtypes(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _resolve_format(path: str | os.PathLike[str] | None, fmt: str | None) -> str:
-    if fmt is not None:
-        key = str(fmt).lower()
-        if key not in FORMATS:
-            known = ", ".join(sorted(set(FORMATS)))
-            raise CudissInputError(f"unknown table format {fmt!r} (use one of: {known})")
-        return FORMATS[key]
-    if path is not None and Path(path).suffix.lower() in SUFFIX_FORMATS:
-        return SUFFIX_FORMATS[Path(path).suffix.lower()]
-    raise CudissInputError(
-        f"cannot tell the table format from {str(path) if path else 'stdout'!r}; give --format"
-    )
-
-
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def latex_escape(text: str) -> str:
-    """Escape LaTeX special characters in ``text``."""
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
-
-
-def _cell(value: object, floatfmt: str) -> str:
-    if isinstance(value, (float, np.floating)):
-        return _plain_cell(value, floatfmt)
-    return latex_escape(value)
-
-
-def to_latex(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
-    """Render ``df`` as a booktabs ``tabular`` (no index).
-
-    pandas' own ``DataFrame.to_latex`` needs jinja2, which cudiss does not
-    depend on; this writer covers what a barrier table needs.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The table.
-    floatfmt : str
-        Format spec of float cells; NaN is written as ``--``.
-
-    Returns
-    -------
-    str
-        ``\\begin{tabular}...\\end{tabular}`` with one ``\\\\``-terminated line per row.
-    """
-    align = "".join("r" if pd.api.types.is_numeric_dtype(df[c]) else "l" for c in df.columns)
-    lines = [f"\\begin{{tabular}}{{{align}}}", r"\toprule"]
-    lines.append(" & ".join(latex_escape(c) for c in df.columns) + r" \\")
-    lines.append(r"\midrule")
-    for row in df.itertuples(index=False):
-        lines.append(" & ".join(_cell(v, floatfmt) for v in row) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", ""]
-    return "\n".join(lines)
-
-
-def to_markdown(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
-    """Render ``df`` as a GitHub (pipe) Markdown table without index.
-
-    Cells are formatted here and tabulate's number parsing is off, so labels
-    such as facet ``001`` are not turned into numbers.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The table.
-    floatfmt : str
-        Format spec of float cells; NaN is written as ``--``.
-
-    Returns
-    -------
-    str
-    """
-    # A "|" inside a cell would end the cell; Markdown escapes it as "\\|".
-    cells = [
-        [_plain_cell(v, floatfmt).replace("|", "\\|") for v in row]
-        for row in df.itertuples(index=False)
-    ]
-    align = ["right" if pd.api.types.is_numeric_dtype(df[c]) else "left" for c in df.columns]
-    from tabulate import tabulate  # pandas.to_markdown uses it too
-
-    return (
-        tabulate(
-            cells,
-            headers=list(df.columns),
-            tablefmt="pipe",
-            colalign=align,
-            disable_numparse=True,
-        )
-        + "\n"
-    )
-
-
-def _plain_cell(value: object, floatfmt: str) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "--" if math.isnan(value) else format(float(value), floatfmt)
-    return str(value)
-
-
-_JSON_TYPES = {"number": "float64", "integer": "int64", "boolean": "bool", "string": "str"}
-
-
-def _json_type(series: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(series):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(series):
-        return "integer"
-    if pd.api.types.is_float_dtype(series):
-        return "number"
-    return "string"
-
-
-def _to_json(df: pd.DataFrame) -> str:
-    # A Table-Schema-like document. Written with the json module rather than
-    # DataFrame.to_json, whose 15-digit precision limit breaks exact round trips;
-    # Python's float repr is exact. NaN becomes null.
-    fields = [{"name": str(c), "type": _json_type(df[c])} for c in df.columns]
-    data = [
-        {
-            str(c): (None if isinstance(v, float) and math.isnan(v) else v)
-            for c, v in zip(df.columns, row, strict=True)
-        }
-        for row in df.astype(object).itertuples(index=False)
-    ]
-    return json.dumps({"schema": {"fields": fields}, "data": data}, indent=1) + "\n"
-
-
-def _from_json(text: str, path: str | os.PathLike[str]) -> pd.DataFrame:
-    try:
-        doc = json.loads(text)
-        fields = doc["schema"]["fields"]
-        names = [f["name"] for f in fields]
-        df = pd.DataFrame(doc["data"], columns=names)
-        for f in fields:
-            dtype = _JSON_TYPES.get(f.get("type"), "str")
-            col = df[f["name"]]
-            df[f["name"]] = col.astype("float64") if dtype == "float64" else col.astype(dtype)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CudissInputError(f"{path} is not a cudiss JSON table: {exc}") from None
-    return df
-
-
-def format_table(df: pd.DataFrame, fmt: str) -> str:
-    """Render ``df`` as text in ``fmt`` (csv, json, md/markdown, latex/tex).
-
-    CSV and JSON keep full float precision (they are data); Markdown and
-    LaTeX show three decimals (they are for reading).
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Usually from :func:`barrier_table`.
-    fmt : str
-        Output format.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    CudissInputError
-        Unknown format.
-    """
-    kind = _resolve_format(None, fmt)
-    if kind == "csv":
-        return df.to_csv(index=False, lineterminator="\n")
-    if kind == "json":
-        return _to_json(df)
-    if kind == "md":
-        return to_markdown(df)
-    return to_latex(df)
-
-
-def export_table(
-    df: pd.DataFrame, path: str | os.PathLike[str] | None, fmt: str | None = None
-) -> str:
-    """Render ``df`` and, if ``path`` is given, write it there atomically.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The table.
-    path : path-like or None
-        Output file; None only renders (e.g. to print on stdout).
-    fmt : str, optional
-        csv, json, md/markdown or latex/tex; inferred from the suffix of
-        ``path`` (.csv, .json, .md, .tex) when omitted.
-
-    Returns
-    -------
-    str
-        The rendered text.
-
-    Raises
-    ------
-    CudissInputError
-        Unknown or undeterminable format, or an unwritable path.
-    """
-    text = format_table(df, _resolve_format(path, fmt))
-    if path is not None:
-        atomic_write_text(path, text)
-    return text
-
-
 def read_table(path: str | os.PathLike[str], fmt: str | None = None) -> pd.DataFrame:
     """Read a CSV or JSON table written by :func:`export_table`.
 
@@ -468,22 +270,25 @@ def read_table(path: str | os.PathLike[str], fmt: str | None = None) -> pd.DataF
     CudissInputError
         Missing file or a format that cannot be read back.
     """
-    kind = _resolve_format(path, fmt)
-    if not Path(path).is_file():
-        raise CudissInputError(f"no such table file: {path}")
-    text = Path(path).read_text(encoding="utf-8")
-    if kind == "csv":
-        header = pd.read_csv(io.StringIO(text), nrows=0).columns
-        strings = [c for c in header if c in STRING_COLUMNS]
-        df = pd.read_csv(
-            io.StringIO(text),
-            dtype=dict.fromkeys(strings, str),
-            keep_default_na=False,
-            # Empty cells are missing numbers; in string columns they stay "".
-            na_values={c: [""] for c in header if c not in STRING_COLUMNS},
-        )
-    elif kind == "json":
-        df = _from_json(text, path)
-    else:
-        raise CudissInputError(f"cannot read {kind} tables back; use csv or json")
-    return _normalise_dtypes(df.reset_index(drop=True))
+    return _normalise_dtypes(read_frame(path, fmt, STRING_COLUMNS))
+
+
+# The writers moved to ``tableio``; they stay importable from here, where they were
+# first defined, and so does the private name the CLI has used.
+_resolve_format = resolve_format
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "SORT_KEYS",
+    "SUFFIX_FORMATS",
+    "adsorbate_label",
+    "barrier_table",
+    "calculator_label",
+    "export_table",
+    "format_table",
+    "latex_escape",
+    "read_table",
+    "to_latex",
+    "to_markdown",
+]
