@@ -67,6 +67,14 @@ def generalized_coordination(slab: Atoms) -> np.ndarray:
     -------
     numpy.ndarray of float, shape (len(slab),)
         NaN for non-Cu atoms (adsorbates are not counted as neighbours).
+
+    Examples
+    --------
+    >>> from cudiss.structures.slabs import cu_slab
+    >>> slab = cu_slab("111")
+    >>> cn, gcn = coordination_numbers(slab), generalized_coordination(slab)
+    >>> int(cn[-1]), float(gcn[-1])  # a top-layer atom: (6 x 9 + 3 x 12) / 12
+    (9, 7.5)
     """
     i, j, _, cu, _ = _cu_neighbours(slab)
     cn = np.bincount(i, minlength=len(slab)).astype(float)

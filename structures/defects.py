@@ -194,39 +194,43 @@ def _step_row(slab: Atoms, start: int, steps: list[int], dnn: float) -> list[int
 def add_kink(slab: Atoms) -> Atoms:
     """Make a kink: remove the first half of one step-edge row of a stepped slab.
 
-        What is left of the row ends in two kink atoms, each in the half-crystal position
-        (6 of 12 Cu neighbours): removing one of them leaves an equivalent kink one atom
-        further along, so on a long enough step (>= 6 atoms, EMT range) the kink atom obeys
-        E(vacancy) - E(slab) + E_bulk/atom ~ 0.
+    What is left of the row ends in two kink atoms, each in the half-crystal position
+    (6 of 12 Cu neighbours): removing one of them leaves an equivalent kink one atom
+    further along, so on a long enough step (>= 6 atoms, EMT range) the kink atom obeys
+    E(vacancy) - E(slab) + E_bulk/atom ~ 0.
 
-        Parameters
-        ----------
-        slab : ase.Atoms
-            A stepped slab, e.g. ``cu_slab("211", size=(3, 6))``. Not modified.
+    Parameters
+    ----------
+    slab : ase.Atoms
+        A stepped slab, e.g. ``cu_slab("211", size=(3, 6))``. Not modified.
 
-        Returns
-        -------
-        ase.Atoms
-            A new slab with floor(m/2) of the m atoms of the step-edge row removed
-            (tags and FixAtoms remapped by ASE).
+    Returns
+    -------
+    ase.Atoms
+        A new slab with floor(m/2) of the m atoms of the step-edge row removed
+        (tags and FixAtoms remapped by ASE).
 
-        Raises
-        ------
-        SiteNotFoundError
-            If the slab has no step (flat facets: use facet 211).
-        SlabParameterError
-            If the step row has fewer than 3 atoms (size[1] < 3).
+    Raises
+    ------
+    SiteNotFoundError
+        If the slab has no step (flat facets: use facet 211).
+    SlabParameterError
+        If the step row has fewer than 3 atoms (size[1] < 3).
 
-        Examples
-        --------
-        >>> from cudiss.structures.slabs import cu_slab
-        >>> from cudiss.structures.coordination import (
-        classify_surface_atoms,
-        coordination_numbers,
-        surface_atoms,
-    )
-        >>> sorted(set(classify_surface_atoms(add_kink(cu_slab("211", size=(3, 4)))).values()))
-        ['kink', 'step', 'terrace']
+    Examples
+    --------
+    >>> from cudiss.structures.coordination import classify_surface_atoms, coordination_numbers
+    >>> from cudiss.structures.slabs import cu_slab
+    >>> slab = cu_slab("211", size=(3, 4))
+    >>> kinked = add_kink(slab)
+    >>> len(slab) - len(kinked)  # half of the 4-atom step row
+    2
+    >>> classes = classify_surface_atoms(kinked)
+    >>> sorted(set(classes.values()))
+    ['kink', 'step', 'terrace']
+    >>> cn = coordination_numbers(kinked)
+    >>> sorted({int(cn[k]) for k, c in classes.items() if c == "kink"})  # half-crystal
+    [6]
     """
     classes = classify_surface_atoms(slab)
     steps = sorted(k for k, c in classes.items() if c == "step")

@@ -185,8 +185,8 @@ def place_adsorbates(
     --------
     >>> from cudiss.structures.slabs import cu_slab
     >>> slab = place_adsorbates(cu_slab("111"), [("CO", "ontop:0"), ("H", "fcc:8")])
-    >>> slab.get_chemical_formula()
-    'CCu36HO'
+    >>> slab.get_chemical_formula()  # Hill order: C, H, then the rest
+    'CHCu36O'
     """
     if not 0 < min_distance_factor <= 2:
         raise SlabParameterError(

@@ -151,8 +151,12 @@ def cu_slab(
     Examples
     --------
     >>> slab = cu_slab("Cu(111)", size=(2, 2), layers=3, fixed_layers=1)
-    >>> len(slab), sorted(set(slab.get_tags()))
+    >>> len(slab), sorted(set(slab.get_tags().tolist()))  # 2 x 2 per layer; tag 1 on top
     (12, [1, 2, 3])
+    >>> slab.constraints[0].index.tolist()  # the bottom layer is fixed
+    [0, 1, 2, 3]
+    >>> bool(slab.positions[:, 2].min() > 7.4), slab.info["facet"]  # 7.5 Å vacuum below
+    (True, '111')
     """
     key = normalize_facet(facet)
     nx, ny = _check_size(size, key)
