@@ -45,7 +45,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 pip=("$venv/bin/python" -m pip)
 
-# 3. GPAW with MPI, FFTW and ScaLAPACK (../shared/CALIBRATION.md). It compiles
+# 3. GPAW with MPI, FFTW and ScaLAPACK (docs/calibration.md, "Installing GPAW"). It compiles
 # its C sources as C++, hence mpicxx; openblas must be listed once a
 # siteconfig is used.
 if ! "$venv/bin/python" -c "import gpaw, _gpaw" 2>/dev/null; then

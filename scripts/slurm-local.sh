@@ -13,7 +13,7 @@
 # generated file (only if it is absent or already ours), so plain
 # sbatch/squeue/scontrol work without SLURM_CONF.
 #
-# Follows ../shared/CALIBRATION.md: daemons stopped by PID, never by name;
+# Follows docs/calibration.md ("SLURM on one machine"): daemons stopped by PID, never by name;
 # every client call wrapped in `timeout` because a dead munged makes them hang.
 set -euo pipefail
 

@@ -38,7 +38,7 @@ class NebSettings(BaseModel):
         Tangent estimate; ``improvedtangent`` (Henkelman & Jónsson 2000) gives far
         better bands than ASE's old default ``aseneb``.
     optimizer
-        ``ode`` (ase.mep.NEBOptimizer, fewest force calls in CALIBRATION.md), ``bfgs``
+        ``ode`` (ase.mep.NEBOptimizer, fewest force calls in docs/calibration.md), ``bfgs``
         or ``fire``.
     spring
         Spring constant in eV/Å².
