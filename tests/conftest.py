@@ -1,4 +1,7 @@
-"""Shared fixtures: a real EMT campaign run once per test session."""
+"""Shared fixtures: hand-made results, a real EMT campaign run once per session, local SLURM.
+
+Plain helper functions, paths and subprocess scripts live in tests/helpers/.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.documents import make_results
+from tests.helpers.paths import EXAMPLES, SCRIPTS
+
 # GPAW and OpenBLAS threads would overload a 2-core machine under MPI or pytest.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -15,14 +21,17 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # temporary folder, never to the user's cache; each test gets its own (below).
 os.environ.setdefault("CUDISS_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="cudiss-checkpoints-"))
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
-
 
 @pytest.fixture(autouse=True)
 def _own_checkpoints(tmp_path, monkeypatch):
     """A test resumes only from its own checkpoints, never from another test's."""
     monkeypatch.setenv("CUDISS_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+
+
+@pytest.fixture
+def toy_results():
+    """Three hand-made RemovalResults (tests/helpers/documents.py): ok, failed, OH-bound."""
+    return make_results()
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +57,7 @@ def _slurm_script(action: str):
     import subprocess
 
     return subprocess.run(
-        ["bash", str(REPO / "scripts" / "slurm-local.sh"), action],
+        ["bash", str(SCRIPTS / "slurm-local.sh"), action],
         capture_output=True,
         text=True,
         timeout=600,

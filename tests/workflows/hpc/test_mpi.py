@@ -1,4 +1,4 @@
-"""GPAW under MPI in this venv gives the serial energy (CALIBRATION.md recipe)."""
+"""GPAW under MPI in this venv gives the serial energy (docs/calibration.md recipe)."""
 
 from __future__ import annotations
 

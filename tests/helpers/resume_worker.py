@@ -1,8 +1,8 @@
-"""Subprocess for tests/test_resume.py: one relaxation or NEB through cudiss's makers.
+"""Subprocess for tests/workflows/test_checkpoint.py: one relaxation or NEB through cudiss's makers.
 
 Usage::
 
-    python tests/resume_worker.py {emt|gpaw} {relax|neb|neb-fast} OUT.json
+    python tests/helpers/resume_worker.py {emt|gpaw} {relax|neb|neb-fast} OUT.json
 
 ``neb-fast``: the CO-bound hop with ``NebSettings.fast()`` (EMT surrogate band,
 surrogate-preconditioned ODE, adaptive SCF accuracy).
@@ -28,8 +28,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 
 from cudiss.structures.removal import build_removal_system
 from cudiss.workflows.calculators import CalculatorSpec
-from cudiss.workflows.checkpoint import Checkpoint
-from cudiss.workflows.makers import RESUME_TAG, CuNebMaker, CuRelaxMaker
+from cudiss.workflows.makers import CuNebMaker, CuRelaxMaker
 from cudiss.workflows.neb import NebSettings, interpolate_band
 
 # EMT: Cu(100) 3x3x4 with an adatom; GPAW (test preset): the 2x2x3 cell of the main job.
@@ -100,7 +99,7 @@ def run_relax(spec: CalculatorSpec, case: dict) -> dict:
     return {
         "energy": float(energy),
         "steps": int(saved["nsteps"]) if saved else -1,
-        "resume": [tag for tag in maker.tags or [] if tag.startswith(RESUME_TAG)],
+        "resume": [result.resumed] if result.resumed else [],
     }
 
 
@@ -147,15 +146,6 @@ def main(code: str, kind: str, out: str) -> None:
         str(p) for p in Path(os.environ["CUDISS_CHECKPOINT_DIR"]).glob("*.pkl")
     )
     Path(out).write_text(json.dumps(answer))
-
-
-def saved_steps(folder: Path) -> int:
-    """Steps recorded in the (single) checkpoint file under ``folder`` (0 if none)."""
-    files = list(folder.glob("*.pkl"))
-    if not files:
-        return 0
-    data = Checkpoint(files[0]).load()
-    return int(data["nsteps"]) if data else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The fast path's extras: surrogate-preconditioned ODE, unconverged-surrogate guard,
-adaptive SCF accuracy in the band loop (measurements: bench/experiments/NOTES.md).
+adaptive SCF accuracy in the band loop (measurements: docs/neb.md).
 
 EMT only, a few seconds.
 """
@@ -132,7 +132,7 @@ def test_loose_forces_never_end_a_run():
 
 
 def test_a_preconditioner_that_makes_the_ode_crawl_is_dropped(monkeypatch):
-    from cudiss.workflows import neb as nebmod
+    from cudiss.workflows.neb import driver
 
     # Far too soft for the adatom (0.02 eV/Å²), plausible elsewhere: the ODE's
     # step control shrinks every step to keep the adatom's in check and crawls.
@@ -142,23 +142,23 @@ def test_a_preconditioner_that_makes_the_ode_crawl_is_dropped(monkeypatch):
         diagonal[:, -1, :] = 0.02
         return np.diag(diagonal.ravel())
 
-    monkeypatch.setattr(nebmod, "surrogate_neb_hessian", bad_hessian)
+    monkeypatch.setattr(driver, "surrogate_neb_hessian", bad_hessian)
     run = _run_fast([])
     assert run.converged
     assert run.optimizers[:2] == ["ode-precon", "ode"]
 
 
 def test_the_preconditioned_first_step_is_at_most_a_newton_step(monkeypatch):
-    from cudiss.workflows import neb as nebmod
+    from cudiss.workflows.neb.optimizers import NormNEBOptimizer
 
     steps: list[float | None] = []
-    original = nebmod._NormNEBOptimizer.initial_step
+    original = NormNEBOptimizer.initial_step
 
     def recorded(self):
         steps.append(original(self))
         return steps[-1]
 
-    monkeypatch.setattr(nebmod._NormNEBOptimizer, "initial_step", recorded)
+    monkeypatch.setattr(NormNEBOptimizer, "initial_step", recorded)
     run = _run_fast([])
     assert run.converged
     # the surrogate stage (no preconditioner) keeps ASE's estimate: None

@@ -39,7 +39,7 @@ def test_gpaw_adatom_hop_barrier(gpaw_store):
     assert result.calculator.code == "gpaw"
     assert result.calculator.parameters["mode"] == {"name": "pw", "ecut": 250}
     assert result.software["gpaw"].startswith("26.")
-    # PBE: Cu/Cu(100) adatom hopping ~0.5 eV (CALIBRATION.md measured 0.542 eV
+    # PBE: Cu/Cu(100) adatom hopping ~0.5 eV (docs/calibration.md: 0.542 eV
     # for PW(250) on this cell with fmax 0.1; experiment/DFT literature 0.4-0.7 eV).
     assert 0.40 < result.forward_barrier_eV < 0.70
     # The hop between equivalent hollows is symmetric.

@@ -1,4 +1,4 @@
-"""Coordination classes, adatoms, kinks and Cu-removal end points on real geometry."""
+"""Cu-removal end points on real geometry: targets, vacancies, removed atoms, hops."""
 
 from __future__ import annotations
 
@@ -14,120 +14,23 @@ from hypothesis import strategies as st
 from cudiss.structures import removal as removal_module
 from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.coordination import (
-    add_adatom,
-    add_kink,
     classify_surface_atoms,
     coordination_numbers,
-    generalized_coordination,
-    surface_atoms,
 )
 from cudiss.structures.errors import (
     CudissInputError,
     NotSurfaceAtomError,
     OverlapError,
     SiteNotFoundError,
-    SlabParameterError,
     UnknownAdsorbateError,
 )
 from cudiss.structures.geometry import min_distance_ratio
 from cudiss.structures.removal import build_removal_system, removal_endpoints, removal_target
 from cudiss.structures.sites import find_sites
 from cudiss.structures.slabs import FACETS, cu_slab
+from tests.helpers.atoms import same_atoms
 
 HOLLOWS = ("fcc", "hcp", "hollow", "step_fcc", "step_hcp", "step_hollow")
-
-
-def classes_of(slab):
-    return set(classify_surface_atoms(slab).values())
-
-
-@pytest.mark.parametrize(("facet", "cn", "gcn"), [("111", 9, 7.5), ("100", 8, 6.667)])
-def test_flat_top_atoms_are_terrace(facet, cn, gcn):
-    slab = cu_slab(facet)
-    top = list(np.flatnonzero(slab.get_tags() == 1))
-    assert surface_atoms(slab) == top
-    assert classify_surface_atoms(slab) == dict.fromkeys(top, "terrace")
-    assert (coordination_numbers(slab)[top] == cn).all()
-    assert np.allclose(generalized_coordination(slab)[top], gcn, atol=1e-3)
-
-
-def test_211_step_edge_atoms_are_step():
-    slab = cu_slab("211")
-    classes = classify_surface_atoms(slab)
-    z = slab.positions[:, 2]
-    steps = [k for k, c in classes.items() if c == "step"]
-    # the step edge is the highest row, 3 atoms along y, CN 7
-    assert sorted(steps) == sorted(np.flatnonzero(np.isclose(z, z.max())))
-    assert len(steps) == 3 and (coordination_numbers(slab)[steps] == 7).all()
-    assert np.allclose(generalized_coordination(slab)[steps], 5.5)
-
-
-def test_gcn_nan_for_adsorbates():
-    from cudiss.structures.sites import place_adsorbate
-
-    slab = place_adsorbate(cu_slab("111"), "CO", "ontop")
-    gcn = generalized_coordination(slab)
-    assert np.isnan(gcn[-2:]).all() and np.isfinite(gcn[:-2]).all()
-
-
-@pytest.mark.parametrize(
-    ("facet", "bonds", "dz"), [("111", 3, 2.087), ("100", 4, 1.8075), ("110", 5, 1.278)]
-)
-def test_adatom(facet, bonds, dz):
-    slab = cu_slab(facet)
-    out = add_adatom(slab)
-    new = len(out) - 1
-    assert classify_surface_atoms(out)[new] == "adatom"
-    assert coordination_numbers(out)[new] == bonds
-    assert np.isclose(out.positions[new, 2] - slab.positions[:, 2].max(), dz, atol=1e-3)
-    assert out.get_tags()[new] == 0 and min_distance_ratio(out)[0] >= 0.7
-    if facet == "111":  # continues the lattice: fcc hollow, not hcp
-        fcc = [s.position[:2] for s in find_sites(slab, ["fcc"], unique=False)]
-        lateral = find_mic(
-            np.c_[np.array(fcc) - out.positions[new, :2], np.zeros(len(fcc))], slab.cell, slab.pbc
-        )[1]
-        assert lateral.min() < 1e-6
-
-
-def test_adatom_on_211_and_hcp():
-    out = add_adatom(cu_slab("211"))
-    assert classify_surface_atoms(out)[len(out) - 1] == "adatom"
-    hcp = add_adatom(cu_slab("111"), "hcp")
-    assert coordination_numbers(hcp)[-1] == 3
-
-
-def test_adatom_bad_site():
-    with pytest.raises(
-        SiteNotFoundError,
-        match=r"an adatom sits in a hollow, not 'ontop'; choose hollow or one of fcc",
-    ):
-        add_adatom(cu_slab("111"), "ontop")
-
-
-@pytest.mark.parametrize("ny", [3, 4, 6])
-def test_kink_is_half_crystal(ny):
-    slab = cu_slab("211", size=(3, ny))
-    out = add_kink(slab)
-    assert len(out) == len(slab) - ny // 2
-    classes = classify_surface_atoms(out)
-    kinks = [k for k, c in classes.items() if c == "kink"]
-    assert len(kinks) == 2  # both ends of the remaining step-edge fragment
-    assert (coordination_numbers(out)[kinks] == 6).all()  # 6 of 12: half-crystal position
-    # FixAtoms still holds exactly the bottom two layers after the deletion
-    fixed = set(out.constraints[0].get_indices())
-    assert fixed == set(np.flatnonzero(out.get_tags() >= 3))
-
-
-def test_kink_needs_step_and_length():
-    with pytest.raises(
-        SiteNotFoundError, match=r"add_kink needs a slab with a step edge \(facet 211\)"
-    ):
-        add_kink(cu_slab("111"))
-    with pytest.raises(
-        SlabParameterError,
-        match=r"a kink needs >= 3 atoms along the step edge \(size\[1\] >= 3\), got 2",
-    ):
-        add_kink(cu_slab("211", size=(3, 2)))
 
 
 def check_endpoints(ends, slab, names):
@@ -226,16 +129,6 @@ def test_adatom_makes_the_elementary_hop():
     # On (100) the neighbouring 4-fold hollow is one Cu-Cu distance away.
     square = build_removal_system("100", "adatom")
     assert np.isclose(np.linalg.norm(square.displacement[:2]), 3.615 / np.sqrt(2), atol=0.02)
-
-
-def same_atoms(a, b) -> bool:
-    """Same atoms to the bit: numbers, positions, cell, pbc, tags and constraints."""
-    return (
-        a == b  # numbers, positions, cell, pbc
-        and np.array_equal(a.positions, b.positions)
-        and np.array_equal(a.get_tags(), b.get_tags())
-        and repr(a.constraints) == repr(b.constraints)
-    )
 
 
 @pytest.mark.parametrize(("facet", "site_class"), [("111", "terrace"), ("100", "adatom")])

@@ -16,7 +16,6 @@ from cudiss.workflows.makers import (
     CuBulkMaker,
     CuRelaxMaker,
     CuVibrationsMaker,
-    bulk_parameters,
 )
 
 
@@ -36,11 +35,11 @@ def test_bulk_maker_fits_the_emt_lattice_constant(tmp_path):
 
 
 def test_bulk_parameters_adapt_slab_presets():
-    params = bulk_parameters(CalculatorSpec(code="gpaw", preset="production"))
+    params = CalculatorSpec(code="gpaw", preset="production").bulk_parameters()
     assert "poissonsolver" not in params
     assert params["symmetry"] == {"point_group": True}
     assert params["kpts"]["density"] == 4.0
-    test = bulk_parameters(CalculatorSpec(code="gpaw", preset="test"))
+    test = CalculatorSpec(code="gpaw", preset="test").bulk_parameters()
     assert test["kpts"] == {"size": [8, 8, 8]}
 
 

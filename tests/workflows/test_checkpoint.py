@@ -1,6 +1,6 @@
 """Resume after SIGKILL: relaxations and NEBs continue from their last checkpointed step.
 
-Each case runs in subprocesses (tests/resume_worker.py): once uninterrupted, then
+Each case runs in subprocesses (tests/helpers/resume_worker.py): once uninterrupted, then
 once killed with SIGKILL at a random step (and a random moment within it), then
 again with the killed run's checkpoint folder. The resumed result must match the
 uninterrupted one within 1 meV, and the two runs together may redo at most one
@@ -22,10 +22,9 @@ from pathlib import Path
 import pytest
 
 from cudiss.workflows.checkpoint import CHECKPOINT_ENV, Checkpoint, checkpoint_root
+from tests.helpers.resume import RESUME_WORKER, saved_steps
 
-WORKER = Path(__file__).with_name("resume_worker.py")
-sys.path.insert(0, str(WORKER.parent))
-from resume_worker import saved_steps  # noqa: E402
+WORKER = RESUME_WORKER
 
 EMT_DELAY = 0.03  # seconds per EMT call, so a step lasts long enough to be hit
 

@@ -73,7 +73,7 @@ def test_barrier_matches_plain_ase(hop, optimizer):
 
 
 def test_emt_adatom_hop_barrier_in_literature_range(hop):
-    # EMT Cu/Cu(100) hopping barrier ~0.40-0.43 eV (ASE EMT; ../shared/CALIBRATION.md
+    # EMT Cu/Cu(100) hopping barrier ~0.40-0.43 eV (ASE EMT; docs/calibration.md
     # measured 0.41-0.42 eV); DFT-PBE gives ~0.5 eV. A number far outside means
     # a broken band, not a different physics.
     initial, final, energies = hop

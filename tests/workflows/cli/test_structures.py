@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 from ase.constraints import FixAtoms
 from ase.io import read
 
-CUDISS = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "cudiss")
+from tests.helpers.paths import REPO
+
+CUDISS = str(REPO / ".venv" / "bin" / "cudiss")
 
 
 def run(*args, cwd=None):

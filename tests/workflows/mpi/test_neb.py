@@ -110,10 +110,8 @@ def test_relax_on_two_ranks_matches_serial(tmp_path, monkeypatch) -> None:
 
 
 def test_scf_retries_on_mpi_ranks_reach_the_document(tmp_path, monkeypatch) -> None:
-    """SCF recovery inside a 2-rank relaxation is recorded in the parent's tags."""
+    """SCF recovery inside a 2-rank relaxation is recorded in the parent's result."""
     from pymatgen.io.ase import AseAtomsAdaptor
-
-    from cudiss.workflows.makers import SCF_RECOVERY_TAG
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(mpi.MPI_LAUNCHER_ENV, mpi.launcher_for_ranks(2))
@@ -121,7 +119,7 @@ def test_scf_retries_on_mpi_ranks_reach_the_document(tmp_path, monkeypatch) -> N
     # three SCF iterations cannot converge: the first rung of the ladder must
     spec = CalculatorSpec(code="gpaw", preset="test", overrides={"maxiter": 3})
     maker = CuRelaxMaker(calculator_spec=spec, steps=1)
-    maker.run_ase(AseAtomsAdaptor().get_structure(slab))
+    result = maker.run_ase(AseAtomsAdaptor().get_structure(slab))
     assert mpi.last_run is not None and mpi.last_run.ranks == 2
-    (tag,) = maker.tags
-    assert tag.startswith(SCF_RECOVERY_TAG) and "rung 1" in tag
+    (line,) = result.scf_recoveries
+    assert "rung 1" in line
