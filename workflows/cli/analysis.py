@@ -44,18 +44,22 @@ _POTENTIAL_HELP = (
     "Electrode potential (V); repeat for several, e.g. --potential 0 --potential -0.5."
 )
 
+# Options shared by `table` and `plot` (one declaration, one help text).
+PotentialOption = Annotated[
+    list[float] | None, typer.Option("--potential", "-U", help=_POTENTIAL_HELP)
+]
+ScaleOption = Annotated[str, typer.Option("--scale", help="RHE or SHE (scale of --potential).")]
+PhOption = Annotated[float, typer.Option("--ph", help="Electrolyte pH.")]
+BetaOption = Annotated[float, typer.Option("--beta", help="Transfer coefficient (CHE shift).")]
+
 
 @app.command()
 def table(
     store: Annotated[Path, typer.Option("--store", help="Results store folder (or 'jobflow').")],
-    potential: Annotated[
-        list[float] | None, typer.Option("--potential", "-U", help=_POTENTIAL_HELP)
-    ] = None,
-    scale: Annotated[
-        str, typer.Option("--scale", help="RHE or SHE (scale of --potential).")
-    ] = "RHE",
-    ph: Annotated[float, typer.Option("--ph", help="Electrolyte pH.")] = 0.0,
-    beta: Annotated[float, typer.Option("--beta", help="Transfer coefficient (CHE shift).")] = 0.5,
+    potential: PotentialOption = None,
+    scale: ScaleOption = "RHE",
+    ph: PhOption = 0.0,
+    beta: BetaOption = 0.5,
     activity: Annotated[float, typer.Option("--activity", help="Cu2+ activity.")] = 1e-6,
     fmt: Annotated[
         str | None,
@@ -107,14 +111,10 @@ def plot(
     config: Annotated[
         list[str] | None, typer.Option("--config", help="config_id to plot (repeatable).")
     ] = None,
-    potential: Annotated[
-        list[float] | None, typer.Option("--potential", "-U", help=_POTENTIAL_HELP)
-    ] = None,
-    scale: Annotated[
-        str, typer.Option("--scale", help="RHE or SHE (scale of --potential).")
-    ] = "RHE",
-    ph: Annotated[float, typer.Option("--ph", help="Electrolyte pH.")] = 0.0,
-    beta: Annotated[float, typer.Option("--beta", help="Transfer coefficient (CHE shift).")] = 0.5,
+    potential: PotentialOption = None,
+    scale: ScaleOption = "RHE",
+    ph: PhOption = 0.0,
+    beta: BetaOption = 0.5,
     steps: Annotated[
         Path | None,
         typer.Option("--steps", help="fed: JSON list of {name, dG0_eV, n_electrons} (U=0 V_RHE)."),
