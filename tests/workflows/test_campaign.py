@@ -66,7 +66,7 @@ def test_emt_barriers_are_physical(emt_campaign_results):
         assert terrace.forward_barrier_eV < 3.0
         assert terrace.reverse_barrier_eV >= -1e-6
     # Adatom hop on Cu(100): symmetric (ΔE ~ 0) with the EMT barrier ~0.4 eV
-    # (ASE EMT; DFT ~0.5 eV), see tests/test_workflows_neb.py for the independent run.
+    # (ASE EMT; DFT ~0.5 eV), see tests/workflows/neb/test_driver.py for the independent run.
     hop = _by(results, "100", "adatom", ())
     assert abs(hop.reaction_energy_eV) < 0.05
     assert 0.3 < hop.forward_barrier_eV < 0.5
