@@ -30,18 +30,22 @@ class StepFailure:
         The job's name (e.g. ``"Cu(100) adatom: relax initial"``).
     error
         ``"ExceptionType: message"`` (the message's last line).
+    detail
+        The exception's whole message (e.g. an MPI worker's traceback).
     """
 
-    def __init__(self, step: str, error: str) -> None:
+    def __init__(self, step: str, error: str, detail: str = "") -> None:
         self.step = step
         self.error = error
+        self.detail = detail
 
     @classmethod
     def from_exception(cls, step: str, exc: BaseException) -> StepFailure:
         """The failure of ``step`` that raised ``exc``."""
         lines = str(exc).strip().splitlines()
         message = lines[-1] if lines else ""
-        return cls(step, f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+        error = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        return cls(step, error, str(exc))
 
     def __getattr__(self, name: str) -> StepFailure:
         # Only reached for names the failure does not have: it stands in for the
@@ -75,12 +79,13 @@ class StepFailure:
             "@class": type(self).__name__,
             "step": self.step,
             "error": self.error,
+            "detail": self.detail,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StepFailure:
         """Rebuild a failure from :meth:`as_dict`'s form."""
-        return cls(data["step"], data["error"])
+        return cls(data["step"], data["error"], data.get("detail", ""))
 
 
 def first_failure(values: Iterable[Any]) -> StepFailure | None:

@@ -32,12 +32,16 @@ class JobStateRow(NamedTuple):
     db_id : str
         jobflow-remote's short id.
     state : str
-        jobflow-remote state, e.g. ``COMPLETED``, ``FAILED``, ``REMOTE_ERROR``.
+        jobflow-remote state, e.g. ``COMPLETED``, ``FAILED``, ``REMOTE_ERROR``;
+        a Job that completed with a StepFailure is ``FAILED`` (it raised) or
+        ``STOPPED`` (it passed on an earlier step's failure).
     process_id : str or None
         Scheduler job id (SLURM/PBS) of the last submission.
     error : str or None
-        Error text for FAILED (the Job's traceback) or REMOTE_ERROR (the
-        runner's error while uploading, submitting or downloading).
+        Error text for FAILED (the Job's traceback, or the message of the
+        exception its step returned as a StepFailure), STOPPED (the failed step
+        it depended on) or REMOTE_ERROR (the runner's error while uploading,
+        submitting or downloading).
     """
 
     name: str
@@ -73,17 +77,52 @@ def rows_from_controller(jc: Any, flow_ids: list[str] | None = None) -> list[Job
     list of JobStateRow
     """
     infos = jc.get_jobs_info(flow_ids=flow_ids or None, sort=[("db_id", 1)])
-    return [
-        JobStateRow(
-            name=i.name,
-            uuid=i.uuid,
-            db_id=str(i.db_id),
-            state=i.state.value,
-            process_id=i.remote.process_id if i.remote else None,
-            error=_error_text(i),
+    failures = _step_failures(jc, [i.uuid for i in infos])
+    rows = []
+    for i in infos:
+        state, error = i.state.value, _error_text(i)
+        failure = failures.get(i.uuid)
+        if failure is not None and state == "COMPLETED":
+            state, error = _failure_state(i.name, failure)
+        rows.append(
+            JobStateRow(
+                name=i.name,
+                uuid=i.uuid,
+                db_id=str(i.db_id),
+                state=state,
+                process_id=i.remote.process_id if i.remote else None,
+                error=error,
+            )
         )
-        for i in infos
-    ]
+    return rows
+
+
+def _step_failures(jc: Any, uuids: list[str]) -> dict[str, Any]:
+    """uuid -> :class:`~cudiss.workflows.failures.StepFailure` of the Jobs that stored one.
+
+    A step that raised completes with a StepFailure as its output (failures are
+    data, so the result job can report them); the queue calls it COMPLETED.
+    """
+    from cudiss.workflows.failures import StepFailure
+
+    store = jc.jobstore
+    store.connect()
+    criteria = {"uuid": {"$in": uuids}, "output.@class": StepFailure.__name__}
+    return {
+        doc["uuid"]: StepFailure.from_dict(doc["output"])
+        for doc in store.query(criteria, properties=["uuid", "output"])
+    }
+
+
+def _failure_state(name: str, failure: Any) -> tuple[str, str]:
+    """Row state and error of a Job whose output is a StepFailure.
+
+    ``FAILED`` for the step that raised; ``STOPPED`` for a later step that did
+    not run because of it.
+    """
+    if failure.step == name:
+        return "FAILED", "\n".join(part for part in (failure.error, failure.detail) if part)
+    return "STOPPED", f"not run: {failure}"
 
 
 def write_snapshot(project: Any, rows: list[JobStateRow]) -> Path:
