@@ -106,9 +106,12 @@ class CuRelaxMaker(AseRelaxMaker):
     @failures_as_data
     def make(self, mol_or_struct: Structure, prev_dir: str | Path | None = None) -> CuRelaxTaskDoc:
         """Relax ``mol_or_struct`` as a job; the document carries SCF recoveries and resumes."""
+        # named before the run, as atomate2 does: building the calculator after
+        # an MPI run would start a new GPAW log over the workers' gpaw.txt
+        calculator_name = getattr(self.calculator, "name", type(self.calculator).__name__)
         result = self.run_ase(mol_or_struct, prev_dir=prev_dir)
         doc = AseTaskDoc.to_mol_or_struct_metadata_doc(
-            getattr(self.calculator, "name", type(self.calculator).__name__),
+            calculator_name,
             result,
             self.steps,
             relax_kwargs=self.relax_kwargs,
