@@ -64,7 +64,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
 
 
 def assert_refused(argv: list[str], expected: str, watch: Path) -> None:
-    """``cudiss ARGV`` is refused in one line naming ``expected``; nothing under ``watch`` changes."""
+    """``cudiss ARGV`` is refused in one line naming ``expected``; ``watch`` is left as it was."""
     before = snapshot(watch)
     code, _, err = run_cli(*argv)
     assert_one_line_error(code, err, expected)
