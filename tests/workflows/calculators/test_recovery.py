@@ -40,7 +40,8 @@ def test_injected_non_convergence_is_recovered_and_recorded(tmp_path, monkeypatc
 
 
 def test_exhausted_ladder_fails_with_a_clear_reason(tmp_path, monkeypatch):
-    from cudiss.workflows.calculators import _merge, make_calculator
+    from cudiss.workflows.calculators import make_calculator
+    from cudiss.workflows.calculators.spec import _merge
 
     monkeypatch.chdir(tmp_path)
     params = CalculatorSpec(code="gpaw", overrides={**TINY, "maxiter": 2}).parameters()
