@@ -28,7 +28,7 @@ New models enter through :func:`register_barrier_model`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -279,3 +279,120 @@ def barriers_at_potentials(
         known = ", ".join(sorted(BARRIER_MODELS))
         raise CudissInputError(f"unknown barrier model {model!r} (known: {known})")
     return BARRIER_MODELS[model](source, [float(u) for u in potentials_V_RHE], **options)
+
+
+# ---------------------------------------------------------------- band sanity
+#: A band has its maximum at an end point unless its highest interior image lies
+#: more than this above both end points (eV). Then there is no saddle between
+#: them: ``dE_forward_eV`` is only the climb to the higher end point.
+ENDPOINT_MAX_TOLERANCE_eV = 0.005
+#: An image between an end point and the band's highest point lying more than
+#: this below that end point (eV) is a dip: a lower minimum lies on the way up,
+#: so the barrier counted from the end point is not the one a system relaxed
+#: into that minimum would cross.
+DIP_TOLERANCE_eV = 0.01
+
+
+class BandSource(Protocol):
+    """What :func:`barrier_flags` reads; :class:`~cudiss.analysis.documents.RemovalResult` fits."""
+
+    images: Sequence  # items with ``energy_eV``
+    forward_barrier_eV: float | None
+    reverse_barrier_eV: float | None
+
+
+def band_flags(energies_eV: Sequence[float]) -> list[str]:
+    """Problems of a NEB band read from its image energies (eV, end points included).
+
+    Rules (thresholds :data:`ENDPOINT_MAX_TOLERANCE_eV`, :data:`DIP_TOLERANCE_eV`):
+
+    * ``max at endpoint (initial|final)``: no interior image lies more than
+      5 meV above both end points, so the band has no saddle;
+    * ``dips below initial by X eV``: an image on the way up from the initial
+      state (before the highest image) lies more than 10 meV below it;
+    * ``dips below final by X eV``: the same on the way down, after the highest
+      image, against the final state. (Images of a downhill band that descend
+      below the initial state after the saddle are not a dip.)
+
+    Parameters
+    ----------
+    energies_eV : sequence of float
+        Image energies in band order; fewer than three finite values give no flag.
+
+    Returns
+    -------
+    list of str
+        Empty for a sound band.
+
+    Examples
+    --------
+    Uphill all the way (0 → 0.2 → 0.5 eV): the highest point is the final state.
+
+    >>> band_flags([0.0, 0.2, 0.5])
+    ['max at endpoint (final)']
+
+    A saddle at 0.3 eV, but the image before it is 0.1 eV below the initial
+    state (0 − (−0.1) = 0.1 eV):
+
+    >>> band_flags([0.0, -0.1, 0.3, 0.0])
+    ['dips below initial by 0.100 eV']
+
+    Endothermic and exothermic bands with a saddle are sound:
+
+    >>> band_flags([0.0, 0.4, 1.5, 1.2, 1.0]), band_flags([0.0, 0.3, -0.5, -0.9, -1.0])
+    ([], [])
+    """
+    e = [float(x) for x in energies_eV]
+    if len(e) < 3 or not all(math.isfinite(x) for x in e):
+        return []
+    first, last = e[0], e[-1]
+    top = max(range(1, len(e) - 1), key=lambda i: e[i])  # highest interior image
+    flags = []
+    if e[top] <= max(first, last) + ENDPOINT_MAX_TOLERANCE_eV:
+        flags.append(f"max at endpoint ({'final' if last >= first else 'initial'})")
+        top = len(e) - 1 if last >= first else 0
+    for name, end, side in (("initial", first, e[1:top]), ("final", last, e[top + 1 : -1])):
+        dip = end - min(side, default=end)
+        if dip > DIP_TOLERANCE_eV:
+            flags.append(f"dips below {name} by {dip:.3f} eV")
+    return flags
+
+
+def barrier_flags(result: BandSource) -> list[str]:
+    """Problems of a result's barrier: :func:`band_flags` of its stored images.
+
+    A result without a band (fewer than three images) is judged by its barrier
+    fields: a forward (reverse) barrier within 5 meV of zero puts the maximum at
+    the initial (final) state. A failed result without barriers gives no flag.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as R
+    >>> barrier_flags(R(images=[], forward_barrier_eV=0.5, reverse_barrier_eV=0.0))
+    ['max at endpoint (final)']
+    """
+    energies = [img.energy_eV for img in result.images]
+    if len(energies) >= 3:
+        return band_flags(energies)
+    forward, reverse = _value(result.forward_barrier_eV), _value(result.reverse_barrier_eV)
+    if math.isfinite(reverse) and reverse <= ENDPOINT_MAX_TOLERANCE_eV:
+        return ["max at endpoint (final)"]
+    if math.isfinite(forward) and forward <= ENDPOINT_MAX_TOLERANCE_eV:
+        return ["max at endpoint (initial)"]
+    return []
+
+
+def barrier_warning(result: BandSource) -> str:
+    """:func:`barrier_flags` as one string joined by ``"; "`` (``""`` for a sound band).
+
+    What the ``barrier_warning`` column of the barrier table holds; also meant
+    for other summaries of results (e.g. the table ``cudiss run`` prints).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as R
+    >>> band = [R(energy_eV=e) for e in (0.0, -0.1, 0.2, 0.5)]
+    >>> barrier_warning(R(images=band, forward_barrier_eV=0.5, reverse_barrier_eV=0.0))
+    'max at endpoint (final); dips below initial by 0.100 eV'
+    """
+    return "; ".join(barrier_flags(result))
