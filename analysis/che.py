@@ -26,6 +26,8 @@ from cudiss.analysis.thermo import KB_EV_PER_K, STANDARD_TEMPERATURE_K
 from cudiss.structures.errors import CudissInputError
 
 PotentialScale = Literal["RHE", "SHE"]
+#: pH values the analysis accepts: aqueous electrolytes from 10 M acid to 10 M base.
+PH_RANGE = (-1.0, 15.0)
 
 
 def _finite(value: float, what: str) -> float:
@@ -42,6 +44,26 @@ def _positive(value: float, what: str, unit: str = "") -> float:
     if not _finite(value, what) > 0:
         raise CudissInputError(f"{what} must be positive, got {value}{unit}")
     return float(value)
+
+
+def check_ph(pH: float) -> float:
+    """``pH`` as a float if it is finite and within :data:`PH_RANGE`.
+
+    Raises
+    ------
+    CudissInputError
+        Not a number, not finite, or outside [-1, 15].
+
+    Examples
+    --------
+    >>> check_ph(7)
+    7.0
+    """
+    value = _finite(pH, "pH")
+    low, high = PH_RANGE
+    if not low <= value <= high:
+        raise CudissInputError(f"pH must be between {low:g} and {high:g}, got {value:g}")
+    return value
 
 
 def _scale(scale: str) -> PotentialScale:

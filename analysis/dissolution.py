@@ -22,6 +22,7 @@ from cudiss.analysis.che import (
 )
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.thermo import KB_EV_PER_K, STANDARD_TEMPERATURE_K
+from cudiss.structures.errors import CudissInputError
 
 #: Standard potential of Cu²⁺ + 2e⁻ ⇌ Cu(s) in V vs SHE at 298.15 K, the value of
 #: Pourbaix, Atlas of Electrochemical Equilibria in Aqueous Solutions (1974).
@@ -35,8 +36,30 @@ DEFAULT_CU2_ACTIVITY = 1.0e-6
 CU2_ELECTRONS = 2
 
 
+def check_activity(activity: float) -> float:
+    """``activity`` as a float if it is a Cu²⁺ activity: finite, > 0 and ≤ 1.
+
+    a = 1 is the standard state (about 1 mol/L); cudiss refuses larger values,
+    and zero or negative ones have no logarithm.
+
+    Raises
+    ------
+    CudissInputError
+        Not a number, not finite, ≤ 0 or > 1.
+
+    Examples
+    --------
+    >>> check_activity(1e-6)
+    1e-06
+    """
+    value = _finite(activity, "Cu2+ activity")
+    if not 0.0 < value <= 1.0:
+        raise CudissInputError(f"Cu2+ activity must be > 0 and <= 1, got {value:g}")
+    return value
+
+
 def _check(activity: float, temperature_K: float) -> None:
-    _positive(activity, "Cu2+ activity")
+    check_activity(activity)
     _positive(temperature_K, "temperature", " K")
 
 
