@@ -1,9 +1,11 @@
 """Table formats: a DataFrame as CSV, JSON, Markdown or LaTeX, and CSV or JSON read back.
 
 Generic over the columns; :mod:`cudiss.analysis.tables` builds the barrier
-table and knows its column types. CSV and JSON keep full float precision (they
-are data); Markdown and LaTeX show three decimals (they are for reading), with
-NaN written as ``--``.
+table and knows its column types and headers. CSV and JSON keep full float
+precision and the column names as they are (they are data); Markdown and LaTeX
+are written by pandas (``DataFrame.to_markdown``, which uses tabulate, and
+``Styler.to_latex``, which uses jinja2) with three decimals, NaN as ``--`` and
+optional readable headers and a note (they are for reading).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -36,24 +38,42 @@ SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "md", ".tex": "latex"}
 def resolve_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -> str:
     """The canonical format (csv, json, md, latex) named by ``fmt``, else by ``path``'s suffix.
 
+    A ``fmt`` that contradicts a known suffix of ``path`` (csv into ``.md``) is
+    refused; with a suffix cudiss does not know (``.txt``) ``fmt`` decides.
+
     Raises
     ------
     CudissInputError
-        Unknown format, or none given and no known suffix.
+        Unknown format, a format contradicting the suffix, or none given and no
+        known suffix.
 
     Examples
     --------
     >>> resolve_format("barriers.tex"), resolve_format(None, "Markdown")
     ('latex', 'md')
+    >>> resolve_format("notes.txt", "md")
+    'md'
     """
+    suffix = Path(path).suffix.lower() if path is not None else ""
+    by_suffix = SUFFIX_FORMATS.get(suffix)
     if fmt is not None:
         key = str(fmt).lower()
         if key not in FORMATS:
             known = ", ".join(sorted(set(FORMATS)))
             raise CudissInputError(f"unknown table format {fmt!r} (use one of: {known})")
+        if by_suffix is not None and by_suffix != FORMATS[key]:
+            raise CudissInputError(
+                f"table format {fmt!r} contradicts the output suffix {suffix!r} of {str(path)!r} "
+                f"(drop --format or change the suffix)"
+            )
         return FORMATS[key]
-    if path is not None and Path(path).suffix.lower() in SUFFIX_FORMATS:
-        return SUFFIX_FORMATS[Path(path).suffix.lower()]
+    if by_suffix is not None:
+        return by_suffix
+    if path is not None and suffix:
+        known = ", ".join(SUFFIX_FORMATS)
+        raise CudissInputError(
+            f"unknown table file suffix {suffix!r} of {str(path)!r} (use {known}, or give --format)"
+        )
     raise CudissInputError(
         f"cannot tell the table format from {str(path) if path else 'stdout'!r}; give --format"
     )
@@ -82,17 +102,23 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
-def _cell(value: object, floatfmt: str) -> str:
+def _plain_cell(value: object, floatfmt: str) -> str:
     if isinstance(value, (float, np.floating)):
-        return _plain_cell(value, floatfmt)
-    return latex_escape(value)
+        return "--" if math.isnan(value) else format(float(value), floatfmt)
+    return str(value)
 
 
-def to_latex(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
-    """Render ``df`` as a booktabs ``tabular`` (no index).
+def _alignment(df: pd.DataFrame) -> list[str]:
+    return ["right" if pd.api.types.is_numeric_dtype(df[c]) else "left" for c in df.columns]
 
-    pandas' own ``DataFrame.to_latex`` needs jinja2, which cudiss does not
-    depend on; this writer covers what a barrier table needs.
+
+def to_latex(
+    df: pd.DataFrame,
+    floatfmt: str = ".3f",
+    headers: Mapping[str, str] | None = None,
+    note: str | None = None,
+) -> str:
+    r"""Render ``df`` as a booktabs ``tabular`` (no index) with pandas' ``Styler.to_latex``.
 
     Parameters
     ----------
@@ -100,27 +126,55 @@ def to_latex(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
         The table.
     floatfmt : str
         Format spec of float cells; NaN is written as ``--``.
+    headers : mapping, optional
+        LaTeX header of each column (used as given, e.g. ``$\Delta E^\ddagger$ (eV)``);
+        columns not in it show their escaped name.
+    note : str, optional
+        A line put above the table as a LaTeX comment (``% ...``).
 
     Returns
     -------
     str
-        ``\\begin{tabular}...\\end{tabular}`` with one ``\\\\``-terminated line per row.
+        ``\begin{tabular}...\end{tabular}`` with one ``\\``-terminated line per row.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"facet": ["001"], "dE_eV": [0.4123], "dG_eV": [float("nan")]})
+    >>> print(to_latex(df, headers={"dE_eV": r"$\Delta E$ (eV)"}), end="")
+    \begin{tabular}{lrr}
+    \toprule
+    facet & $\Delta E$ (eV) & dG\_eV \\
+    \midrule
+    001 & 0.412 & -- \\
+    \bottomrule
+    \end{tabular}
     """
-    align = "".join("r" if pd.api.types.is_numeric_dtype(df[c]) else "l" for c in df.columns)
-    lines = [f"\\begin{{tabular}}{{{align}}}", r"\toprule"]
-    lines.append(" & ".join(latex_escape(c) for c in df.columns) + r" \\")
-    lines.append(r"\midrule")
-    for row in df.itertuples(index=False):
-        lines.append(" & ".join(_cell(v, floatfmt) for v in row) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", ""]
-    return "\n".join(lines)
+    headers = headers or {}
+    floats = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+    styler = (
+        df.style.format(na_rep="--", escape="latex")
+        .format(lambda v: format(float(v), floatfmt), subset=floats, na_rep="--")
+        .hide(axis="index")
+        .relabel_index([headers.get(c, latex_escape(c)) for c in df.columns], axis=1)
+    )
+    align = "".join(a[0] for a in _alignment(df))
+    text = styler.to_latex(hrules=True, column_format=align)
+    if note:
+        text = "".join(f"% {line}\n" for line in note.splitlines()) + text
+    return text
 
 
-def to_markdown(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
-    """Render ``df`` as a GitHub (pipe) Markdown table without index.
+def to_markdown(
+    df: pd.DataFrame,
+    floatfmt: str = ".3f",
+    headers: Mapping[str, str] | None = None,
+    note: str | None = None,
+) -> str:
+    """Render ``df`` as a GitHub (pipe) Markdown table, no index, with ``DataFrame.to_markdown``.
 
     Cells are formatted here and tabulate's number parsing is off, so labels
-    such as facet ``001`` are not turned into numbers.
+    such as facet ``001`` are not turned into numbers; a ``|`` inside a cell is
+    escaped as ``\\|``.
 
     Parameters
     ----------
@@ -128,6 +182,10 @@ def to_markdown(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
         The table.
     floatfmt : str
         Format spec of float cells; NaN is written as ``--``.
+    headers : mapping, optional
+        Header of each column; columns not in it show their name.
+    note : str, optional
+        A paragraph written after the table.
 
     Returns
     -------
@@ -136,35 +194,26 @@ def to_markdown(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
     Examples
     --------
     >>> df = pd.DataFrame({"facet": ["001"], "dE_eV": [0.4123], "dG_eV": [float("nan")]})
-    >>> print(to_markdown(df), end="")
-    | facet   |   dE_eV |   dG_eV |
-    |:--------|--------:|--------:|
-    | 001     |   0.412 |      -- |
+    >>> print(to_markdown(df, headers={"dE_eV": "ΔE (eV)"}), end="")
+    | facet   |   ΔE (eV) |   dG_eV |
+    |:--------|----------:|--------:|
+    | 001     |     0.412 |      -- |
     """
-    # A "|" inside a cell would end the cell; Markdown escapes it as "\\|".
-    cells = [
-        [_plain_cell(v, floatfmt).replace("|", "\\|") for v in row]
-        for row in df.itertuples(index=False)
-    ]
-    align = ["right" if pd.api.types.is_numeric_dtype(df[c]) else "left" for c in df.columns]
-    from tabulate import tabulate  # pandas.to_markdown uses it too
-
-    return (
-        tabulate(
-            cells,
-            headers=list(df.columns),
-            tablefmt="pipe",
-            colalign=align,
-            disable_numparse=True,
-        )
-        + "\n"
+    headers = headers or {}
+    cells = pd.DataFrame(
+        [
+            [_plain_cell(v, floatfmt).replace("|", "\\|") for v in row]
+            for row in df.itertuples(index=False)
+        ],
+        columns=[str(headers.get(c, c)).replace("|", "\\|") for c in df.columns],
     )
-
-
-def _plain_cell(value: object, floatfmt: str) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "--" if math.isnan(value) else format(float(value), floatfmt)
-    return str(value)
+    text = cells.to_markdown(
+        index=False, tablefmt="pipe", colalign=_alignment(df), disable_numparse=True
+    )
+    text += "\n"
+    if note:
+        text += f"\n{note}\n"
+    return text
 
 
 _JSON_TYPES = {"number": "float64", "integer": "int64", "boolean": "bool", "string": "str"}
@@ -210,11 +259,19 @@ def _from_json(text: str, path: str | os.PathLike[str]) -> pd.DataFrame:
     return df
 
 
-def format_table(df: pd.DataFrame, fmt: str) -> str:
+def format_table(
+    df: pd.DataFrame,
+    fmt: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    latex_headers: Mapping[str, str] | None = None,
+    note: str | None = None,
+) -> str:
     """Render ``df`` as text in ``fmt`` (csv, json, md/markdown, latex/tex).
 
-    CSV and JSON keep full float precision (they are data); Markdown and
-    LaTeX show three decimals (they are for reading).
+    CSV and JSON keep full float precision and the column names (they are
+    data; ``headers`` and ``note`` do not apply); Markdown and LaTeX show
+    three decimals, the readable headers and the note (they are for reading).
 
     Parameters
     ----------
@@ -222,6 +279,10 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
         Usually from :func:`barrier_table`.
     fmt : str
         Output format.
+    headers, latex_headers : mapping, optional
+        Column headers for Markdown and for LaTeX (LaTeX source).
+    note : str, optional
+        Conditions the reader needs (e.g. pH), written with the table.
 
     Returns
     -------
@@ -238,12 +299,15 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
     if kind == "json":
         return _to_json(df)
     if kind == "md":
-        return to_markdown(df)
-    return to_latex(df)
+        return to_markdown(df, headers=headers, note=note)
+    return to_latex(df, headers=latex_headers, note=note)
 
 
 def export_table(
-    df: pd.DataFrame, path: str | os.PathLike[str] | None, fmt: str | None = None
+    df: pd.DataFrame,
+    path: str | os.PathLike[str] | None,
+    fmt: str | None = None,
+    **options: object,
 ) -> str:
     """Render ``df`` and, if ``path`` is given, write it there atomically.
 
@@ -256,6 +320,8 @@ def export_table(
     fmt : str, optional
         csv, json, md/markdown or latex/tex; inferred from the suffix of
         ``path`` (.csv, .json, .md, .tex) when omitted.
+    **options
+        ``headers``, ``latex_headers``, ``note`` of :func:`format_table`.
 
     Returns
     -------
@@ -267,7 +333,7 @@ def export_table(
     CudissInputError
         Unknown or undeterminable format, or an unwritable path.
     """
-    text = format_table(df, resolve_format(path, fmt))
+    text = format_table(df, resolve_format(path, fmt), **options)
     if path is not None:
         atomic_write_text(path, text)
     return text

@@ -5,8 +5,17 @@ Units are in the column names: ``_eV`` energies, ``_V_RHE``/``_V_SHE`` potential
 potential by the model named in ``barrier_method`` (:mod:`cudiss.analysis.barriers`);
 ``dG_dissolution_eV`` is ΔG of Cu(site) → Cu²⁺ + 2e⁻ at that potential and
 ``U_dissolution_V_RHE`` the potential where it vanishes
-(:mod:`cudiss.analysis.dissolution`). Failed or unconverged runs stay in the
-table, marked by ``state``, with NaN where a number is missing.
+(:mod:`cudiss.analysis.dissolution`); ``barrier_warning`` says what is wrong
+with the NEB band, if anything (:func:`cudiss.analysis.barriers.barrier_flags`).
+Failed or unconverged runs stay in the table, marked by ``state``, with NaN
+where a number is missing.
+
+These machine-readable names are the columns of CSV and JSON exports, which
+carry every column (:data:`COLUMNS`) unless told otherwise. Markdown and
+LaTeX exports are for reading: by default a compact set
+(:data:`COMPACT_COLUMNS`) under readable headers with units (:data:`LABELS`,
+:data:`LATEX_LABELS`), followed by a note of the conditions (pH, Cu²⁺
+activity, β); see :func:`export_barrier_table`.
 """
 
 from __future__ import annotations
@@ -17,11 +26,12 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from cudiss.analysis.barriers import DEFAULT_BETA, barriers_at_potentials
-from cudiss.analysis.che import PotentialScale, _finite, she_from_rhe, to_rhe
+from cudiss.analysis.barriers import DEFAULT_BETA, barrier_warning, barriers_at_potentials
+from cudiss.analysis.che import PotentialScale, _finite, _scale, check_ph, she_from_rhe, to_rhe
 from cudiss.analysis.dissolution import (
     CU2_STANDARD_POTENTIAL_V_SHE,
     DEFAULT_CU2_ACTIVITY,
+    check_activity,
     dissolution_free_energy,
     dissolution_potential,
     has_dissolution_data,
@@ -51,11 +61,13 @@ COLUMNS: tuple[str, ...] = (
     "U_V_RHE",
     "U_V_SHE",
     "pH",
+    "Cu2_activity",
     "config_id",
     "campaign",
     "target_index",
     "state",
     "neb_converged",
+    "barrier_warning",
     "n_electrons",
     "barrier_method",
     "beta",
@@ -78,11 +90,78 @@ STRING_COLUMNS = (
     "config_id",
     "campaign",
     "state",
+    "barrier_warning",
     "barrier_method",
     "error",
 )
 INT_COLUMNS = ("target_index", "n_electrons")
 BOOL_COLUMNS = ("neb_converged",)
+#: Columns of a table for reading (Markdown, LaTeX, the terminal) unless asked for more;
+#: ``U_V_SHE`` joins them after ``U_V_RHE`` when the potentials were given vs SHE.
+COMPACT_COLUMNS: tuple[str, ...] = (
+    "facet",
+    "site_class",
+    "adsorbates",
+    "calculator",
+    "U_V_RHE",
+    "state",
+    "dE_forward_eV",
+    "dE_reverse_eV",
+    "dG_forward_eV(U)",
+    "dG_dissolution_eV",
+    "U_dissolution_V_RHE",
+    "barrier_warning",
+    "error",
+)
+#: Readable headers with units (Markdown, the terminal).
+LABELS: dict[str, str] = {
+    "facet": "facet",
+    "site_class": "site",
+    "adsorbates": "adsorbates",
+    "calculator": "calculator",
+    "U_V_RHE": "U (V vs RHE)",
+    "U_V_SHE": "U (V vs SHE)",
+    "pH": "pH",
+    "Cu2_activity": "a(Cu²⁺)",
+    "config_id": "config id",
+    "campaign": "campaign",
+    "target_index": "moving atom",
+    "state": "state",
+    "neb_converged": "NEB converged",
+    "barrier_warning": "band check",
+    "n_electrons": "n (H⁺+e⁻)",
+    "barrier_method": "ΔG‡ model",
+    "beta": "β",
+    "dE_forward_eV": "ΔE‡ fwd (eV)",
+    "dE_reverse_eV": "ΔE‡ rev (eV)",
+    "dE_reaction_eV": "ΔE rxn (eV)",
+    "dG_forward_eV(U)": "ΔG‡ fwd(U) (eV)",
+    "dG_reverse_eV(U)": "ΔG‡ rev(U) (eV)",
+    "dG_reaction_eV(U)": "ΔG rxn(U) (eV)",
+    "dE_removal_eV": "ΔE removal (eV)",
+    "dG_dissolution_eV": "ΔG diss(U) (eV)",
+    "U_dissolution_V_RHE": "U diss (V vs RHE)",
+    "error": "error",
+}
+#: The same headers as LaTeX source (math for symbols, so pdflatex needs no Unicode setup).
+LATEX_LABELS: dict[str, str] = {
+    **LABELS,
+    "U_V_RHE": r"$U$ (V vs RHE)",
+    "U_V_SHE": r"$U$ (V vs SHE)",
+    "Cu2_activity": r"$a(\mathrm{Cu^{2+}})$",
+    "n_electrons": r"$n$ (H$^+$+e$^-$)",
+    "barrier_method": r"$\Delta G^\ddagger$ model",
+    "beta": r"$\beta$",
+    "dE_forward_eV": r"$\Delta E^\ddagger_\mathrm{fwd}$ (eV)",
+    "dE_reverse_eV": r"$\Delta E^\ddagger_\mathrm{rev}$ (eV)",
+    "dE_reaction_eV": r"$\Delta E_\mathrm{rxn}$ (eV)",
+    "dG_forward_eV(U)": r"$\Delta G^\ddagger_\mathrm{fwd}(U)$ (eV)",
+    "dG_reverse_eV(U)": r"$\Delta G^\ddagger_\mathrm{rev}(U)$ (eV)",
+    "dG_reaction_eV(U)": r"$\Delta G_\mathrm{rxn}(U)$ (eV)",
+    "dE_removal_eV": r"$\Delta E_\mathrm{removal}$ (eV)",
+    "dG_dissolution_eV": r"$\Delta G_\mathrm{diss}(U)$ (eV)",
+    "U_dissolution_V_RHE": r"$U_\mathrm{diss}$ (V vs RHE)",
+}
 #: Deterministic row order.
 SORT_KEYS = ("facet", "site_class", "adsorbates", "calculator", "config_id", "U_V_RHE")
 NAN = float("nan")
@@ -130,11 +209,11 @@ def barrier_table(
     scale : {"RHE", "SHE"}
         Scale of ``potentials``.
     pH : float
-        Electrolyte pH (for RHE/SHE conversion and dissolution).
+        Electrolyte pH (for RHE/SHE conversion and dissolution), in [-1, 15].
     beta : float
-        Transfer coefficient of the CHE end-state shift.
+        Transfer coefficient of the CHE end-state shift, in [0, 1].
     activity : float
-        Cu²⁺ activity for dissolution (default 10⁻⁶).
+        Cu²⁺ activity for dissolution (default 10⁻⁶), in (0, 1].
     standard_potential_V_SHE : float
         U0 of Cu²⁺/Cu (default 0.337 V vs SHE).
     temperature_K : float
@@ -150,7 +229,8 @@ def barrier_table(
     Raises
     ------
     CudissInputError
-        No results, no potentials, or invalid numbers.
+        No results, no potentials, or invalid numbers (non-finite potentials,
+        pH outside [-1, 15], activity outside (0, 1], β outside [0, 1]).
 
     Examples
     --------
@@ -172,10 +252,12 @@ def barrier_table(
     """
     if not results:
         raise CudissInputError("no results to tabulate")
+    pH = check_ph(pH)
+    activity = check_activity(activity)
+    check_beta(beta)
     u_rhe = sorted({to_rhe(u, scale, pH, temperature_K) for u in potentials})
     if not u_rhe:
         raise CudissInputError("give at least one potential")
-    pH = _finite(pH, "pH")
     rows = []
     for res in results:
         if not isinstance(res, RemovalResult):
@@ -186,6 +268,7 @@ def barrier_table(
             if diss
             else NAN
         )
+        warning = barrier_warning(res)
         energies = (res.vacancy_energy_eV, res.slab_energy_eV, res.bulk_energy_per_atom_eV)
         diss_opts = {
             "pH": pH,
@@ -210,11 +293,13 @@ def barrier_table(
                     "U_V_RHE": u,
                     "U_V_SHE": she_from_rhe(u, pH, temperature_K),
                     "pH": pH,
+                    "Cu2_activity": activity,
                     "config_id": res.config_id,
                     "campaign": res.campaign,
                     "target_index": res.target_index,
                     "state": res.state,
                     "neb_converged": bool(res.neb_converged),
+                    "barrier_warning": warning,
                     "n_electrons": int(res.electrons_transferred),
                     "barrier_method": bar.method,
                     "beta": float(beta) if bar.method == "che-bep" else NAN,
@@ -233,6 +318,160 @@ def barrier_table(
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     df = df.sort_values(list(SORT_KEYS), kind="mergesort").reset_index(drop=True)
     return _normalise_dtypes(df)
+
+
+def check_beta(beta: float) -> float:
+    """The transfer coefficient β as a float if it lies in [0, 1].
+
+    >>> check_beta(0.5)
+    0.5
+    """
+    value = _finite(beta, "beta")
+    if not 0.0 <= value <= 1.0:
+        raise CudissInputError(f"transfer coefficient beta must be in [0, 1], got {value:g}")
+    return value
+
+
+def table_columns(
+    columns: str | Sequence[str] | None = None, fmt: str = "md", scale: PotentialScale = "RHE"
+) -> list[str]:
+    """The columns an export shows.
+
+    Parameters
+    ----------
+    columns : None, ``"all"`` or sequence of str
+        None: every column (:data:`COLUMNS`) for csv and json, the compact set
+        (:data:`COMPACT_COLUMNS`, plus ``U_V_SHE`` for ``scale="SHE"``) for md
+        and latex. ``"all"``: every column. A sequence: those columns, by their
+        machine-readable names, in that order.
+    fmt : str
+        The export format (any alias of :data:`FORMATS`).
+    scale : {"RHE", "SHE"}
+        Scale the potentials were given on.
+
+    Raises
+    ------
+    CudissInputError
+        An unknown or repeated column name, or an empty selection.
+
+    Examples
+    --------
+    >>> table_columns(["facet", "dE_forward_eV"])
+    ['facet', 'dE_forward_eV']
+    >>> table_columns(fmt="csv") == list(COLUMNS), table_columns(scale="SHE")[4:6]
+    (True, ['U_V_RHE', 'U_V_SHE'])
+    """
+    if columns is None:
+        if resolve_format(None, fmt) in ("csv", "json"):
+            return list(COLUMNS)
+        chosen = list(COMPACT_COLUMNS)
+        if _scale(scale) == "SHE":
+            chosen.insert(chosen.index("U_V_RHE") + 1, "U_V_SHE")
+        return chosen
+    if isinstance(columns, str):
+        if columns != "all":
+            raise CudissInputError(f"columns must be 'all' or a list of names, got {columns!r}")
+        return list(COLUMNS)
+    chosen = [str(c).strip() for c in columns]
+    unknown = [c for c in chosen if c not in COLUMNS]
+    if unknown:
+        raise CudissInputError(
+            f"unknown table column {unknown[0]!r} (columns: {', '.join(COLUMNS)})"
+        )
+    repeated = sorted({c for c in chosen if chosen.count(c) > 1})
+    if repeated:
+        raise CudissInputError(f"table column {repeated[0]!r} given twice")
+    if not chosen:
+        raise CudissInputError("give at least one table column")
+    return chosen
+
+
+def conditions_note(df: pd.DataFrame, latex: bool = False) -> str:
+    """One line of the conditions behind a barrier table: pH, Cu²⁺ activity, β.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"pH": [7.0], "Cu2_activity": [1e-6], "beta": [0.5]})
+    >>> conditions_note(df)
+    'pH 7, a(Cu²⁺) = 1e-06, β = 0.5 (CHE end-state shift); energies in eV, potentials in V.'
+    """
+
+    def values(col: str) -> str:
+        found = sorted({float(v) for v in df[col] if math.isfinite(v)}) if col in df else []
+        return "/".join(f"{v:g}" for v in found) or "--"
+
+    names = ("a(Cu2+)", "beta") if latex else ("a(Cu²⁺)", "β")
+    return (
+        f"pH {values('pH')}, {names[0]} = {values('Cu2_activity')}, "
+        f"{names[1]} = {values('beta')} (CHE end-state shift); energies in eV, potentials in V."
+    )
+
+
+def export_barrier_table(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str] | None = None,
+    fmt: str | None = None,
+    *,
+    columns: str | Sequence[str] | None = None,
+    scale: PotentialScale = "RHE",
+) -> str:
+    """Render a :func:`barrier_table` for its readers and write it to ``path`` if given.
+
+    CSV and JSON keep the machine-readable column names (:data:`COLUMNS`) and,
+    by default, every column, so :func:`read_table` gives the frame back.
+    Markdown and LaTeX show by default the compact set :data:`COMPACT_COLUMNS`
+    under the headers :data:`LABELS` / :data:`LATEX_LABELS` (units in
+    parentheses), and a note of pH, Cu²⁺ activity and β (a paragraph after
+    the Markdown table, a ``%`` comment above the LaTeX one).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        From :func:`barrier_table`.
+    path : path-like, optional
+        Output file (written atomically); None only renders.
+    fmt : str, optional
+        csv, json, md or latex; else from the suffix of ``path``; Markdown when
+        neither is given.
+    columns : None, ``"all"`` or sequence of str
+        See :func:`table_columns`.
+    scale : {"RHE", "SHE"}
+        Scale the potentials were given on (adds ``U_V_SHE`` to the compact set).
+
+    Returns
+    -------
+    str
+        The rendered text.
+
+    Examples
+    --------
+    >>> from cudiss.analysis.documents import CalculatorInfo
+    >>> hop = RemovalResult(
+    ...     config_id="demo/100/adatom/bare/emt", campaign="demo", facet="100",
+    ...     site_class="adatom", target_index=36, n_atoms=37, symbols=["Cu"] * 37,
+    ...     cell_A=[[7.7, 0, 0], [0, 7.7, 0], [0, 0, 22.0]], state="successful",
+    ...     forward_barrier_eV=0.41, reverse_barrier_eV=0.41, reaction_energy_eV=0.0,
+    ...     neb_converged=True, calculator=CalculatorInfo(code="emt"))
+    >>> table = barrier_table([hop], potentials=[0.0])
+    >>> text = export_barrier_table(table, columns=["facet", "U_V_RHE", "dE_forward_eV"])
+    >>> print(text, end="")
+    | facet   |   U (V vs RHE) |   ΔE‡ fwd (eV) |
+    |:--------|---------------:|---------------:|
+    | 100     |          0.000 |          0.410 |
+    <BLANKLINE>
+    pH 0, a(Cu²⁺) = 1e-06, β = 0.5 (CHE end-state shift); energies in eV, potentials in V.
+    """
+    kind = resolve_format(path, fmt if fmt or path is not None else "md")
+    chosen = table_columns(columns, kind, scale)
+    view = df[chosen]
+    return export_table(
+        view,
+        path,
+        kind,
+        headers=LABELS,
+        latex_headers=LATEX_LABELS,
+        note=conditions_note(df, latex=kind == "latex"),
+    )
 
 
 def _normalise_dtypes(df: pd.DataFrame) -> pd.DataFrame:
@@ -279,16 +518,23 @@ _resolve_format = resolve_format
 
 __all__ = [
     "COLUMNS",
+    "COMPACT_COLUMNS",
     "FORMATS",
+    "LABELS",
+    "LATEX_LABELS",
     "SORT_KEYS",
     "SUFFIX_FORMATS",
     "adsorbate_label",
     "barrier_table",
     "calculator_label",
+    "check_beta",
+    "conditions_note",
+    "export_barrier_table",
     "export_table",
     "format_table",
     "latex_escape",
     "read_table",
+    "table_columns",
     "to_latex",
     "to_markdown",
 ]
