@@ -1,8 +1,12 @@
 """``cudiss table`` and ``cudiss plot``: barrier tables and figures from a results store.
 
 Both only read results (``cudiss.workflows.store.open_results``) and hand them
-to :mod:`cudiss.analysis`; nothing here runs a calculation. Files are written
-atomically, so an error never leaves a half-written output behind.
+to :mod:`cudiss.analysis`; nothing here runs a calculation. Every option is
+checked before the store is opened (formats against suffixes, the output's
+folder, pH in [-1, 15], Cu²⁺ activity in (0, 1], β in [0, 1], finite
+potentials, dpi in [10, 2400]); a mistake is one ``error:`` line and exit code 2
+with nothing written. Files are written atomically, so an error never leaves a
+half-written output behind.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import typer
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.cli.app import app
 
-#: Potential grid of ``cudiss plot barriers`` when no --potential is given (V vs RHE).
+#: Potential grid of ``cudiss plot barriers`` when no --potential is given (V on --scale).
 DEFAULT_PLOT_POTENTIALS = tuple(np.round(np.linspace(-1.0, 0.5, 16), 3))
 
 
@@ -50,7 +54,42 @@ PotentialOption = Annotated[
 ]
 ScaleOption = Annotated[str, typer.Option("--scale", help="RHE or SHE (scale of --potential).")]
 PhOption = Annotated[float, typer.Option("--ph", help="Electrolyte pH.")]
-BetaOption = Annotated[float, typer.Option("--beta", help="Transfer coefficient (CHE shift).")]
+BetaOption = Annotated[
+    float, typer.Option("--beta", help="Transfer coefficient β in [0, 1] (CHE shift).")
+]
+#: Same default as cudiss.analysis.dissolution.DEFAULT_CU2_ACTIVITY (not imported: pandas is slow
+#: to load and `cudiss --help` does not need it; a test keeps the two equal).
+DEFAULT_ACTIVITY = 1e-6
+ActivityOption = Annotated[
+    float,
+    typer.Option("--activity", help="Cu2+ activity for dissolution, in (0, 1] (default 1e-6)."),
+]
+
+
+def _check_output(path: Path) -> None:
+    """The output can be created: not a folder, and its folder exists (checked before any work)."""
+    if path.is_dir():
+        raise CudissInputError(f"cannot write {path}: it is a directory")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CudissInputError(f"cannot write {path}: directory {folder} does not exist")
+
+
+def _check_conditions(
+    potentials: list[float], scale: str, ph: float, beta: float, activity: float
+) -> str:
+    """Refuse absurd numbers before the store is opened; return the scale (RHE or SHE)."""
+    from cudiss.analysis.che import _scale, check_ph, to_rhe
+    from cudiss.analysis.dissolution import check_activity
+    from cudiss.analysis.tables import check_beta
+
+    scale = _scale(scale)
+    check_ph(ph)
+    check_activity(activity)
+    check_beta(beta)
+    for u in potentials:
+        to_rhe(u, scale, ph)  # refuses nan and inf
+    return scale
 
 
 @app.command()
@@ -60,7 +99,7 @@ def table(
     scale: ScaleOption = "RHE",
     ph: PhOption = 0.0,
     beta: BetaOption = 0.5,
-    activity: Annotated[float, typer.Option("--activity", help="Cu2+ activity.")] = 1e-6,
+    activity: ActivityOption = DEFAULT_ACTIVITY,
     fmt: Annotated[
         str | None,
         typer.Option("--format", "-f", help="csv, json, md or latex (default: -o suffix or md)."),
@@ -68,37 +107,83 @@ def table(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Output file (default: stdout).")
     ] = None,
+    all_columns: Annotated[
+        bool, typer.Option("--all", help="Every column (md/latex show a compact set by default).")
+    ] = False,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--columns",
+            help="Columns to show, by their CSV names, comma-separated or repeated "
+            "(e.g. --columns facet,U_V_RHE,dE_forward_eV).",
+        ),
+    ] = None,
 ) -> None:
-    """Tabulate ΔE‡ (zero bias), ΔG‡(U) and Cu dissolution ΔG(U) of every stored result."""
-    from cudiss.analysis.tables import _resolve_format, barrier_table, export_table
+    """Tabulate ΔE‡ (zero bias), ΔG‡(U) and Cu dissolution ΔG(U) of every stored result.
+
+    Markdown (the default on the terminal) and LaTeX show a compact set of
+    columns under readable headers with units and a note of pH, Cu2+ activity
+    and β; CSV and JSON carry every column under its machine-readable name.
+    """
+    from cudiss.analysis.tables import (
+        barrier_table,
+        export_barrier_table,
+        resolve_format,
+        table_columns,
+    )
 
     # Check the cheap things before opening the store.
-    kind = _resolve_format(output, fmt if fmt or output else "md")
-    potentials = potential or [0.0]
-    df = barrier_table(
-        _load(store), potentials, scale=scale.upper(), pH=ph, beta=beta, activity=activity
+    kind = resolve_format(output, fmt if fmt or output else "md")
+    if output is not None:
+        _check_output(output)
+    if all_columns and columns:
+        raise CudissInputError("give --all or --columns, not both")
+    selection = (
+        "all"
+        if all_columns
+        else [c for item in columns for c in item.split(",") if c.strip()]
+        if columns
+        else None
     )
-    text = export_table(df, output, kind)
+    table_columns(selection, kind, "RHE")
+    potentials = potential or [0.0]
+    scale = _check_conditions(potentials, scale, ph, beta, activity)
+    df = barrier_table(_load(store), potentials, scale=scale, pH=ph, beta=beta, activity=activity)
+    text = export_barrier_table(df, output, kind, columns=selection, scale=scale)
     if output is None:
         typer.echo(text, nl=False)
     else:
         typer.echo(f"wrote {len(df)} rows to {output}", err=True)
 
 
+_STEPS_SHAPE = "a JSON list of {name, dG0_eV, n_electrons}"
+
+
 def _read_steps(path: Path):
+    """The reaction steps of ``plot fed``, each checked, or one line saying what is wrong."""
     from cudiss.analysis.che import ReactionStep
 
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return [
-            ReactionStep(str(s["name"]), float(s["dG0_eV"]), int(s["n_electrons"])) for s in raw
-        ]
     except OSError as exc:
         raise CudissInputError(f"cannot read steps file {path}: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CudissInputError(
-            f"steps file {path} must be a JSON list of {{name, dG0_eV, n_electrons}}: {exc}"
-        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CudissInputError(f"steps file {path} is not JSON ({reason})") from None
+    if not isinstance(raw, list) or not raw:
+        raise CudissInputError(f"steps file {path} must be {_STEPS_SHAPE}, not empty")
+    steps = []
+    for k, item in enumerate(raw):
+        where = f"steps file {path}, step {k}"
+        if not isinstance(item, dict) or set(item) != {"name", "dG0_eV", "n_electrons"}:
+            raise CudissInputError(f"{where}: must be {{name, dG0_eV, n_electrons}}, got {item!r}")
+        n, dg = item["n_electrons"], item["dG0_eV"]
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise CudissInputError(f"{where}: n_electrons must be an integer, got {n!r}")
+        if isinstance(dg, bool) or not isinstance(dg, (int, float)):
+            raise CudissInputError(f"{where}: dG0_eV must be a number (eV), got {dg!r}")
+        steps.append(ReactionStep(str(item["name"]), float(dg), n))
+    return steps
 
 
 @app.command()
@@ -115,24 +200,32 @@ def plot(
     scale: ScaleOption = "RHE",
     ph: PhOption = 0.0,
     beta: BetaOption = 0.5,
+    activity: ActivityOption = DEFAULT_ACTIVITY,
     steps: Annotated[
         Path | None,
         typer.Option("--steps", help="fed: JSON list of {name, dG0_eV, n_electrons} (U=0 V_RHE)."),
     ] = None,
-    dpi: Annotated[int, typer.Option("--dpi", help="PNG resolution.")] = 100,
+    dpi: Annotated[int, typer.Option("--dpi", help="PNG resolution, 10 to 2400.")] = 100,
 ) -> None:
-    """Draw a NEB profile, barriers vs potential, or a CHE free-energy diagram."""
+    """Draw a NEB profile, barriers vs potential, or a CHE free-energy diagram.
+
+    The barriers figure uses the same pH, Cu2+ activity and β defaults as
+    `cudiss table` and states them on the figure.
+    """
     from cudiss.analysis import plots
-    from cudiss.analysis.che import to_rhe
     from cudiss.analysis.tables import barrier_table
 
     if output.suffix.lower() not in plots.FIGURE_SUFFIXES:
         raise CudissInputError(f"figure file must end in .png or .svg, got {str(output)!r}")
+    plots.check_dpi(dpi)
+    _check_output(output)
+    scale = _check_conditions(list(potential or []), scale, ph, beta, activity)
     if kind is PlotKind.fed:
         if steps is None:
             raise CudissInputError("plot fed needs --steps FILE (a JSON list of reaction steps)")
-        u_rhe = [to_rhe(u, scale.upper(), ph) for u in (potential or [0.0])]
-        plots.plot_free_energy_diagram(_read_steps(steps), output, u_rhe, dpi=dpi)
+        plots.plot_free_energy_diagram(
+            _read_steps(steps), output, potential or [0.0], scale=scale, pH=ph, dpi=dpi
+        )
     else:
         if store is None:
             raise CudissInputError(f"plot {kind.value} needs --store PATH")
@@ -147,6 +240,6 @@ def plot(
             plots.plot_neb_profiles(results, output, dpi=dpi)
         else:
             grid = potential or list(DEFAULT_PLOT_POTENTIALS)
-            df = barrier_table(results, grid, scale=scale.upper(), pH=ph, beta=beta)
-            plots.plot_barriers_vs_potential(df, output, dpi=dpi)
+            df = barrier_table(results, grid, scale=scale, pH=ph, beta=beta, activity=activity)
+            plots.plot_barriers_vs_potential(df, output, scale=scale, dpi=dpi)
     typer.echo(f"wrote {output}", err=True)
