@@ -9,8 +9,12 @@ one module (e.g. :mod:`~cudiss.workflows.hpc.worker_env`, which
 
 * :mod:`~cudiss.workflows.hpc.worker_env` -- what a worker exports before every
   Job (the MPI launcher for GPAW, thread limits);
-* :mod:`~cudiss.workflows.hpc.stores` -- store specs: MongoDB, on-disk
-  MontyStore, JobStore;
+* :mod:`~cudiss.workflows.hpc.stores` -- store specs: MongoDB (with short
+  timeouts), on-disk MontyStore, JobStore; a ping of a project's MongoDB;
+* :mod:`~cudiss.workflows.hpc.checks` -- the checks of every ``hpc init``
+  value (names, walltimes, counts, memory, shell lines, hosts, ports);
+* :mod:`~cudiss.workflows.hpc.schedulers` -- the shell worker's scheduler IO,
+  which quotes Job names in the script;
 * :mod:`~cudiss.workflows.hpc.projects` -- build production (SLURM/PBS) and
   local test projects;
 * :mod:`~cudiss.workflows.hpc.project_files` -- validate, write and read
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
         local_project,
     )
     from cudiss.workflows.hpc.results import open_jobstore, removal_results
+    from cudiss.workflows.hpc.schedulers import QuotedShellIO, shell_scheduler
     from cudiss.workflows.hpc.smoke import (
         smoke_adatom_binding,
         smoke_adatom_energy,
@@ -53,7 +58,7 @@ if TYPE_CHECKING:
         smoke_test_flow,
     )
     from cudiss.workflows.hpc.status import STATES_SNAPSHOT, JobStateRow, job_states
-    from cudiss.workflows.hpc.stores import mongo_store, monty_store
+    from cudiss.workflows.hpc.stores import check_mongo_reachable, mongo_store, monty_store
     from cudiss.workflows.hpc.submit import run_flow_in_process, submit_flow
     from cudiss.workflows.hpc.worker_env import MPI_LAUNCHER_ENV, mpi_launcher
 
@@ -68,6 +73,7 @@ _EXPORTS: dict[str, str] = {
         "projects",
     ),
     **dict.fromkeys(("open_jobstore", "removal_results"), "results"),
+    **dict.fromkeys(("QuotedShellIO", "shell_scheduler"), "schedulers"),
     **dict.fromkeys(
         (
             "smoke_adatom_binding",
@@ -79,7 +85,7 @@ _EXPORTS: dict[str, str] = {
         "smoke",
     ),
     **dict.fromkeys(("STATES_SNAPSHOT", "JobStateRow", "job_states"), "status"),
-    **dict.fromkeys(("mongo_store", "monty_store"), "stores"),
+    **dict.fromkeys(("check_mongo_reachable", "mongo_store", "monty_store"), "stores"),
     **dict.fromkeys(("run_flow_in_process", "submit_flow"), "submit"),
     **dict.fromkeys(("MPI_LAUNCHER_ENV", "mpi_launcher"), "worker_env"),
 }
@@ -89,7 +95,9 @@ __all__ = [
     "MPI_LAUNCHER_ENV",
     "STATES_SNAPSHOT",
     "JobStateRow",
+    "QuotedShellIO",
     "Scheduler",
+    "check_mongo_reachable",
     "default_projects_dir",
     "hpc_project",
     "is_memory_queue",
@@ -103,6 +111,7 @@ __all__ = [
     "projects_dir",
     "removal_results",
     "run_flow_in_process",
+    "shell_scheduler",
     "smoke_adatom_binding",
     "smoke_adatom_energy",
     "smoke_fail",

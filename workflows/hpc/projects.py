@@ -21,27 +21,21 @@ PosixPath('/home/me/.jfremote/cu100.yaml')
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.hpc import checks
 from cudiss.workflows.hpc.project_files import validate_project
+from cudiss.workflows.hpc.schedulers import shell_scheduler
 from cudiss.workflows.hpc.stores import jobstore_spec, mongo_store, monty_store
 from cudiss.workflows.hpc.worker_env import worker_pre_run
 
 Scheduler = Literal["slurm", "pbs"]
 
 DEFAULT_MPI_LAUNCHER = "mpiexec -np {ntasks} gpaw python"
-_WALLTIME = re.compile(r"^(\d+-)?\d{1,3}:\d{2}:\d{2}$")
-
-
-def _check_walltime(walltime: str) -> str:
-    if not _WALLTIME.match(walltime):
-        raise CudissInputError(f"walltime {walltime!r} is not [D-]HH:MM:SS")
-    return walltime
 
 
 def _resources(
@@ -51,8 +45,10 @@ def _resources(
     walltime: str,
     partition: str | None,
     account: str | None,
+    memory: str | None = None,
 ) -> dict[str, Any]:
     # keys are those of qtoolkit's templates (qtoolkit/io/templates/*)
+    mem = checks.check_memory(memory) if memory is not None else None
     if scheduler == "slurm":
         res: dict[str, Any] = {
             "nodes": nodes,
@@ -61,11 +57,16 @@ def _resources(
             "time": walltime,
             "partition": partition,
             "account": account,
+            "mem": f"{mem[0]}{mem[1]}" if mem else None,
         }
     else:
+        select = f"select={nodes}:ncpus={ntasks_per_node}:mpiprocs={ntasks_per_node}"
+        if mem:
+            select += f":mem={mem[0]}{mem[1].lower()}b"
         res = {
-            "select": f"select={nodes}:ncpus={ntasks_per_node}:mpiprocs={ntasks_per_node}",
-            "walltime": walltime,
+            "select": select,
+            # PBS knows neither SLURM's D- forms nor a bare number as minutes
+            "walltime": checks.pbs_walltime(walltime),
             "queue": partition,
             "account": account,
         }
@@ -95,6 +96,7 @@ def hpc_project(
     queue_store: dict[str, Any] | None = None,
     docs_store: dict[str, Any] | None = None,
     base_dir: str | Path | None = None,
+    memory: str | None = None,
 ) -> Any:
     """Build a production jobflow-remote project for a SLURM or PBS cluster.
 
@@ -109,7 +111,9 @@ def hpc_project(
     nodes, ntasks_per_node : int
         Default allocation per Job; ``ntasks = nodes * ntasks_per_node`` MPI ranks.
     walltime : str
-        ``[D-]HH:MM:SS``.
+        One of ``MM``, ``MM:SS``, ``HH:MM:SS``, ``D-HH``, ``D-HH:MM``,
+        ``D-HH:MM:SS`` (:mod:`~cudiss.workflows.hpc.checks`); written as
+        ``HH:MM:SS`` for PBS.
     partition : str, optional
         SLURM partition or PBS queue.
     account : str, optional
@@ -133,6 +137,8 @@ def hpc_project(
     base_dir : str or Path, optional
         Folder for the runner's logs and daemon files (default
         ``~/.jfremote/NAME``).
+    memory : str, optional
+        Memory per node, e.g. ``"64G"`` (``#SBATCH --mem``, PBS ``mem=``).
 
     Returns
     -------
@@ -143,21 +149,42 @@ def hpc_project(
     Raises
     ------
     CudissInputError
-        Bad walltime, counts or anything jobflow-remote's model rejects.
+        A bad name, scheduler, walltime, count, memory, path, shell line, host
+        or anything jobflow-remote's model rejects (:mod:`~cudiss.workflows.hpc.checks`).
     """
+    checks.check_project_name(name)
     if scheduler not in ("slurm", "pbs"):
         raise CudissInputError(f"scheduler must be 'slurm' or 'pbs', not {scheduler!r}")
-    if nodes < 1 or ntasks_per_node < 1:
-        raise CudissInputError("nodes and ntasks per node must be at least 1")
-    _check_walltime(walltime)
-    if not Path(work_dir).is_absolute():
-        raise CudissInputError(f"work_dir must be an absolute path on the cluster: {work_dir}")
+    checks.check_count("nodes", nodes)
+    checks.check_count("ntasks per node", ntasks_per_node)
+    walltime = checks.check_walltime(walltime)
+    work_dir = checks.check_script_path("work_dir", work_dir)
+    pre_run = [checks.check_shell_line("pre_run line", line) for line in pre_run]
+    checks.check_mpi_launcher(mpi_launcher_cmd)
+    if partition is not None:
+        checks.check_scheduler_word("partition" if scheduler == "slurm" else "queue", partition)
+    if account is not None:
+        checks.check_scheduler_word("account", account)
+    if host is not None:
+        checks.check_host("host", host)
+    if user is not None:
+        if host is None:
+            raise CudissInputError("user is for SSH: give the cluster's host too")
+        checks.check_user("user", user)
+    base = (
+        checks.check_folder("base_dir", base_dir).resolve()
+        if base_dir is not None
+        else Path.home() / ".jfremote" / name
+    )
+    # the shell worker's script names its work_dir unquoted too
+    local_dir = checks.check_script_path("base_dir", base / "local_runs")
     launcher = mpi_launcher_cmd.replace("{ntasks}", str(nodes * ntasks_per_node))
+    resources = _resources(scheduler, nodes, ntasks_per_node, walltime, partition, account, memory)
     worker: dict[str, Any] = {
         "type": "remote" if host else "local",
         "scheduler_type": scheduler,
         "work_dir": str(work_dir),
-        "resources": _resources(scheduler, nodes, ntasks_per_node, walltime, partition, account),
+        "resources": resources,
         "pre_run": worker_pre_run(pre_run, launcher, str(work_dir)),
     }
     if host:
@@ -166,10 +193,8 @@ def hpc_project(
             worker["user"] = user
     local = {
         "type": "local",
-        "scheduler_type": "shell",
-        "work_dir": (
-            local_dir := str(Path(base_dir or Path.home() / ".jfremote" / name) / "local_runs")
-        ),
+        "scheduler_type": shell_scheduler(),
+        "work_dir": local_dir,
         "pre_run": worker_pre_run(pre_run, "gpaw python", local_dir),
     }
     data: dict[str, Any] = {
@@ -179,7 +204,7 @@ def hpc_project(
         "jobstore": jobstore_spec(docs_store or mongo_store("outputs")),
     }
     if base_dir is not None:
-        data["base_dir"] = str(Path(base_dir).expanduser().resolve())
+        data["base_dir"] = str(base)
     return validate_project(data)
 
 
@@ -209,9 +234,10 @@ def local_project(
         Folder for outputs, Job folders (``runs``), logs and the state snapshot.
     scheduler : {"slurm", "shell"}
         ``slurm`` submits every Job with ``sbatch`` (e.g. to
-        ``scripts/slurm-local.sh``); ``shell`` runs it as a background process.
+        ``scripts/slurm-local.sh``); ``shell`` runs it as a background process
+        (:class:`~cudiss.workflows.hpc.schedulers.QuotedShellIO`).
     walltime : str
-        SLURM time limit per Job.
+        SLURM time limit per Job (forms as for :func:`hpc_project`).
     ntasks : int
         MPI ranks per Job (sets ``CUDISS_MPI_LAUNCHER``).
     pre_run : sequence of str
@@ -224,13 +250,26 @@ def local_project(
     -------
     jobflow_remote.config.base.Project
         Validated project with one worker, ``local``.
+
+    Raises
+    ------
+    CudissInputError
+        A bad name, scheduler, walltime, rank count, folder or shell line.
     """
-    _check_walltime(walltime)
-    base = Path(base_dir).expanduser().resolve()
+    checks.check_project_name(name)
+    if scheduler not in ("slurm", "shell"):
+        raise CudissInputError(f"scheduler must be 'slurm' or 'shell', not {scheduler!r}")
+    walltime = checks.check_walltime(walltime)
+    checks.check_count("ntasks", ntasks)
+    pre_run = [checks.check_shell_line("pre_run line", line) for line in pre_run]
+    checks.check_seconds("runner_delay", runner_delay)
+    base = checks.check_folder("base_dir", base_dir).resolve()
+    # the Job script names the work_dir (runs/) unquoted: `cd BASE/runs/...`
+    checks.check_script_path("base_dir", base)
     launcher = "gpaw python" if ntasks == 1 else f"mpiexec -np {ntasks} gpaw python"
     worker: dict[str, Any] = {
         "type": "local",
-        "scheduler_type": scheduler,
+        "scheduler_type": scheduler if scheduler == "slurm" else shell_scheduler(),
         "work_dir": str(base / "runs"),
         "pre_run": worker_pre_run(pre_run, launcher, str(base / "runs")),
         "execution_cmd": f"{_default_jf()} -fe execution run {{}}",
