@@ -23,7 +23,11 @@ def open_jobstore(project: str | None = None, directory: str | Path | None = Non
     jobflow.JobStore
         Connected; use ``store.get_output(uuid)``.
     """
-    store = load_project(project, directory).get_jobstore()
+    from cudiss.workflows.hpc.stores import check_mongo_reachable
+
+    proj = load_project(project, directory)
+    check_mongo_reachable(proj)
+    store = proj.get_jobstore()
     store.connect()
     return store
 

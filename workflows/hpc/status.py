@@ -9,11 +9,14 @@ leaves a snapshot (:data:`STATES_SNAPSHOT`) which :func:`job_states` reads.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.hpc.project_files import load_project
 from cudiss.workflows.hpc.projects import is_memory_queue
+from cudiss.workflows.hpc.stores import check_mongo_reachable
 
 #: Name of the file, in a project's ``base_dir``, that keeps the job states of
 #: the last in-process run (its in-memory queue is gone when the process ends).
@@ -52,13 +55,45 @@ class JobStateRow(NamedTuple):
     error: str | None
 
 
+#: What jobflow-remote says when a Job's script ended without running the Job
+#: (``jf execution run`` never wrote its output file).
+_NO_OUTPUT = re.compile(r"jfremote_out\.json was not present")
+_SCRIPT_ERROR = re.compile(
+    r"error|not found|no such file|denied|killed|cancelled|exceeded|unbound|invalid", re.I
+)
+
+
+def _script_failure(queue_err: str | None, run_dir: str | None) -> str:
+    """The cause of a Job script's failure from its stderr, last line first in importance.
+
+    The error text's last line is what ``cudiss status`` shows; it must name the
+    cause (``submit.sh: line 5: syntax error near unexpected token '('``), not
+    the missing output file that follows from it.
+    """
+    lines = [line.strip() for line in (queue_err or "").splitlines() if line.strip()]
+    where = f" (see {run_dir}/queue.err)" if run_dir else ""
+    if not lines:
+        return f"the Job's script stopped before the Job ran, with nothing on its stderr{where}"
+    # the script's name, not its whole path (which may hold any word)
+    lines = [re.sub(r"^/\S*/([^/\s:]+): ", r"\1: ", line) for line in lines]
+    key = next((line for line in reversed(lines) if _SCRIPT_ERROR.search(line)), lines[-1])
+    return f"the Job's script stopped before the Job ran: {key}{where}"
+
+
 def _error_text(info: Any) -> str | None:
     # a Job can carry both: its own traceback and the runner's remote error
     parts = []
     if info.error:
         parts.append(info.error.strip())
-    if info.remote and info.remote.error:
-        parts.append(info.remote.error.strip())
+    remote = getattr(info, "remote", None)
+    if remote and remote.error:
+        parts.append(remote.error.strip())
+    if parts and _NO_OUTPUT.search(parts[0]):
+        # the script died before `jf execution run` wrote anything: its stderr says why
+        queue_err = getattr(remote, "queue_err", None) if remote else None
+        if queue_err and queue_err.strip():
+            parts.append(f"queue.err:\n{queue_err.strip()}")
+        parts.append(_script_failure(queue_err, getattr(info, "run_dir", None)))
     return "\n".join(parts) or None
 
 
@@ -167,6 +202,11 @@ def job_states(
     list of JobStateRow
         From the live queue database (MongoDB projects) or, for an in-memory
         queue, from the snapshot of the last in-process run.
+
+    Raises
+    ------
+    CudissInputError
+        No such project, or its MongoDB does not answer within a few seconds.
     """
     proj = load_project(project, directory)
     if is_memory_queue(proj):
@@ -174,7 +214,13 @@ def job_states(
         if not path.exists():
             return []
         # the snapshot holds exactly one run (the last), so flow_ids is moot
-        return [JobStateRow(**r) for r in json.loads(path.read_text())]
+        try:
+            return [JobStateRow(**r) for r in json.loads(path.read_text())]
+        except (ValueError, TypeError) as exc:
+            raise CudissInputError(
+                f"{path} is not a job-state snapshot written by cudiss ({exc}); remove it"
+            ) from None
+    check_mongo_reachable(proj)
     jc = proj.get_job_controller()
     try:
         return rows_from_controller(jc, flow_ids)

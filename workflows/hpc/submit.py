@@ -10,6 +10,7 @@ local SLURM of ``scripts/slurm-local.sh``).
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.hpc.project_files import load_project, projects_dir
 from cudiss.workflows.hpc.projects import is_memory_queue
 from cudiss.workflows.hpc.status import JobStateRow, rows_from_controller, write_snapshot
+from cudiss.workflows.hpc.stores import check_mongo_reachable
 
 
 def submit_flow(
@@ -57,7 +59,8 @@ def submit_flow(
     Raises
     ------
     CudissInputError
-        Unknown project/worker/exec_config.
+        Unknown project/worker/exec_config, or the project's MongoDB does not
+        answer within a few seconds.
     """
     import jobflow_remote
     from jobflow_remote.config.base import ConfigError
@@ -68,6 +71,12 @@ def submit_flow(
             raise CudissInputError(
                 f"project {proj.name!r} has no worker {worker!r} (has: {', '.join(proj.workers)})"
             )
+        if is_memory_queue(proj):
+            raise CudissInputError(
+                f"project {proj.name!r} keeps its queue in memory: run the Flow with "
+                "run_flow_in_process (cudiss submit --in-process)"
+            )
+        check_mongo_reachable(proj)
         try:
             return jobflow_remote.submit_flow(
                 flow,
@@ -133,18 +142,27 @@ def run_flow_in_process(
     Raises
     ------
     CudissInputError
-        Unknown project or worker.
+        Unknown project or worker, a time limit that is not a positive number,
+        or the project's MongoDB does not answer within a few seconds.
     TimeoutError
         Jobs still pending after ``max_seconds`` (their states are still
         written to the snapshot).
     """
     from jobflow_remote.jobs.runner import Runner
 
+    from cudiss.workflows.hpc.checks import check_seconds
+
+    check_seconds("max_seconds", max_seconds)
     with projects_dir(directory):
         proj = load_project(project, directory)
+        if worker is not None and worker not in proj.workers:
+            raise CudissInputError(
+                f"project {proj.name!r} has no worker {worker!r} (has: {', '.join(proj.workers)})"
+            )
         worker = worker or next(iter(proj.workers), None)
-        if worker not in proj.workers:
-            raise CudissInputError(f"project {proj.name!r} has no worker {worker!r}")
+        if worker is None:
+            raise CudissInputError(f"project {proj.name!r} has no worker")
+        check_mongo_reachable(proj)
         runner = Runner(project_name=proj.name)
         jc = runner.job_controller
         try:
@@ -152,7 +170,7 @@ def run_flow_in_process(
                 _reset_memory_queue(jc)
             jc.add_flow(flow, worker=worker)
             try:
-                runner.run_all_jobs(max_seconds=int(max_seconds))
+                runner.run_all_jobs(max_seconds=max(1, math.ceil(max_seconds)))
             except RuntimeError as exc:
                 # jobflow-remote signals its time limit with a plain RuntimeError
                 if "within the selected amount of time" in str(exc):
