@@ -259,9 +259,12 @@ def check_shell_line(option: str, line: str) -> str:
         except ValueError as exc:
             raise CudissInputError(f"{option} {_shown(line)}: {exc}") from None
         return line
-    proc = subprocess.run(
-        [bash, "-n", "-c", line], capture_output=True, text=True, timeout=10, check=False
-    )
+    try:
+        proc = subprocess.run(
+            [bash, "-n", "-c", line], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return line  # no verdict from bash: the Job's own stderr will tell
     if proc.returncode != 0:
         first = (proc.stderr.strip().splitlines() or ["syntax error"])[0]
         reason = re.sub(r"^.*?line \d+: ", "", first)  # drop "bash: -c: line 1: "
@@ -332,7 +335,11 @@ def check_host(option: str, host: str) -> str:
     elif "@" in host:
         hint = "; give the user with --user"
     elif host.count(":") == 1:
-        hint = "; give the port with its own option"
+        hint = (
+            "; give the port with --mongo-port"
+            if "mongo" in option
+            else "; set an SSH port in ~/.ssh/config"
+        )
     if hint or not _HOST.fullmatch(host):
         raise CudissInputError(f"{option} {_shown(host)} is not a host name or IP address{hint}")
     return host
