@@ -26,7 +26,7 @@ app.add_typer(hpc_app, name="hpc")
 # shared by every command; None means jobflow-remote's own folder (~/.jfremote)
 ProjectsDir = Annotated[
     Path | None,
-    typer.Option("--projects-dir", help="jobflow-remote projects folder [default: ~/.jfremote]."),
+    typer.Option("--projects-dir", help="jobflow-remote projects folder (default: ~/.jfremote)."),
 ]
 
 
@@ -90,7 +90,7 @@ def hpc_init(
         typer.Option(
             "--mpi-launcher",
             help="MPI command for GPAW scripts; {ntasks} = nodes x ranks per node "
-            "[default: mpiexec -np {ntasks} gpaw python].",
+            "(default: mpiexec -np {ntasks} gpaw python).",
         ),
     ] = None,
     host: Annotated[
@@ -98,13 +98,13 @@ def hpc_init(
     ] = None,
     user: Annotated[str | None, typer.Option("--user", help="SSH user for --host.")] = None,
     mongo_host: Annotated[
-        str | None, typer.Option("--mongo-host", help="MongoDB host (queue) [default: localhost].")
+        str | None, typer.Option("--mongo-host", help="MongoDB host (default: localhost).")
     ] = None,
     mongo_port: Annotated[
-        int | None, typer.Option("--mongo-port", help="MongoDB port [default: 27017].")
+        int | None, typer.Option("--mongo-port", help="MongoDB port (default: 27017).")
     ] = None,
     database: Annotated[
-        str | None, typer.Option("--database", help="MongoDB database [default: cudiss].")
+        str | None, typer.Option("--database", help="MongoDB database (default: cudiss).")
     ] = None,
     local: Annotated[
         bool,
@@ -114,7 +114,7 @@ def hpc_init(
     ] = False,
     base_dir: Annotated[
         Path | None,
-        typer.Option("--base-dir", help="Logs, --local outputs [default: PROJECTS/NAME]."),
+        typer.Option("--base-dir", help="Logs, --local outputs (default: PROJECTS/NAME)."),
     ] = None,
     projects_dir: ProjectsDir = None,
     force: Annotated[
@@ -285,7 +285,7 @@ def submit(
     max_seconds: Annotated[
         float | None,
         typer.Option(
-            "--max-seconds", help="With --in-process: give up after this [default: 3600]."
+            "--max-seconds", help="With --in-process: give up after this (default: 3600)."
         ),
     ] = None,
 ) -> None:
