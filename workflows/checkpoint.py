@@ -31,6 +31,8 @@ from ase import Atoms
 from ase.optimize.optimize import Optimizer
 from ase.parallel import world
 
+from cudiss.analysis.fileio import replace_files
+
 CHECKPOINT_ENV = "CUDISS_CHECKPOINT_DIR"
 FORMAT = 1
 
@@ -132,17 +134,20 @@ class Checkpoint:
         return data
 
     def save(self, data: dict) -> None:
-        """Replace the file by ``data`` (plus the format tag) in one atomic rename."""
+        """Replace the file by ``data`` (plus the format tag) in one atomic rename.
+
+        The file's mode follows the umask like the trajectories next to it (the
+        project's one writer, :func:`cudiss.analysis.fileio.replace_files`): it
+        holds positions and optimizer state, nothing more private than they
+        are, and a colleague rerunning a shared store must be able to read it to
+        resume instead of starting over.
+        """
         self.steps = int(data.get("nsteps", self.steps))
         if world.rank != 0:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump({**data, "format": FORMAT}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        payload = pickle.dumps({**data, "format": FORMAT}, protocol=pickle.HIGHEST_PROTOCOL)
+        replace_files({self.path: lambda tmp: tmp.write_bytes(payload)})
 
     def describe(self) -> str | None:
         """One line for result documents, or ``None`` if this run started fresh."""

@@ -15,6 +15,8 @@ import os
 import socket
 from pathlib import Path
 
+from cudiss.analysis.fileio import replace_files
+
 
 def _pid_alive(pid: int) -> bool:
     try:
@@ -51,19 +53,34 @@ class Claims:
             return False  # being written right now, or unreadable: leave it
         return owner.get("host") == self._me["host"] and not _pid_alive(int(owner["pid"]))
 
+    def _create(self, path: Path, text: str) -> None:
+        """Create ``path`` holding ``text``, or raise ``FileExistsError``.
+
+        The claim appears complete or not at all (written aside, then hard-linked
+        into place), so a run killed at any moment never leaves an empty claim
+        that nobody could tell from one being written. File systems without hard
+        links get an exclusive create followed by the write.
+        """
+        try:
+            replace_files({path: lambda tmp: tmp.write_text(text)}, exclusive=True)
+        except FileExistsError:
+            raise
+        except OSError:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+
     def claim(self, key: str) -> bool:
         """Claim ``key``; False if another live run holds it."""
         path = self._path(key)
         for _ in range(2):
             try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                self._create(path, json.dumps({**self._me, "key": key}))
             except FileExistsError:
                 if self._stale(path):
                     path.unlink(missing_ok=True)
                     continue
                 return False
-            with os.fdopen(fd, "w") as handle:
-                json.dump({**self._me, "key": key}, handle)
             self.held.append(path)
             return True
         return False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import typer
@@ -13,6 +12,7 @@ from ase.io import read, write
 from rich.console import Console
 from rich.table import Table
 
+from cudiss.analysis.fileio import atomic_write_all
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
 from cudiss.structures.coordination import (
     add_adatom,
@@ -66,27 +66,20 @@ def _check_output(path: Path) -> None:
 
 
 def _write_all(files: dict[Path, Atoms]) -> None:
-    """Write every file or none: each goes to a temporary file first, then is renamed."""
+    """Write every file or none, atomically, with the mode ``open(path, "w")`` would give.
+
+    The project's one writer (:func:`cudiss.analysis.fileio.atomic_write_all`).
+    """
     for path in files:
         _check_output(path)
-    temps: dict[Path, Path] = {}
-    try:
-        for path, atoms in files.items():
-            fd, tmp = tempfile.mkstemp(
-                prefix=".cudiss-", suffix=path.suffix, dir=path.parent or "."
-            )
-            os.close(fd)
-            temps[path] = Path(tmp)
-            fmt = "extxyz" if path.suffix.lower() in (".xyz", ".extxyz") else None
-            write(tmp, atoms, format=fmt or _format_of(path))
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
-    except OSError as exc:
-        raise StructureFileError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    finally:
-        for tmp in temps.values():
-            if tmp.exists():
-                tmp.unlink()
+
+    def writer(path: Path, atoms: Atoms):
+        fmt = "extxyz" if path.suffix.lower() in (".xyz", ".extxyz") else _format_of(path)
+        return lambda tmp: write(tmp, atoms, format=fmt)
+
+    atomic_write_all(
+        {path: writer(path, atoms) for path, atoms in files.items()}, error=StructureFileError
+    )
 
 
 def _format_of(path: Path) -> str:
