@@ -112,9 +112,7 @@ def check_dpi(dpi: int) -> int:
     """
     value = _finite(dpi, "dpi")
     if value != int(value) or not MIN_DPI <= value <= MAX_DPI:
-        raise CudissInputError(
-            f"dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, got {dpi:g}"
-        )
+        raise CudissInputError(f"dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, got {dpi}")
     return int(value)
 
 
@@ -309,15 +307,13 @@ def _shared_calculator(calculators: Iterable[str]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def plot_neb_profiles(
+def neb_profiles_figure(
     results: RemovalResult | Sequence[RemovalResult],
-    path: str | os.PathLike[str],
     *,
     figsize: tuple[float, float] = DEFAULT_FIGSIZE,
-    dpi: int = DEFAULT_DPI,
     title: str | None = None,
-) -> Path:
-    """Plot the NEB energy profile(s) of one or more results.
+) -> Figure:
+    """The NEB energy profile(s) of one or more results, as a Figure.
 
     Each configuration has its own colour, line style (the fit) and marker (the
     images); a band flagged by :func:`~cudiss.analysis.barriers.barrier_flags`
@@ -328,31 +324,26 @@ def plot_neb_profiles(
     ----------
     results : RemovalResult or sequence of RemovalResult
         The configurations.
-    path : path-like
-        Output ``.png`` or ``.svg``.
     figsize : (float, float)
         Inches.
-    dpi : int
-        PNG resolution.
     title : str, optional
         Axes title; defaults to the configuration and barrier of a single
-        profile, else to the calculator and "zero bias".
+        profile, else to "CI-NEB profiles at zero bias".
 
     Returns
     -------
-    pathlib.Path
+    matplotlib.figure.Figure
 
     Raises
     ------
     CudissInputError
-        No result with a NEB band, bad suffix or dpi, unwritable path.
+        No result with a NEB band.
     """
     if isinstance(results, RemovalResult):
         results = [results]
     with_band = [r for r in results if len(r.images) >= 2]
     if not with_band:
         raise CudissInputError("no result with a NEB band to plot")
-    check_dpi(dpi)
     shared = _shared_calculator(calculator_label(r) for r in with_band)
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
@@ -379,7 +370,7 @@ def plot_neb_profiles(
         ax.set_title(title, fontsize="medium")
     if len(with_band) > 1:
         _legend_outside(fig, handles, title=f"calculator: {shared}" if shared else None)
-    return save_figure(fig, path, dpi)
+    return fig
 
 
 def _oxidation_limit(steps: Sequence[ReactionStep]) -> tuple[float, int] | None:
@@ -400,17 +391,15 @@ def _limiting_step(steps: Sequence[ReactionStep]) -> tuple[float, int, str] | No
     return None if oxidation is None else (*oxidation, "oxidation")
 
 
-def plot_free_energy_diagram(
+def free_energy_figure(
     steps: Sequence[ReactionStep],
-    path: str | os.PathLike[str],
     potentials: Iterable[float] = (0.0,),
     *,
     scale: PotentialScale = "RHE",
     pH: float = 0.0,
     initial_state: str = "initial",
     figsize: tuple[float, float] = DEFAULT_FIGSIZE,
-    dpi: int = DEFAULT_DPI,
-) -> Path:
+) -> Figure:
     """Free-energy diagram of a CHE network at several potentials, limiting step marked.
 
     One staircase per potential (colour and line style of :func:`series_style`).
@@ -424,8 +413,6 @@ def plot_free_energy_diagram(
     ----------
     steps : sequence of ReactionStep
         The network in order.
-    path : path-like
-        Output ``.png`` or ``.svg``.
     potentials : iterable of float
         One staircase per potential (V on ``scale``).
     scale : {"RHE", "SHE"}
@@ -434,15 +421,14 @@ def plot_free_energy_diagram(
         Electrolyte pH, in [-1, 15] (converts SHE to RHE).
     initial_state : str
         Name of the first level.
-    figsize, dpi
-        Figure size (inches) and PNG resolution.
+    figsize : (float, float)
+        Inches.
 
     Returns
     -------
-    pathlib.Path
+    matplotlib.figure.Figure
     """
     scale, pH = _scale(scale), check_ph(pH)
-    check_dpi(dpi)
     given = sorted({_finite(u, "potential") for u in potentials})
     if not given:
         raise CudissInputError("give at least one potential")
@@ -512,17 +498,15 @@ def plot_free_energy_diagram(
         title += f" (pH {pH:g})"
     fig.suptitle(title, fontsize="medium")
     _legend_outside(fig, handles, below=True)
-    return save_figure(fig, path, dpi)
+    return fig
 
 
-def plot_barriers_vs_potential(
+def barriers_figure(
     table: pd.DataFrame,
-    path: str | os.PathLike[str],
     *,
     scale: PotentialScale = "RHE",
     figsize: tuple[float, float] | None = None,
-    dpi: int = DEFAULT_DPI,
-) -> Path:
+) -> Figure:
     """ΔG‡(U) and ΔG_dissolution(U) against potential, one series per configuration.
 
     A configuration keeps its colour, line style and marker in both panels and
@@ -536,19 +520,15 @@ def plot_barriers_vs_potential(
     table : pandas.DataFrame
         From :func:`cudiss.analysis.tables.barrier_table`, usually over a grid
         of potentials. Rows with NaN (failed runs) are left out of the plot.
-    path : path-like
-        Output ``.png`` or ``.svg``.
     scale : {"RHE", "SHE"}
         Potential scale of the x axis (``U_V_RHE`` or ``U_V_SHE`` column).
     figsize : (float, float), optional
         Inches; default 10 wide and 4 high, higher when the legend needs it to
         stay in one column (more than 25 configurations).
-    dpi : int
-        PNG resolution.
 
     Returns
     -------
-    pathlib.Path
+    matplotlib.figure.Figure
 
     Raises
     ------
@@ -556,7 +536,6 @@ def plot_barriers_vs_potential(
         Missing columns or nothing finite to plot.
     """
     scale = _scale(scale)
-    check_dpi(dpi)
     x_col = f"U_V_{scale}"
     needed = {x_col, "config_id", "dG_forward_eV(U)", "dG_dissolution_eV"}
     missing = needed - set(table.columns)
@@ -631,7 +610,7 @@ def plot_barriers_vs_potential(
     for ax in (ax_b, ax_d):
         ax.set_xlabel(_potential_label(scale))
     _legend_outside(fig, handles, title=f"calculator: {shared}" if shared else None)
-    return save_figure(fig, path, dpi)
+    return fig
 
 
 def _table_values(table: pd.DataFrame, column: str, fmt) -> str:
@@ -640,3 +619,60 @@ def _table_values(table: pd.DataFrame, column: str, fmt) -> str:
         return ""
     values = sorted({float(v) for v in table[column] if math.isfinite(v)})
     return "/".join(fmt(v) for v in values)
+
+
+def _check_figure_target(path: str | os.PathLike[str], dpi: int) -> None:
+    if Path(path).suffix.lower() not in FIGURE_SUFFIXES:
+        raise CudissInputError(f"figure file must end in .png or .svg, got {str(path)!r}")
+    check_dpi(dpi)
+
+
+def plot_neb_profiles(
+    results: RemovalResult | Sequence[RemovalResult],
+    path: str | os.PathLike[str],
+    *,
+    figsize: tuple[float, float] = DEFAULT_FIGSIZE,
+    dpi: int = DEFAULT_DPI,
+    title: str | None = None,
+) -> Path:
+    """Write :func:`neb_profiles_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``).
+
+    Raises
+    ------
+    CudissInputError
+        No result with a NEB band, bad suffix or dpi, unwritable path.
+    """
+    _check_figure_target(path, dpi)
+    return save_figure(neb_profiles_figure(results, figsize=figsize, title=title), path, dpi)
+
+
+def plot_free_energy_diagram(
+    steps: Sequence[ReactionStep],
+    path: str | os.PathLike[str],
+    potentials: Iterable[float] = (0.0,),
+    *,
+    scale: PotentialScale = "RHE",
+    pH: float = 0.0,
+    initial_state: str = "initial",
+    figsize: tuple[float, float] = DEFAULT_FIGSIZE,
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Write :func:`free_energy_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``)."""
+    _check_figure_target(path, dpi)
+    fig = free_energy_figure(
+        steps, potentials, scale=scale, pH=pH, initial_state=initial_state, figsize=figsize
+    )
+    return save_figure(fig, path, dpi)
+
+
+def plot_barriers_vs_potential(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    scale: PotentialScale = "RHE",
+    figsize: tuple[float, float] | None = None,
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Write :func:`barriers_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``)."""
+    _check_figure_target(path, dpi)
+    return save_figure(barriers_figure(table, scale=scale, figsize=figsize), path, dpi)

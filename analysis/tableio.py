@@ -155,7 +155,14 @@ def to_latex(
         df.style.format(na_rep="--", escape="latex")
         .format(lambda v: format(float(v), floatfmt), subset=floats, na_rep="--")
         .hide(axis="index")
-        .relabel_index([headers.get(c, latex_escape(c)) for c in df.columns], axis=1)
+        # relabel_index treats labels as str.format templates: braces are doubled.
+        .relabel_index(
+            [
+                headers.get(c, latex_escape(c)).replace("{", "{{").replace("}", "}}")
+                for c in df.columns
+            ],
+            axis=1,
+        )
     )
     align = "".join(a[0] for a in _alignment(df))
     text = styler.to_latex(hrules=True, column_format=align)
