@@ -8,7 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cudiss.analysis.tables import COLUMNS, barrier_table, export_table, read_table
+from cudiss.analysis.barriers import band_flags
+from cudiss.analysis.dissolution import DEFAULT_CU2_ACTIVITY
+from cudiss.analysis.documents import ImageData
+from cudiss.analysis.tables import (
+    COLUMNS,
+    COMPACT_COLUMNS,
+    LABELS,
+    LATEX_LABELS,
+    barrier_table,
+    export_barrier_table,
+    export_table,
+    read_table,
+    resolve_format,
+    table_columns,
+)
 from cudiss.structures.errors import CudissInputError
 from tests.helpers.documents import make_result
 
@@ -115,3 +129,110 @@ def test_dissolution_only_for_bare_sites():
     assert np.isnan(by_ads["CO"]["U_dissolution_V_RHE"])
     # The barrier columns of the bound site are unaffected.
     assert by_ads["CO"]["dE_forward_eV"] == pytest.approx(0.8)
+
+
+# ---------------------------------------------------------------- views for reading
+def _md_header(text: str) -> list[str]:
+    return [c.strip() for c in text.splitlines()[0].strip("|").split("|")]
+
+
+def test_markdown_default_is_compact_with_units_and_conditions(toy_results):
+    df = barrier_table(toy_results, potentials=[0.0, -0.5], pH=7.0, activity=1e-4)
+    text = export_barrier_table(df, None, "md")
+    assert _md_header(text) == [LABELS[c] for c in COMPACT_COLUMNS]
+    assert "ΔE‡ fwd (eV)" in text and "U (V vs RHE)" in text and "dE_forward_eV" not in text
+    assert "pH 7, a(Cu²⁺) = 0.0001, β = 0.5" in text.splitlines()[-1]
+    # --all: every column, still under readable headers
+    everything = export_barrier_table(df, None, "md", columns="all")
+    assert _md_header(everything) == [LABELS[c] for c in COLUMNS]
+    # potentials given vs SHE: the SHE column joins the compact set
+    she = export_barrier_table(df, None, "md", scale="SHE")
+    assert _md_header(she)[4:6] == ["U (V vs RHE)", "U (V vs SHE)"]
+
+
+def test_csv_and_json_keep_machine_names_and_every_column(toy_results, tmp_path):
+    df = barrier_table(toy_results, potentials=[0.0])
+    for suffix in ("csv", "json"):
+        path = tmp_path / f"t.{suffix}"
+        export_barrier_table(df, path)
+        pd.testing.assert_frame_equal(read_table(path), df, check_exact=True)
+    picked = tmp_path / "picked.csv"
+    export_barrier_table(df, picked, columns=["config_id", "dE_forward_eV", "barrier_warning"])
+    assert picked.read_text().splitlines()[0] == "config_id,dE_forward_eV,barrier_warning"
+    assert list(df.columns) == list(COLUMNS)
+    assert set(LABELS) == set(COLUMNS) == set(LATEX_LABELS)
+
+
+def test_latex_headers_are_latex_and_conditions_a_comment(toy_results):
+    df = barrier_table(toy_results, potentials=[0.0], pH=3.0)
+    text = export_barrier_table(df, None, "latex")
+    assert text.startswith("% pH 3, a(Cu2+) = 1e-06, beta = 0.5")
+    header = text.split("\\toprule\n")[1].split(" \\\\")[0]
+    assert header.split(" & ") == [LATEX_LABELS[c] for c in COMPACT_COLUMNS]
+    assert r"$\Delta E^\ddagger_\mathrm{fwd}$ (eV)" in header
+    body = text.split("\\midrule\n")[1].split("\\bottomrule")[0]
+    assert len([r for r in body.split("\\\\\n") if r.strip()]) == len(df)
+    assert "--" in body  # NaN (the failed run)
+
+
+def test_column_selection_and_format_errors():
+    assert table_columns(None, "csv") == list(COLUMNS)
+    assert table_columns(None, "latex") == list(COMPACT_COLUMNS)
+    with pytest.raises(CudissInputError, match="unknown table column 'nope'"):
+        table_columns(["facet", "nope"])
+    with pytest.raises(CudissInputError, match="given twice"):
+        table_columns(["facet", "facet"])
+    with pytest.raises(CudissInputError, match=r"contradicts the output suffix '\.md'"):
+        resolve_format("out.md", "csv")
+    with pytest.raises(CudissInputError, match=r"unknown table file suffix '\.xlsx'"):
+        resolve_format("out.xlsx")
+    assert resolve_format("out.txt", "md") == "md"  # an unknown suffix: --format decides
+    assert resolve_format("OUT.TEX", "tex") == "latex"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"pH": 99.0}, "pH must be between -1 and 15, got 99"),
+        ({"pH": -1.5}, "pH must be between -1 and 15"),
+        ({"pH": float("nan")}, "pH must be finite"),
+        ({"activity": 0.0}, "Cu2+ activity must be > 0 and <= 1, got 0"),
+        ({"activity": -1.0}, "Cu2+ activity must be > 0 and <= 1"),
+        ({"activity": 2.0}, "Cu2+ activity must be > 0 and <= 1, got 2"),
+        ({"activity": float("nan")}, "Cu2+ activity must be finite"),
+        ({"beta": 1.5}, "beta must be in [0, 1]"),
+        ({"potentials": [float("nan")]}, "potential must be finite"),
+        ({"potentials": [float("-inf")]}, "potential must be finite"),
+    ],
+)
+def test_absurd_conditions_are_refused(toy_results, options, message):
+    options = {"potentials": [0.0], **options}
+    with pytest.raises(CudissInputError) as info:
+        barrier_table(toy_results, **options)
+    assert message in str(info.value)
+    # the edges are accepted
+    barrier_table(toy_results, [0.0], pH=-1.0, activity=1.0)
+    barrier_table(toy_results, [0.0], pH=15.0, activity=DEFAULT_CU2_ACTIVITY)
+
+
+def test_barrier_warning_column(toy_results):
+    # uphill band 0 -> 0.2 -> 0.5 eV: its highest point is the final state
+    energies = [-100.0, -99.8, -99.5]
+    uphill = make_result(
+        config_id="camp/111/terrace/bare/emt",
+        site_class="terrace",
+        images=[
+            ImageData(energy_eV=e, positions_A=[[0.0, 0.0, 0.0], [0.5 * k, 0.0, 2.0]])
+            for k, e in enumerate(energies)
+        ],
+        forward_barrier_eV=0.5,
+        reverse_barrier_eV=0.0,
+        reaction_energy_eV=0.5,
+    )
+    df = barrier_table([*toy_results, uphill], potentials=[0.0])
+    by_id = df.set_index("config_id")["barrier_warning"]
+    assert by_id["camp/111/terrace/bare/emt"] == "max at endpoint (final)"
+    assert by_id["camp/111/kink/bare/emt"] == "" and by_id["camp/100/step/bare/emt"] == ""
+    assert band_flags(energies) == ["max at endpoint (final)"]
+    text = export_barrier_table(df, None, "md")
+    assert "band check" in _md_header(text) and "max at endpoint (final)" in text

@@ -82,3 +82,77 @@ def test_cli_store_without_results(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(store_mod, "open_results", lambda path: [])
     assert _run_cli(monkeypatch, "table", "--store", str(tmp_path)) == 2
     assert "no Cu-removal results" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- readable tables, figures
+def test_cli_table_columns(monkeypatch, fake_store, tmp_path, capsys):
+    from cudiss.analysis.tables import COLUMNS, COMPACT_COLUMNS, LABELS
+
+    def header(*extra):
+        assert _run_cli(monkeypatch, "table", "--store", str(fake_store), *extra) == 0
+        first = capsys.readouterr().out.splitlines()[0]
+        return [c.strip() for c in first.strip("|").split("|")]
+
+    capsys.readouterr()
+    assert header() == [LABELS[c] for c in COMPACT_COLUMNS]  # Markdown on stdout: compact
+    assert header("--all") == [LABELS[c] for c in COLUMNS]
+    assert header("--columns", "facet,dE_forward_eV", "--columns", "barrier_warning") == [
+        "facet",
+        "ΔE‡ fwd (eV)",
+        "band check",
+    ]
+    out = tmp_path / "picked.csv"
+    assert _run_cli(monkeypatch, "table", "--store", str(fake_store), "--columns",
+                    "config_id,U_V_SHE", "-o", str(out), "--ph", "7") == 0  # fmt: skip
+    assert list(read_table(out).columns) == ["config_id", "U_V_SHE"]
+
+
+def _capture_figures(monkeypatch):
+    """Keep the figures `cudiss plot` saves (they are still written)."""
+    from cudiss.analysis import plots
+
+    saved = []
+    real = plots.save_figure
+
+    def keep(fig, path, dpi=plots.DEFAULT_DPI):
+        saved.append(fig)
+        return real(fig, path, dpi)
+
+    monkeypatch.setattr(plots, "save_figure", keep)
+    return saved
+
+
+def test_cli_plot_barriers_she_and_activity(monkeypatch, fake_store, tmp_path):
+    saved = _capture_figures(monkeypatch)
+    out = tmp_path / "b.png"
+    assert _run_cli(monkeypatch, "plot", "barriers", "--store", str(fake_store), "-o", str(out),
+                    "--scale", "SHE", "--ph", "7", "--activity", "1e-3") == 0  # fmt: skip
+    ax_b, ax_d = saved[0].axes
+    assert ax_b.get_xlabel() == ax_d.get_xlabel() == "U (V vs SHE)"
+    # the default grid (-1 .. 0.5 V) is on the scale asked for
+    assert min(ax_b.lines[0].get_xdata()) == pytest.approx(-1.0)
+    assert "pH 7" in ax_d.get_title() and "$10^{-3}$" in ax_d.get_title()
+    # without --activity the figure uses the table's default, 1e-6
+    assert _run_cli(monkeypatch, "plot", "barriers", "--store", str(fake_store), "-o",
+                    str(out)) == 0  # fmt: skip
+    assert "$10^{-6}$" in saved[1].axes[1].get_title()
+    assert saved[1].axes[0].get_xlabel() == "U (V vs RHE)"
+
+
+def test_cli_plot_fed_marks_the_limiting_step(monkeypatch, tmp_path):
+    saved = _capture_figures(monkeypatch)
+    steps = tmp_path / "steps.json"
+    steps.write_text(json.dumps([{"name": "*COOH", "dG0_eV": 0.4, "n_electrons": 1},
+                                 {"name": "*CO", "dG0_eV": -0.1, "n_electrons": 1}]))  # fmt: skip
+    args = ["-U", "-0.8", "--scale", "SHE", "--ph", "7", "-o", str(tmp_path / "f.png")]
+    assert _run_cli(monkeypatch, "plot", "fed", "--steps", str(steps), *args) == 0
+    title = saved[0].get_suptitle()
+    assert "−0.40 V vs RHE" in title and "pH 7" in title and "*COOH" in title
+    assert saved[0].legends[0].get_texts()[0].get_text() == "U = −0.80 V vs SHE"
+
+
+def test_cli_activity_default_is_the_analysis_default():
+    from cudiss.analysis.dissolution import DEFAULT_CU2_ACTIVITY
+    from cudiss.workflows.cli.analysis import DEFAULT_ACTIVITY
+
+    assert DEFAULT_ACTIVITY == DEFAULT_CU2_ACTIVITY
