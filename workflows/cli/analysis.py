@@ -53,7 +53,7 @@ PotentialOption = Annotated[
     list[float] | None, typer.Option("--potential", "-U", help=_POTENTIAL_HELP)
 ]
 ScaleOption = Annotated[str, typer.Option("--scale", help="RHE or SHE (scale of --potential).")]
-PhOption = Annotated[float, typer.Option("--ph", help="Electrolyte pH.")]
+PhOption = Annotated[float, typer.Option("--ph", help="Electrolyte pH, -1 to 15.")]
 BetaOption = Annotated[
     float, typer.Option("--beta", help="Transfer coefficient β in [0, 1] (CHE shift).")
 ]
@@ -62,7 +62,7 @@ BetaOption = Annotated[
 DEFAULT_ACTIVITY = 1e-6
 ActivityOption = Annotated[
     float,
-    typer.Option("--activity", help="Cu2+ activity for dissolution, in (0, 1] (default 1e-6)."),
+    typer.Option("--activity", help="Cu2+ activity for dissolution, in (0, 1]."),
 ]
 
 
