@@ -6,7 +6,16 @@ import numpy as np
 from ase import Atoms
 from ase.neighborlist import neighbor_list
 
-from cudiss.structures.geometry import FCC_SHELL_MIDPOINT, cu_indices, nearest_neighbour_distance
+from cudiss.structures.errors import NotACuSlabError
+from cudiss.structures.geometry import (
+    FCC_SHELL_MIDPOINT,
+    PAIR_CUTOFF,
+    cu_indices,
+    cu_pairs,
+    memoized,
+    nearest_neighbour_distance,
+    vacuum_gaps,
+)
 
 #: Classes of surface Cu atoms, from the most to the least coordinated.
 SITE_CLASSES = ("terrace", "step", "kink", "adatom")
@@ -22,6 +31,84 @@ _BELOW = 0.12
 _IMBALANCE = 0.5
 
 
+# A slab's vacuum: an empty layer wider than this along the surface normal, Å. Inside
+# any Cu crystal the widest empty layer is one (111) interlayer spacing, 2.1 Å (2.6 Å
+# between the rows of a one-atom-wide cell); cudiss's slabs have >= 10 Å.
+_VACUUM_GAP = 4.0
+# The surface normal (a x b) may lean this many degrees from z: slabs built or
+# relaxed by any code have it along z to numerical precision.
+_NORMAL_TILT_DEG = 1.0
+_AXES = "abc"
+
+
+def _adsorbate_elements() -> set[str]:
+    from cudiss.structures.adsorbates import ADSORBATES
+
+    return {symbol for ads in ADSORBATES.values() for symbol in ads.atoms.get_chemical_symbols()}
+
+
+def check_cu_slab(slab: Atoms) -> None:
+    """Refuse a structure that cudiss cannot read as a Cu slab with its surface up (+z).
+
+    Surface atoms, site classes and adsorption sites are defined for a Cu slab:
+    periodic along a and b, vacuum along c, the surface normal (a x b) along z,
+    made of Cu with adsorbates of the library's elements (H, C, O) on it. Any
+    other structure (bulk, a cluster, a slab lying on its side, another metal in
+    it) would be classified as if it were such a slab, with wrong answers.
+
+    Raises
+    ------
+    NotACuSlabError
+        Naming what the structure is instead.
+
+    Examples
+    --------
+    >>> from ase.build import bulk
+    >>> check_cu_slab(bulk("Cu", cubic=True).repeat(2))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cudiss.structures.errors.NotACuSlabError: bulk, not a slab: periodic along a, b and c ...
+    """
+    symbols = np.asarray(slab.get_chemical_symbols())
+    if not (symbols == "Cu").any():
+        raise NotACuSlabError("no Cu atoms: cudiss needs a Cu slab")
+    allowed = _adsorbate_elements() | {"Cu"}
+    foreign = sorted(set(symbols.tolist()) - allowed)
+    if foreign:
+        count = int(np.isin(symbols, foreign).sum())
+        raise NotACuSlabError(
+            f"contains {', '.join(foreign)} ({count} atoms): cudiss classifies pure Cu slabs "
+            f"(adsorbates of {', '.join(sorted(allowed - {'Cu'}))} on top), and would count "
+            "other metals as empty space"
+        )
+    gaps = vacuum_gaps(slab)
+    open_axes = [k for k in range(3) if gaps[k] > _VACUUM_GAP]
+    need = "cudiss needs a Cu slab with its vacuum along z (c)"
+    if not open_axes:
+        raise NotACuSlabError(
+            f"bulk, not a slab: periodic along a, b and c with no vacuum wider than "
+            f"{_VACUUM_GAP:g} Å; {need}"
+        )
+    if len(open_axes) > 1:
+        what = "a cluster or molecule" if len(open_axes) == 3 else "a wire"
+        raise NotACuSlabError(
+            f"{what}, not a slab: vacuum along {', '.join(_AXES[k] for k in open_axes)}; {need}"
+        )
+    if open_axes != [2]:
+        raise NotACuSlabError(
+            f"a slab with its vacuum along the cell's {_AXES[open_axes[0]]} axis, not c; {need}"
+        )
+    normal = np.cross(slab.cell[0], slab.cell[1])
+    tilt = np.degrees(np.arccos(min(1.0, abs(normal[2]) / np.linalg.norm(normal))))
+    if tilt > _NORMAL_TILT_DEG:
+        x, y, z = normal / np.linalg.norm(normal) + 0.0  # no '-0.00'
+        raise NotACuSlabError(
+            f"its surface normal (a x b) points along ({x:.2f}, {y:.2f}, {z:.2f}), "
+            f"{tilt:.0f}° from z; cudiss needs slabs lying flat, surface normal along z"
+        )
+
+
+@memoized
 def _cu_neighbours(slab: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """Cu-Cu nearest-neighbour pairs (i, j, D) in slab indices, the Cu indices and d_nn."""
     cu = cu_indices(slab)
@@ -30,7 +117,13 @@ def _cu_neighbours(slab: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     if len(sub) == 0:
         empty = np.zeros(0, int)
         return empty, empty, np.zeros((0, 3)), cu, dnn
-    i, j, vec = neighbor_list("ijD", sub, FCC_SHELL_MIDPOINT * dnn, self_interaction=False)
+    cutoff = FCC_SHELL_MIDPOINT * dnn
+    if cutoff <= PAIR_CUTOFF:
+        _, i, j, d, vec = cu_pairs(slab)
+        close = d < cutoff
+        i, j, vec = i[close], j[close], vec[close]
+    else:  # a lattice constant beyond cudiss's range (a structure read from a file)
+        i, j, vec = neighbor_list("ijD", sub, cutoff, self_interaction=False)
     return cu[i], cu[j], vec, cu, dnn
 
 
@@ -100,17 +193,29 @@ def surface_atoms(slab: Atoms) -> list[int]:
     -------
     list of int
         Sorted indices.
+
+    Raises
+    ------
+    NotACuSlabError
+        For bulk, a cluster, a slab not lying flat, or other metals (see
+        :func:`check_cu_slab`).
     """
+    return list(_surface_atoms(slab))
+
+
+@memoized
+def _surface_atoms(slab: Atoms) -> tuple[int, ...]:
     cu = cu_indices(slab)
     if len(cu) == 0:
-        return []
+        return ()
+    check_cu_slab(slab)
     cn = coordination_numbers(slab)
     z = slab.positions[:, 2]
     # Adatoms and clusters (CN <= 5) would drag the midplane up: leave them out of it.
     dense = cu[cn[cu] >= 6]
     z_top = z[dense].max() if len(dense) else z[cu].max()
     z_mid = 0.5 * (z[cu].min() + z_top)
-    return sorted(int(k) for k in cu if cn[k] < CN_BULK and z[k] >= z_mid - 1e-3)
+    return tuple(sorted(int(k) for k in cu if cn[k] < CN_BULK and z[k] >= z_mid - 1e-3))
 
 
 def classify_surface_atoms(slab: Atoms) -> dict[int, str]:
@@ -133,6 +238,11 @@ def classify_surface_atoms(slab: Atoms) -> dict[int, str]:
     dict
         Surface atom index -> one of :data:`SITE_CLASSES`.
     """
+    return dict(_classify_surface_atoms(slab))
+
+
+@memoized
+def _classify_surface_atoms(slab: Atoms) -> tuple[tuple[int, str], ...]:
     i, _, vec, _, dnn = _cu_neighbours(slab)
     n = len(slab)
     cn = np.bincount(i, minlength=n)
@@ -152,7 +262,7 @@ def classify_surface_atoms(slab: Atoms) -> dict[int, str]:
             classes[k] = "step"
         else:
             classes[k] = "terrace"
-    return classes
+    return tuple(classes.items())
 
 
 def most_exposed(slab: Atoms, site_class: str) -> int | None:
@@ -185,6 +295,7 @@ def __getattr__(name: str):
 __all__ = [
     "CN_BULK",
     "SITE_CLASSES",
+    "check_cu_slab",
     "classify_surface_atoms",
     "coordination_numbers",
     "generalized_coordination",

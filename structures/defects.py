@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from ase import Atom, Atoms
+from ase.geometry import find_mic
+from ase.neighborlist import neighbor_list
 
 from cudiss.structures.coordination import (
     classify_surface_atoms,
@@ -17,6 +21,7 @@ from cudiss.structures.geometry import (
     cu_indices,
     drop_height,
     keep_top_vacuum,
+    lateral_distances,
     nearest_neighbour_distance,
 )
 from cudiss.structures.sites import find_sites
@@ -44,24 +49,38 @@ def _bulk_bonds(slab: Atoms, dnn: float) -> np.ndarray:
         others = [k for k in cu if k != full[0]]
         vecs = slab.get_distances(full[0], others, mic=True, vector=True)
         return vecs[np.abs(np.linalg.norm(vecs, axis=1) - dnn) < 0.1 * dnn]
-    # Thin slab without a bulk-like atom: use the bonds of all atoms (duplicates merged).
+    # Thin slab without a bulk-like atom: use the bonds of all atoms (duplicates merged),
+    # atom by atom in index order, from a neighbour list.
+    i, j, vecs = neighbor_list("ijD", slab[cu], 1.1 * dnn, self_interaction=False)
+    keep = (i != j) & (np.abs(np.linalg.norm(vecs, axis=1) - dnn) < 0.1 * dnn)
+    order = np.lexsort((j[keep], i[keep]))
+    vecs = vecs[keep][order]
+    # Vectors of one bond direction agree to rounding: merge those first (keeping the
+    # first of each), then the rest as one by one.
+    _, first = np.unique(np.round(vecs, 2), axis=0, return_index=True)
     bonds: list[np.ndarray] = []
-    for k in cu:
-        others = [j for j in cu if j != k]
-        if not others:
-            continue
-        vecs = slab.get_distances(k, others, mic=True, vector=True)
-        for v in vecs[np.abs(np.linalg.norm(vecs, axis=1) - dnn) < 0.1 * dnn]:
-            if all(np.linalg.norm(v - w) > 0.1 for w in bonds):
-                bonds.append(v)
+    for v in vecs[np.sort(first)]:
+        if all(np.linalg.norm(v - w) > 0.1 for w in bonds):
+            bonds.append(v)
     return np.array(bonds).reshape(-1, 3)
 
 
-def lattice_sites(slab: Atoms, min_bonds: int = 3) -> np.ndarray:
+def lattice_sites(
+    slab: Atoms, min_bonds: int = 3, near: tuple[Sequence[float], float] | None = None
+) -> np.ndarray:
     """Empty fcc lattice positions above the surface where a Cu atom has >= min_bonds bonds.
 
     These continue the crystal: the fcc (not hcp) hollows of Cu(111), the 4-fold hollows
     of (100) and (110), the growth sites along the steps of Cu(211).
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+    min_bonds : int, optional
+    near : (point, radius), optional
+        Only the positions grown from the surface atoms within ``radius`` + 2 d_nn
+        of ``point`` (laterally): all of the slab's lattice sites within ``radius``
+        of it, at a cost that does not grow with the slab.
 
     Returns
     -------
@@ -72,9 +91,17 @@ def lattice_sites(slab: Atoms, min_bonds: int = 3) -> np.ndarray:
     dnn = nearest_neighbour_distance(slab)
     bonds = _bulk_bonds(slab, dnn)
     bonds = bonds[bonds[:, 2] > 0.1 * dnn]  # upwards only: the free side of the slab
+    starts = surface_atoms(slab)
+    others = slab.positions[cu]
+    if near is not None:
+        point, radius = np.asarray(near[0], float), float(near[1])
+        if starts:
+            reach = lateral_distances(slab.positions[starts], point, slab.cell)
+            starts = [k for k, r in zip(starts, reach, strict=True) if r <= radius + 2 * dnn]
+        others = others[lateral_distances(others, point, slab.cell) <= radius + 4 * dnn]
     found: list[np.ndarray] = []
     probe = Atoms("Cu", cell=slab.cell, pbc=slab.pbc)
-    for k in surface_atoms(slab):
+    for k in starts:
         for v in bonds:
             p = slab.positions[k] + v
             probe.positions[0] = p
@@ -82,15 +109,37 @@ def lattice_sites(slab: Atoms, min_bonds: int = 3) -> np.ndarray:
             p = probe.positions[0].copy()
             if any(np.linalg.norm(p - q) < 0.3 for q in found):
                 continue
-            test = slab[cu].copy()
-            test.append(Atom("Cu", p))
-            dist = test.get_distances(len(test) - 1, list(range(len(test) - 1)), mic=True)
+            dist = find_mic(others - p, slab.cell, slab.pbc)[1]
             if dist.min() < 0.5 * dnn:
                 continue  # occupied
             if int(np.sum(dist < FCC_SHELL_MIDPOINT * dnn)) >= min_bonds:
                 found.append(p)
     found.sort(key=lambda p: (round(float(p[2]), 3), round(float(p[0]), 3), round(float(p[1]), 3)))
     return np.array(found).reshape(-1, 3)
+
+
+# Lateral radius (in d_nn) of the first, local search for a free lattice site: wide
+# enough for the nearest free sites of every facet; the whole slab is searched only
+# if none of them fits.
+_LOCAL_REACH = 2.5
+
+
+def _first_adatom(slab: Atoms, spots: Sequence[np.ndarray]) -> Atoms | None:
+    """``slab`` with a Cu adatom on the first of ``spots`` that holds one, else None."""
+    for position in spots:
+        out = slab.copy()
+        out.append(Atom("Cu", position, tag=0))
+        new = len(out) - 1
+        try:
+            check_overlap(out, among=np.array([new]), what="Cu adatom")
+        except OverlapError:
+            continue
+        # A real hollow holds the adatom with >= 3 Cu bonds; fewer means the drop point
+        # was a slope (e.g. the edge of a narrow terrace), not a hollow.
+        if coordination_numbers(out)[new] >= 3 and classify_surface_atoms(out).get(new) == "adatom":
+            keep_top_vacuum(out)
+            return out
+    return None
 
 
 def add_adatom(slab: Atoms, site: str = "hollow") -> Atoms:
@@ -136,28 +185,31 @@ def add_adatom(slab: Atoms, site: str = "hollow") -> Atoms:
     if key == "hollow":
         cell = np.asarray(slab.cell)
         centre = 0.5 * (cell[0] + cell[1])
-        spots = sorted(
-            lattice_sites(slab),
-            key=lambda p: (round(float(np.linalg.norm(p[:2] - centre[:2])), 3), -p[2]),
-        )
+
+        def order(spots: np.ndarray) -> list[np.ndarray]:
+            return sorted(
+                spots, key=lambda p: (round(float(np.linalg.norm(p[:2] - centre[:2])), 3), -p[2])
+            )
+
+        # The spots near the centre first (a prefix of the slab's ordered list), then
+        # all of them: large slabs are not searched whole when the centre has room.
+        radius = _LOCAL_REACH * nearest_neighbour_distance(slab)
+        local = [
+            p
+            for p in order(lattice_sites(slab, near=(centre, radius)))
+            if round(float(np.linalg.norm(p[:2] - centre[:2])), 3) <= radius
+        ]
+        out = _first_adatom(slab, local)
+        if out is None:
+            out = _first_adatom(slab, order(lattice_sites(slab))[len(local) :])
     else:
         spots = [
             adatom_position(slab, s.position[:2])
             for s in find_sites(slab, kinds=(key,), unique=False)
         ]
-    for position in spots:
-        out = slab.copy()
-        out.append(Atom("Cu", position, tag=0))
-        new = len(out) - 1
-        try:
-            check_overlap(out, among=np.array([new]), what="Cu adatom")
-        except OverlapError:
-            continue
-        # A real hollow holds the adatom with >= 3 Cu bonds; fewer means the drop point
-        # was a slope (e.g. the edge of a narrow terrace), not a hollow.
-        if coordination_numbers(out)[new] >= 3 and classify_surface_atoms(out).get(new) == "adatom":
-            keep_top_vacuum(out)
-            return out
+        out = _first_adatom(slab, spots)
+    if out is not None:
+        return out
     raise SiteNotFoundError(
         f"no free {key} site for a Cu adatom on this slab; sites present: "
         f"{', '.join(dict.fromkeys(s.kind for s in find_sites(slab))) or 'none'}"

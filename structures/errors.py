@@ -41,8 +41,16 @@ class OverlapError(CudissInputError):
     """Atoms placed closer than allowed (overlapping adsorbates)."""
 
 
+class CrowdingError(OverlapError):
+    """More adsorbates than one Cu atom, or the cell, can carry."""
+
+
 class SlabParameterError(CudissInputError):
     """A geometry parameter out of range: cell size, vacuum, lattice constant, height."""
+
+
+class NotACuSlabError(CudissInputError):
+    """A structure that is not a Cu slab with its surface normal along z (bulk, a cluster...)."""
 
 
 class StructureFileError(CudissInputError):

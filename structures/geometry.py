@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 from ase import Atoms
 from ase.data import covalent_radii
-from ase.geometry import find_mic, get_distances
+from ase.geometry import complete_cell, find_mic, get_distances
+from ase.neighborlist import neighbor_list
 
 from cudiss.structures.errors import OverlapError
 
@@ -21,22 +23,103 @@ def cu_indices(atoms: Atoms) -> np.ndarray:
     return np.flatnonzero(np.asarray(atoms.get_chemical_symbols()) == "Cu")
 
 
+def atoms_key(atoms: Atoms) -> tuple:
+    """A hashable fingerprint of what geometry depends on: species, positions, cell, pbc.
+
+    Two structures with the same key give the same neighbours, coordination and
+    sites, so results computed from one serve the other (:func:`memoized`).
+    """
+    return (
+        atoms.numbers.tobytes(),
+        atoms.positions.tobytes(),
+        atoms.cell.array.tobytes(),
+        np.asarray(atoms.pbc).tobytes(),
+    )
+
+
+def memoized(function):
+    """Cache ``function(atoms)`` by :func:`atoms_key`, for the last few structures.
+
+    For the neighbour searches that every classification of one slab repeats
+    (coordination, surface atoms, classes, d_nn): one search per structure instead
+    of one per question. Cached arrays are returned read-only.
+    """
+    cache: dict[tuple, object] = {}
+
+    @functools.wraps(function)
+    def wrapper(atoms: Atoms):
+        key = atoms_key(atoms)
+        if key not in cache:
+            if len(cache) >= _MEMO_SIZE:
+                cache.pop(next(iter(cache)))
+            value = function(atoms)
+            for array in value if isinstance(value, tuple) else (value,):
+                if isinstance(array, np.ndarray):
+                    array.flags.writeable = False
+            cache[key] = value
+        return cache[key]
+
+    wrapper.cache_clear = cache.clear
+    return wrapper
+
+
+_MEMO_SIZE = 8
+
+
+@memoized
 def nearest_neighbour_distance(atoms: Atoms) -> float:
     """Cu-Cu nearest-neighbour distance of a slab, Å.
 
     The median over Cu atoms of the distance to their closest Cu atom, so that a
     relaxed adatom or an adsorbate does not change it; the lattice constant is
-    ``sqrt(2)`` times this value.
+    ``sqrt(2)`` times this value. Neighbours come from a neighbour list
+    (ase.neighborlist), so the cost grows linearly with the number of atoms.
     """
     cu = atoms[cu_indices(atoms)]
     if len(cu) < 2:
         return float(np.sqrt(2.0) / 2.0 * 3.615) if len(cu) == 0 else _single_atom_dnn(cu)
-    _, dist = get_distances(cu.positions, cell=cu.cell, pbc=cu.pbc)
-    np.fill_diagonal(dist, np.inf)
-    nearest = dist.min(axis=1)
+    nearest = _nearest_cu_distances(atoms)
     if np.isfinite(nearest).any():
         return float(np.median(nearest[np.isfinite(nearest)]))
     return _single_atom_dnn(cu)
+
+
+#: Cutoff of the one Cu-Cu neighbour search per structure (:func:`cu_pairs`), Å:
+#: beyond the neighbour cutoff FCC_SHELL_MIDPOINT x d_nn of every Cu lattice
+#: constant cudiss accepts (1.207 x 4.5 / sqrt 2 = 3.84 Å).
+PAIR_CUTOFF = 3.9
+
+
+@memoized
+def cu_pairs(atoms: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cu-Cu pairs closer than :data:`PAIR_CUTOFF`: ``(cu, i, j, d, D)``.
+
+    ``cu`` are the Cu indices of ``atoms``; ``i``, ``j`` index into ``cu``, with
+    distances ``d`` and vectors ``D`` (periodic images included, ase.neighborlist).
+    One search per structure serves d_nn, coordination and site classes.
+    """
+    cu = cu_indices(atoms)
+    i, j, d, vec = neighbor_list("ijdD", atoms[cu], PAIR_CUTOFF, self_interaction=False)
+    return cu, i, j, d, vec
+
+
+def _nearest_cu_distances(atoms: Atoms) -> np.ndarray:
+    """Each Cu atom's distance to its nearest other Cu atom (minimum image), ``inf`` if none.
+
+    The distances of the full pair matrix, found with a neighbour list: an atom
+    whose nearest neighbour lies beyond the cutoff counts as ``inf`` only when
+    the median does not depend on it; otherwise the full matrix is used.
+    """
+    cu, i, j, d, _ = cu_pairs(atoms)
+    other = i != j  # an atom's own periodic image is not its neighbour
+    nearest = np.full(len(cu), np.inf)
+    np.minimum.at(nearest, i[other], d[other])
+    if np.isfinite(np.median(nearest)):
+        return nearest
+    sub = atoms[cu]
+    _, dist = get_distances(sub.positions, cell=sub.cell, pbc=sub.pbc)
+    np.fill_diagonal(dist, np.inf)
+    return dist.min(axis=1)
 
 
 def _single_atom_dnn(cu: Atoms) -> float:
@@ -68,6 +151,7 @@ def drop_height(
     contact: np.ndarray,
     surface_positions: np.ndarray,
     cell: np.ndarray,
+    top: float | None = None,
 ) -> float:
     """Lowest z at which a rigid group of atoms above ``xy`` touches the surface.
 
@@ -89,6 +173,10 @@ def drop_height(
         Positions of the surface (substrate) atoms.
     cell : array (3, 3)
         Cell; a and b are periodic.
+    top : float, optional
+        Height of the highest surface atom, for a group that finds nothing below
+        it; default the highest of ``surface_positions`` (pass it when those are
+        only the surface atoms near ``xy``).
 
     Returns
     -------
@@ -107,7 +195,7 @@ def drop_height(
         # Nothing below within reach (a hole larger than the contact distance): rest on
         # the highest surface atom level instead of falling through.
         z = (
-            float(np.max(surface_positions[:, 2]))
+            (float(np.max(surface_positions[:, 2])) if top is None else float(top))
             + float(np.max(contact))
             - float(np.min(np.asarray(offsets)[:, 2]))
         )
@@ -267,3 +355,55 @@ def keep_top_vacuum(*structures: Atoms) -> None:
     grown[2] *= (c_z + missing) / c_z  # along c, so the in-plane lattice is untouched
     for atoms in structures:
         atoms.set_cell(grown, scale_atoms=False)
+
+
+def lateral_distances(points: np.ndarray, origin: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    """Lateral (x, y) minimum-image distances of ``points`` from ``origin``, Å.
+
+    a and b are periodic; the images searched are those of the neighbouring
+    cells, so the answer is exact for any cell whose a and b are not very oblique
+    (every cell cudiss builds).
+    """
+    cell = np.asarray(cell, float)
+    ab = cell[:2, :2]
+    diff = np.asarray(points, float).reshape(-1, 3)[:, :2] - np.asarray(origin, float)[:2]
+    frac = np.linalg.solve(ab.T, diff.T).T
+    frac -= np.round(frac)
+    shifts = np.array([(i, j) for i in (-1, 0, 1) for j in (-1, 0, 1)], float)
+    cart = (frac[:, None, :] + shifts[None, :, :]) @ ab
+    return np.sqrt((cart**2).sum(axis=2)).min(axis=1)
+
+
+def vacuum_gaps(atoms: Atoms) -> np.ndarray:
+    """Widest empty layer of space along each cell axis, Å (``inf`` for a non-periodic one).
+
+    For axis k the atoms' fractional coordinates along k are sorted around the
+    periodic cell and the widest gap between neighbours is converted to a
+    distance between lattice planes (the cell's height along k). A slab has one
+    wide gap (its vacuum, along c); bulk has none; a cluster has three.
+
+    Examples
+    --------
+    >>> from ase.build import bulk, fcc111
+    >>> slab = fcc111("Cu", (2, 2, 3), vacuum=6.0, periodic=True)
+    >>> [round(float(g), 1) for g in vacuum_gaps(slab)]  # 12 Å of vacuum along c
+    [0.7, 0.7, 12.0]
+    >>> bool((vacuum_gaps(bulk("Cu", cubic=True)) < 2.0).all())
+    True
+    """
+    cell = np.asarray(atoms.cell, float)
+    lengths = np.linalg.norm(cell, axis=1)
+    gaps = np.full(3, np.inf)
+    periodic = np.asarray(atoms.pbc, bool) & (lengths > 1e-6)
+    if len(atoms) == 0 or not periodic.any():
+        return gaps
+    full = complete_cell(cell)
+    heights = abs(np.linalg.det(full)) / np.linalg.norm(
+        np.cross(full[[1, 2, 0]], full[[2, 0, 1]]), axis=1
+    )
+    frac = np.linalg.solve(full.T, atoms.positions.T).T
+    for k in np.flatnonzero(periodic):
+        f = np.sort(frac[:, k] % 1.0)
+        steps = np.diff(np.concatenate([f, [f[0] + 1.0]]))
+        gaps[k] = float(steps.max()) * heights[k]
+    return gaps

@@ -12,10 +12,10 @@ from ase.geometry import find_mic
 
 from cudiss.structures.adsorbates import check_adsorbates, get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
-from cudiss.structures.coordination import classify_surface_atoms
+from cudiss.structures.coordination import classify_surface_atoms, surface_atoms
 from cudiss.structures.defects import add_adatom, add_kink
-from cudiss.structures.errors import OverlapError
-from cudiss.structures.geometry import check_overlap, keep_top_vacuum
+from cudiss.structures.errors import CrowdingError, OverlapError
+from cudiss.structures.geometry import check_overlap, keep_top_vacuum, nearest_neighbour_distance
 from cudiss.structures.sites import Site, find_sites, place_adsorbate
 from cudiss.structures.slabs import cu_slab
 from cudiss.structures.targets import check_removal_site, removal_destinations, resolve_target
@@ -63,6 +63,21 @@ class RemovalEndpoints:
 
 # Lateral offset (Å) of ring positions around a target Cu for its 2nd, 3rd ... adsorbate.
 _RING = 1.5
+
+#: Most adsorbates one Cu atom carries: no Cu complex holds more than four CO
+#: ([Cu(CO)4]+, tetrahedral: Cu(I) d10 plus four two-electron ligands fill 18
+#: electrons), and a surface Cu atom also keeps its bonds to the slab.
+MAX_ADSORBATES_PER_CU = 4
+
+#: Most adsorbates per surface Cu atom of the cell (monolayers): Cu surfaces
+#: saturate well below it for CO (~0.5-0.6 ML) and O (0.5 ML), and at one H per
+#: surface atom for H (every hollow filled).
+MAX_COVERAGE_ML = 1.0
+
+# Lateral radius (in d_nn) of the first, local search for sites around the target
+# and for its destinations: wide enough for the nearest free sites of every facet;
+# the whole slab is searched only if none of them fits.
+_LOCAL_REACH = 2.5
 
 
 @dataclass
@@ -118,8 +133,13 @@ class RemovalTarget:
         def distance(site: Site) -> float:
             return float(np.linalg.norm(find_mic(site.position - pos, slab.cell, slab.pbc)[0]))
 
+        # A site that includes the target lies within 2 x 0.94 d_nn of it (its Cu
+        # atoms touch a probe at the site): only the surface around it is searched.
+        near = (pos, 2.5 * self.dnn)
         candidates = [
-            s for s in find_sites(slab, unique=False) if target in s.atoms and s.kind != "ontop"
+            s
+            for s in find_sites(slab, unique=False, near=near)
+            if target in s.atoms and s.kind != "ontop"
         ]
         candidates.sort(key=lambda s: (len(s.atoms), round(distance(s), 3)))
         ring = [
@@ -129,12 +149,63 @@ class RemovalTarget:
         return candidates + ring
 
     @cached_property
-    def destinations(self) -> list[np.ndarray]:
-        """Adatom positions the target may move to, best first (see :func:`removal_endpoints`).
+    def dnn(self) -> float:
+        """The slab's Cu-Cu distance, Å."""
+        return nearest_neighbour_distance(self.slab)
 
-        They depend on the Cu atoms only, so the bare slab's serve every adsorbate set.
+    @cached_property
+    def surface_count(self) -> int:
+        """Number of surface Cu atoms of ``slab`` (the cell's monolayer)."""
+        return len(surface_atoms(self.slab))
+
+    @cached_property
+    def destinations(self) -> list[np.ndarray]:
+        """The best adatom positions the target may move to (see :func:`removal_endpoints`).
+
+        Those within a few d_nn of the target, found from the surface around it:
+        the start of :attr:`all_destinations`, which :meth:`endpoints` goes on to
+        only if none of these has room. They depend on the Cu atoms only, so the
+        bare slab's serve every adsorbate set.
         """
+        return removal_destinations(
+            self.slab, self.target_index, self.site_class, radius=_LOCAL_REACH * self.dnn
+        )
+
+    @cached_property
+    def all_destinations(self) -> list[np.ndarray]:
+        """Every adatom position the target may move to, best first (the whole slab's)."""
         return removal_destinations(self.slab, self.target_index, self.site_class)
+
+    def _destinations(self):
+        """:attr:`destinations`, then the rest of :attr:`all_destinations` (found on demand)."""
+        yield from self.destinations
+        yield from self.all_destinations[len(self.destinations) :]
+
+    def check_crowding(self, adsorbates: Sequence[str]) -> None:
+        """Refuse more adsorbates than the target Cu atom or the cell can carry.
+
+        At most :data:`MAX_ADSORBATES_PER_CU` on the target, and at most
+        :data:`MAX_COVERAGE_ML` adsorbates per surface Cu atom of the cell.
+
+        Raises
+        ------
+        CrowdingError
+        """
+        n = len(adsorbates)
+        names = "+".join(adsorbates)
+        if n > MAX_ADSORBATES_PER_CU:
+            raise CrowdingError(
+                f"{n} adsorbates ({names}) on one Cu atom: a Cu atom carries at most "
+                f"{MAX_ADSORBATES_PER_CU} (no Cu complex holds more than four CO, [Cu(CO)4]+); "
+                f"use fewer adsorbates"
+            )
+        if n > MAX_COVERAGE_ML * self.surface_count:
+            raise CrowdingError(
+                f"{n} adsorbates ({names}) in a cell of {self.surface_count} surface Cu atoms "
+                f"is {n / self.surface_count:.2f} monolayers, above {MAX_COVERAGE_ML:g} "
+                "(Cu saturates at ~0.5 ML of CO or O, 1 ML of H); use fewer adsorbates "
+                "or a larger cell"
+            )
 
     def bind_adsorbate(self, bound: Atoms, name: str, n: int, total: int) -> Atoms:
         """Bind adsorbate number ``n`` (from 0) of ``total`` to the target in ``bound``.
@@ -207,8 +278,12 @@ class RemovalTarget:
         ------
         UnknownAdsorbateError, OverlapError
             As :meth:`bind_adsorbate`; unknown names before anything is placed.
+        CrowdingError
+            More adsorbates than the target or the cell can carry (:meth:`check_crowding`),
+            before anything is placed.
         """
         names = check_adsorbates(adsorbates)
+        self.check_crowding(names)
         if bound is None:
             bound = {}
         start = next((k for k in range(len(names), 0, -1) if names[:k] in bound), 0)
@@ -248,7 +323,7 @@ class RemovalTarget:
         index = self.target_index
         ads_idx = list(range(len(self.slab), len(initial)))
         moving = [index, *ads_idx]
-        for spot in self.destinations:
+        for spot in self._destinations():
             shift = find_mic(spot - initial.positions[index], initial.cell, initial.pbc)[0]
             final = initial.copy()
             final.positions[moving] += shift

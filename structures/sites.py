@@ -16,6 +16,7 @@ from cudiss.structures.geometry import (
     contact_atoms,
     cu_indices,
     drop_height,
+    lateral_distances,
     nearest_neighbour_distance,
 )
 
@@ -80,7 +81,14 @@ def _check_kinds(kinds: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def site_at(slab: Atoms, xy: Sequence[float], classes: dict[int, str] | None = None) -> Site:
+def site_at(
+    slab: Atoms,
+    xy: Sequence[float],
+    classes: dict[int, str] | None = None,
+    *,
+    dnn: float | None = None,
+    among: np.ndarray | None = None,
+) -> Site:
     """Label the site at a lateral position by dropping a probe atom onto it.
 
     Parameters
@@ -91,17 +99,26 @@ def site_at(slab: Atoms, xy: Sequence[float], classes: dict[int, str] | None = N
         Lateral position (x, y), Å.
     classes : dict, optional
         Output of :func:`classify_surface_atoms` (recomputed if not given).
+    dnn : float, optional
+        The slab's Cu-Cu distance (:func:`nearest_neighbour_distance`, recomputed
+        if not given); pass both when labelling many positions of one slab.
+    among : array of int, optional
+        Indices of the Cu atoms that may touch the probe (default: all Cu). The
+        Cu atoms within 3 d_nn of ``xy`` (laterally) give the answer of all of them.
 
     Returns
     -------
     Site
     """
-    cu = cu_indices(slab)
+    all_cu = cu_indices(slab)
+    cu = all_cu if among is None else np.asarray(among, int)
     pos = slab.positions[cu]
-    dnn = nearest_neighbour_distance(slab)
+    if dnn is None:
+        dnn = nearest_neighbour_distance(slab)
+    top = float(slab.positions[all_cu, 2].max()) if len(all_cu) else None
     cell = np.asarray(slab.cell)
     xy = np.asarray(xy, float)[:2]
-    z = drop_height(xy, np.zeros((1, 3)), np.array([_PROBE * dnn]), pos, cell)
+    z = drop_height(xy, np.zeros((1, 3)), np.array([_PROBE * dnn]), pos, cell, top=top)
     probe = np.array([xy[0], xy[1], z])
     idx, vec = contact_atoms(probe, pos, cell, (_PROBE + _TOUCH) * dnn)
     touched = tuple(int(cu[k]) for k in idx)
@@ -135,11 +152,30 @@ def site_at(slab: Atoms, xy: Sequence[float], classes: dict[int, str] | None = N
     return Site(kind=kind, position=np.array([centre[0], centre[1], centre[2]]), atoms=touched)
 
 
-def _candidate_xy(slab: Atoms) -> tuple[list[np.ndarray], AdsorbateSiteFinder]:
-    """Candidate site positions from pymatgen's Delaunay construction over surface Cu."""
+# Cu atoms within this many d_nn (laterally) of a position decide its site label:
+# the probe touches Cu within 0.94 d_nn, the hcp test looks down to ~2.2 d_nn.
+_LABEL_REACH = 3.0
+
+
+def _candidate_xy(
+    slab: Atoms, surface: Sequence[int] | None = None
+) -> tuple[list[np.ndarray], AdsorbateSiteFinder]:
+    """Candidate site positions from pymatgen's Delaunay construction over surface Cu.
+
+    ``surface``: the surface Cu atoms to triangulate (default: all of them). A
+    subset gives the candidates of the whole slab over the region it covers, away
+    from its rim: a Delaunay triangle is one of the subset's whenever no other
+    point lies in its circumcircle, which on a Cu surface is a d_nn or so wide.
+    """
     cu = cu_indices(slab)
+    if surface is None:
+        surface = set(surface_atoms(slab))
+    else:
+        # Only surface Cu enter pymatgen's mesh: a subset needs no subsurface atoms
+        # (they serve symm_reduce, which looks at the whole slab).
+        surface = {int(k) for k in surface}
+        cu = np.array(sorted(surface), int)
     sub = Atoms(slab.symbols[cu], positions=slab.positions[cu], cell=slab.cell, pbc=slab.pbc)
-    surface = set(surface_atoms(slab))
     structure = AseAtomsAdaptor.get_structure(sub)
     # Our own surface detection (coordination based) replaces pymatgen's height window,
     # which misses the lower rows of stepped surfaces such as Cu(211).
@@ -159,7 +195,12 @@ def _same_xy(p: np.ndarray, q: np.ndarray, cell: np.ndarray) -> bool:
     return bool(np.linalg.norm(frac @ cell[:2, :2]) < _SAME_XY)
 
 
-def find_sites(slab: Atoms, kinds: Sequence[str] | None = None, unique: bool = True) -> list[Site]:
+def find_sites(
+    slab: Atoms,
+    kinds: Sequence[str] | None = None,
+    unique: bool = True,
+    near: tuple[Sequence[float], float] | None = None,
+) -> list[Site]:
     """Adsorption sites of a slab.
 
     Candidate positions come from :class:`pymatgen.analysis.adsorption.AdsorbateSiteFinder`
@@ -177,6 +218,11 @@ def find_sites(slab: Atoms, kinds: Sequence[str] | None = None, unique: bool = T
     unique : bool, optional
         Keep one site per symmetry-equivalent set (AdsorbateSiteFinder.symm_reduce);
         otherwise every site in the cell.
+    near : (point, radius), optional
+        Only the sites within ``radius`` Å (laterally, minimum image) of ``point``:
+        those of ``find_sites(slab, kinds, unique=False)`` there, found from the
+        surface around ``point`` only, so the cost does not grow with the slab.
+        Needs ``unique=False`` (symmetry is a property of the whole cell).
 
     Returns
     -------
@@ -187,6 +233,8 @@ def find_sites(slab: Atoms, kinds: Sequence[str] | None = None, unique: bool = T
     ------
     SiteNotFoundError
         For an unknown kind name.
+    NotACuSlabError
+        For a structure that is not a Cu slab lying flat (bulk, a cluster...).
 
     Examples
     --------
@@ -197,23 +245,43 @@ def find_sites(slab: Atoms, kinds: Sequence[str] | None = None, unique: bool = T
     wanted = _check_kinds(kinds)
     if len(cu_indices(slab)) == 0:
         return []
+    if near is not None and unique:
+        raise ValueError("find_sites: near needs unique=False")
     cell = np.asarray(slab.cell)
     centre = 0.5 * (cell[0] + cell[1])
-    candidates, finder = _candidate_xy(slab)
+    dnn = nearest_neighbour_distance(slab)
+    classes = classify_surface_atoms(slab)
+    among = None
+    if near is None:
+        candidates, finder = _candidate_xy(slab)
+    else:
+        point, radius = np.asarray(near[0], float), float(near[1])
+        cu = cu_indices(slab)
+        # Candidates may sit up to ~1 d_nn from the site they label (the centre of
+        # the Cu they touch); the triangulation needs a rim of a few d_nn beyond them.
+        reach = lateral_distances(slab.positions[cu], point, cell)
+        inside = reach <= radius + 3 * dnn
+        surface = [k for k in surface_atoms(slab) if inside[np.searchsorted(cu, k)]]
+        candidates, finder = _candidate_xy(slab, surface)
+        candidates = [
+            p for p in candidates if lateral_distances(p, point, cell)[0] <= radius + 1.5 * dnn
+        ]
+        among = cu[reach <= radius + (1.5 + _LABEL_REACH) * dnn]
     # Centre-first order makes the representative of each symmetry class the most
     # central one (adsorbates then sit away from the cell edges); ties by x, y.
     candidates.sort(
         key=lambda p: (round(float(np.linalg.norm(p[:2] - centre[:2])), 3), *np.round(p[:2], 3))
     )
-    classes = classify_surface_atoms(slab)
     sites: list[Site] = []
     for p in candidates:
-        site = site_at(slab, p, classes)
+        site = site_at(slab, p, classes, dnn=dnn, among=among)
         if wanted is not None and site.kind not in wanted:
             continue
         if any(s.kind == site.kind and _same_xy(s.position, site.position, cell) for s in sites):
             continue
         sites.append(site)
+    if near is not None:
+        sites = [s for s in sites if lateral_distances(s.position, point, cell)[0] <= radius]
     if unique:
         reduced: list[Site] = []
         for kind in SITE_KINDS:

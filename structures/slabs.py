@@ -25,6 +25,19 @@ _BUILDERS = {"111": fcc111, "100": fcc100, "110": fcc110, "211": fcc211}
 _ROWS_PER_211_STEP = 3
 
 
+def facet_key(facet: object) -> str:
+    """A facet's spelling reduced to its Miller indices, known facet or not.
+
+    ``"Cu(100)"``, ``"(100)"``, ``" cu 100 "`` and ``100`` all give ``"100"``;
+    :func:`normalize_facet` also checks that cudiss can build it.
+
+    >>> facet_key("Cu(123)"), facet_key(111)
+    ('123', '111')
+    """
+    key = re.sub(r"^cu", "", str(facet).strip().lower())
+    return re.sub(r"[\s(),\[\]]", "", key)
+
+
 def normalize_facet(facet: str) -> str:
     """Return the canonical Miller-index string of a facet.
 
@@ -43,9 +56,7 @@ def normalize_facet(facet: str) -> str:
     UnknownFacetError
         If the facet is not one of :data:`FACETS`.
     """
-    text = str(facet).strip().lower()
-    key = re.sub(r"^cu", "", text)
-    key = re.sub(r"[\s(),\[\]]", "", key)
+    key = facet_key(facet)
     if key not in FACETS:
         raise UnknownFacetError(
             f"unknown facet {facet!r}; choose one of {', '.join(FACETS)} (e.g. '111' or 'Cu(111)')"
@@ -84,14 +95,49 @@ def _check_layers(layers: int, fixed_layers: int) -> tuple[int, int]:
     return layers, fixed_layers
 
 
-def _check_vacuum(vacuum: float) -> float:
+#: Vacuum on each side of a slab, Å. Below 5 Å the slab's top layer (or its
+#: adsorbates) comes within 10 Å of the bottom of the slab's next periodic image:
+#: the Cu electron density still spills ~3 Å into the vacuum on each side, and
+#: work function and surface energy are not converged below ~10 Å of vacuum. Above
+#: 50 Å the cell is mostly empty space that every plane-wave or grid step pays for
+#: (cost grows with the cell volume) with nothing left to converge.
+VACUUM_MIN, VACUUM_MAX = 5.0, 50.0
+
+
+def check_vacuum(vacuum: float) -> float:
+    """Validate a vacuum thickness (Å, each side of the slab) and return it as a float.
+
+    Raises
+    ------
+    SlabParameterError
+        If ``vacuum`` is not a finite number between :data:`VACUUM_MIN` and
+        :data:`VACUUM_MAX` Å.
+
+    Examples
+    --------
+    >>> check_vacuum(7.5)
+    7.5
+    """
     try:
         value = float(vacuum)
     except (TypeError, ValueError):
         raise SlabParameterError(f"vacuum must be a number in Å, got {vacuum!r}") from None
     if not math.isfinite(value) or value <= 0:
         raise SlabParameterError(f"vacuum must be > 0 Å (each side of the slab), got {vacuum!r}")
+    if value < VACUUM_MIN:
+        raise SlabParameterError(
+            f"vacuum {value:g} Å is below {VACUUM_MIN:g} Å (each side of the slab): the slab "
+            f"would sit within {2 * value:g} Å of its periodic image, which it feels"
+        )
+    if value > VACUUM_MAX:
+        raise SlabParameterError(
+            f"vacuum {value:g} Å is above {VACUUM_MAX:g} Å (each side of the slab): a cell "
+            "that is mostly empty space, paid for in every DFT step with nothing gained"
+        )
     return value
+
+
+_check_vacuum = check_vacuum
 
 
 def _tag_211_layers(atoms: Atoms) -> np.ndarray:
@@ -129,7 +175,8 @@ def cu_slab(
         Number of layers; tag 1 is the top layer, tag ``layers`` the bottom one
         (ASE convention). A Cu(211) layer holds 3 rows of different height.
     vacuum : float, optional
-        Vacuum on each side of the slab, Å. Adatoms and adsorbates added later
+        Vacuum on each side of the slab, Å, between :data:`VACUUM_MIN` (5) and
+        :data:`VACUUM_MAX` (50) Å. Adatoms and adsorbates added later
         lengthen the cell to keep it above them too
         (:func:`cudiss.structures.geometry.keep_top_vacuum`).
     fixed_layers : int, optional

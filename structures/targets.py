@@ -139,7 +139,9 @@ def _bonds(slab: Atoms, point: np.ndarray, dnn: float) -> int:
     return int(np.sum(d < FCC_SHELL_MIDPOINT * dnn))
 
 
-def removal_destinations(slab: Atoms, target: int, site_class: str) -> list[np.ndarray]:
+def removal_destinations(
+    slab: Atoms, target: int, site_class: str, radius: float | None = None
+) -> list[np.ndarray]:
     """Adatom positions Cu atom ``target`` may move to, best first (Å).
 
     For a terrace, step or kink atom: the empty fcc lattice sites above the
@@ -147,6 +149,20 @@ def removal_destinations(slab: Atoms, target: int, site_class: str) -> list[np.n
     those bordering the vacated site last (the atom could fall back). For an
     adatom: the nearest free hollows of any kind (the elementary hop). They
     depend on the Cu atoms only, so the bare slab's serve every adsorbate set.
+
+    Parameters
+    ----------
+    slab : ase.Atoms
+    target : int
+        Index of the Cu atom that moves.
+    site_class : str
+        Its class (terrace, step, kink, adatom).
+    radius : float, optional
+        Only the best destinations within ``radius`` Å of the target, found
+        from the surface around it (a cost that does not grow with the slab):
+        the start of the full list, up to its first entry farther than
+        ``radius`` (bordering sites, which come last in the full list, are left
+        out). ``None``: the full list.
 
     Examples
     --------
@@ -161,9 +177,17 @@ def removal_destinations(slab: Atoms, target: int, site_class: str) -> list[np.n
     cu = list(cu_indices(slab))
     dnn = nearest_neighbour_distance(slab)
     start = slab.positions[target]
+    # a little wider than asked: the cut below is on rounded distances
+    near = None if radius is None else (start, radius + 0.01)
 
     def mic(p: np.ndarray) -> np.ndarray:
         return find_mic(p - start, slab.cell, slab.pbc)[0]
+
+    def within(spots: list[np.ndarray], key) -> list[np.ndarray]:
+        spots = sorted(spots, key=key)
+        if radius is None:
+            return spots
+        return [p for p in spots if round(float(np.linalg.norm(mic(p))), 3) <= radius]
 
     if site_class == "adatom":
         # The elementary hop: to the nearest free hollow of any kind. On (111) an
@@ -171,12 +195,13 @@ def removal_destinations(slab: Atoms, target: int, site_class: str) -> list[np.n
         # hollow would pass through that hcp minimum, and the NEB would see two
         # hops with a minimum between them instead of one saddle.
         base = slab[[k for k in cu if k != target]]
-        spots = list(lattice_sites(base)) + [
-            adatom_position(base, s.position[:2]) for s in find_sites(base, ("hcp",), False)
+        spots = list(lattice_sites(base, near=near)) + [
+            adatom_position(base, s.position[:2])
+            for s in find_sites(base, ("hcp",), False, near=near)
         ]
         spots = [p for p in spots if np.linalg.norm(mic(p)[:2]) > 0.5 and _bonds(base, p, dnn) >= 3]
-        return sorted(spots, key=lambda p: round(float(np.linalg.norm(mic(p))), 3))
-    spots = list(lattice_sites(slab[cu]))
+        return within(spots, lambda p: round(float(np.linalg.norm(mic(p))), 3))
+    spots = list(lattice_sites(slab[cu], near=near))
 
     def key(p: np.ndarray) -> tuple:
         d = float(np.linalg.norm(mic(p)))
@@ -185,7 +210,9 @@ def removal_destinations(slab: Atoms, target: int, site_class: str) -> list[np.n
         borders = d < FCC_SHELL_MIDPOINT * dnn
         return (borders, round(d, 3), -round(float(p[2]), 3), round(float(p[0]), 3))
 
-    return sorted(spots, key=key)
+    if radius is None:
+        return sorted(spots, key=key)
+    return [p for p in within(spots, key) if not key(p)[0]]
 
 
 __all__ = ["check_removal_site", "removal_destinations", "resolve_target"]

@@ -278,7 +278,7 @@ def test_bad_removal_inputs():
     with pytest.raises(
         OverlapError, match=r"no room for .* around Cu atom \d+; use fewer adsorbates"
     ):
-        build_removal_system("111", "terrace", ["OCHO"] * 8, size=(2, 2))
+        build_removal_system("111", "terrace", ["OCHO"] * 4, size=(2, 2))
 
 
 @given(

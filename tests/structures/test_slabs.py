@@ -95,7 +95,7 @@ def test_pymatgen_round_trip(facet):
     nx=st.integers(1, 4),
     ny=st.integers(1, 4),
     layers=st.integers(1, 6),
-    vacuum=st.floats(0.5, 20),
+    vacuum=st.floats(5.0, 20),
     a=st.floats(3.3, 4.0),
     data=st.data(),
 )
