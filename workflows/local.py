@@ -2,7 +2,9 @@
 
 Finished configurations (a result that is not ``failed``) are found in the store
 and left out, so rerunning a finished campaign computes nothing. Progress (which
-configuration, which step, the NEB's fmax) is shown with rich.
+configuration k of N, which step, the NEB's fmax, the time left) is a live
+rich status line in a terminal and one line per finished step otherwise (batch
+jobs, nohup, pipes).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,12 +20,13 @@ from pathlib import Path
 
 from jobflow import run_locally
 from rich.console import Console
+from rich.markup import escape
 
 from cudiss.analysis.documents import RemovalResult
 from cudiss.workflows import progress
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.campaign import Campaign, bulk_key, campaign_flow
-from cudiss.workflows.checkpoint import CHECKPOINT_ENV
+from cudiss.workflows.checkpoint import CHECKPOINT_ENV, checkpoint_root
 from cudiss.workflows.claims import Claims
 from cudiss.workflows.store import (
     cached_bulk,
@@ -65,31 +69,108 @@ class RunSummary:
     results: list[RemovalResult] = field(default_factory=list)
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run, with what was kept (still a :class:`KeyboardInterrupt`).
+
+    Attributes
+    ----------
+    finished
+        Configurations this run finished (their results are in the store).
+    in_store
+        Configurations of the campaign in the store now, out of ``total``.
+    total
+        Configurations of the campaign.
+    checkpoints
+        The interrupted relaxation or NEB continues from its last step on the
+        next run (checkpoints are on).
+    """
+
+    def __init__(self, finished: int, in_store: int, total: int, checkpoints: bool) -> None:
+        super().__init__()
+        self.finished = finished
+        self.in_store = in_store
+        self.total = total
+        self.checkpoints = checkpoints
+
+    def describe(self, store: str) -> str:
+        """One line: what was kept where, and what a rerun does."""
+        plural = "s" if self.finished != 1 else ""
+        resume = (
+            "the interrupted relaxation or NEB resumes from its last step (checkpoint)"
+            if self.checkpoints
+            else "the interrupted step starts over (checkpoints are off)"
+        )
+        return (
+            f"interrupted: {self.finished} configuration{plural} finished in this run "
+            f"({self.in_store} of {self.total} are in the store {store}); {resume}"
+        )
+
+
 class _JobflowWatcher(logging.Handler):
-    """Shows the job jobflow is starting in the live status line."""
+    """Follows jobflow's job messages: live status line, or one line per finished step.
 
-    _start = re.compile(r"Starting job - (.*) \(")
+    ``Starting job - NAME (uuid)`` and ``Finished job - NAME (uuid)`` are the
+    only messages read; failures are data (:mod:`cudiss.workflows.failures`),
+    not log lines.
+    """
 
-    def __init__(self, status, console: Console) -> None:
+    _start = re.compile(r"Starting job - (.*) \(([^,()\s]+)(?:, \d+)?\)$")
+    _finish = re.compile(r"Finished job - (.*) \(([^,()\s]+)(?:, \d+)?\)$")
+
+    def __init__(
+        self,
+        status,
+        console: Console,
+        run_progress: progress.RunProgress | None = None,
+        lines: bool = False,
+    ) -> None:
         super().__init__(logging.INFO)
         self.status = status
         self.console = console
+        self.run_progress = run_progress
+        self.lines = lines
         self.current = ""
+
+    def update(self, detail: str = "") -> None:
+        """Refresh the live status line (if there is one)."""
+        if self.status is None:
+            return
+        if self.run_progress is not None:
+            self.status.update(escape(self.run_progress.status(detail)))
+        else:
+            self.status.update(f"[bold]{escape(self.current)}[/bold]  {detail}")
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if match := self._start.search(message):
             self.current = match.group(1)
-            if self.status is not None:
-                self.status.update(f"[bold]{self.current}")
+            if self.run_progress is not None:
+                self.run_progress.started(match.group(2), match.group(1))
+            self.update()
+        elif (match := self._finish.search(message)) and self.run_progress is not None:
+            line = self.run_progress.finished(match.group(2), match.group(1))
+            if self.lines:
+                self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            self.update()
 
 
 @contextmanager
-def _watch_jobflow(console: Console, show_progress: bool) -> Iterator[_JobflowWatcher]:
-    """Show jobflow's job messages and optimizer steps as a live status line."""
+def _watch_jobflow(
+    console: Console,
+    show_progress: bool,
+    run_progress: progress.RunProgress | None = None,
+) -> Iterator[_JobflowWatcher]:
+    """Show jobflow's jobs and optimizer steps.
+
+    In a terminal: a live status line (the step running, k of N, fmax, time
+    left). Otherwise (batch job, nohup, a pipe): one line per finished step.
+    """
     logger = logging.getLogger("jobflow")
-    status = console.status("starting", spinner="dots") if show_progress else None
-    watcher = _JobflowWatcher(status, console)
+    live = show_progress and console.is_terminal
+    status = console.status("starting", spinner="dots") if live else None
+    watcher = _JobflowWatcher(
+        status, console, run_progress, lines=show_progress and not console.is_terminal
+    )
     old_level, old_propagate = logger.level, logger.propagate
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -106,8 +187,7 @@ def _watch_jobflow(console: Console, show_progress: bool) -> Iterator[_JobflowWa
         log.disabled = False
 
     def on_step(step: int, fmax: float) -> None:
-        if status is not None:
-            status.update(f"[bold]{watcher.current}[/bold]  step {step}  fmax {fmax:.3f} eV/Å")
+        watcher.update(f"step {step}  fmax {fmax:.3f} eV/Å")
 
     progress.set_listener(on_step)
     try:
@@ -123,6 +203,19 @@ def _watch_jobflow(console: Console, show_progress: bool) -> Iterator[_JobflowWa
         logger.propagate = old_propagate
         for log, was_disabled in disabled.items():
             log.disabled = was_disabled
+
+
+@contextmanager
+def _quiet_jobflow() -> Iterator[None]:
+    """No "Some jobs are not connected" warning: independent configurations are not a fault."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Some jobs are not connected")
+        yield
+
+
+def _jobs_in_order(flow):
+    with _quiet_jobflow():
+        return list(flow.iterflow())
 
 
 def run_campaign(
@@ -148,7 +241,16 @@ def run_campaign(
     console
         Where progress goes (default: stderr).
     show_progress
-        Show a live status line.
+        Show progress on ``console``: in a terminal a live status line (the
+        step running, configuration k of N, fmax, time left), otherwise one
+        line per finished step.
+
+    Raises
+    ------
+    RunInterrupted
+        Ctrl-C (a :class:`KeyboardInterrupt`): finished configurations are in
+        the store, claims are released, and running the campaign again
+        continues where this run stopped.
 
     Returns
     -------
@@ -180,11 +282,31 @@ def run_campaign(
                 bulk=cached_bulk(store, bulk_key(campaign)),
                 store_root=str(Path(store_location).resolve()),
             )
-            with (
-                _watch_jobflow(console, show_progress),
-                _checkpoints_under(root / "checkpoints"),
-            ):
-                run_locally(flow, store=store, create_folders=True, root_dir=root, log=False)
+            run_progress = progress.RunProgress(
+                [(job.uuid, job.name) for job, _ in _jobs_in_order(flow)],
+                [
+                    c.label()
+                    for c in campaign.configurations()
+                    if c.config_id(campaign.calculator) not in done | busy
+                ],
+                neb_images=campaign.neb.n_images,
+            )
+            # cudiss run puts checkpoints under the store unless the user said otherwise
+            checkpoints = CHECKPOINT_ENV not in os.environ or checkpoint_root() is not None
+            try:
+                with (
+                    _watch_jobflow(console, show_progress, run_progress),
+                    _checkpoints_under(root / "checkpoints"),
+                ):
+                    with _quiet_jobflow():
+                        run_locally(
+                            flow, store=store, create_folders=True, root_dir=root, log=False
+                        )
+            except KeyboardInterrupt:
+                in_store = finished_config_ids(store) & ids
+                raise RunInterrupted(
+                    len(in_store - done), len(in_store), len(ids), checkpoints
+                ) from None
     finally:
         claims.release()
 

@@ -1,14 +1,24 @@
 """Progress of long runs, shown by whoever is watching (the CLI), silent otherwise.
 
-Jobs report through module-level functions instead of a callback stored on a
-Maker, because Makers are serialised into job documents (jobflow-remote) and a
-callable cannot be.
+Two levels:
+
+* optimizer steps: jobs report through module-level functions (:func:`step`,
+  :class:`OptimizerLog`) instead of a callback stored on a Maker, because
+  Makers are serialised into job documents (jobflow-remote) and a callable
+  cannot be;
+* finished jobs of a run: :class:`RunProgress` knows every job of the flow
+  (configuration, step, expected cost), is told when each starts and finishes,
+  and says where the run is: configuration k of N, the step, the time elapsed
+  and an estimate of what is left.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import ClassVar
 
 _listener: Callable[[int, float], None] | None = None
 
@@ -44,3 +54,182 @@ class OptimizerLog(io.TextIOBase):
                 except ValueError:
                     continue
         return len(text)
+
+
+def duration(seconds: float) -> str:
+    """``7.4 s``, ``42 s``, ``3 min 05 s``, ``2 h 10 min``: a time span for people.
+
+    >>> duration(7.44), duration(42.2), duration(185), duration(7800)
+    ('7.4 s', '42 s', '3 min 05 s', '2 h 10 min')
+    """
+    if seconds < 9.95:
+        return f"{max(seconds, 0.0):.1f} s"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+@dataclass
+class _Step:
+    configuration: int | None  # 1-based; None for steps shared by all (bulk Cu)
+    label: str
+    name: str
+    kind: str
+    started: float | None = None
+    seconds: float | None = None
+
+
+def _kind(name: str) -> str:
+    """The cost class of a step, from its name (``relax initial`` -> ``relax``)."""
+    lowered = name.lower()
+    for kind in ("ci-neb", "relax", "bulk"):
+        if kind in lowered:
+            return kind
+    return "light"
+
+
+class RunProgress:
+    """Where a run of a flow is: finished steps, configuration k of N, time left.
+
+    Parameters
+    ----------
+    jobs
+        ``(uuid, name)`` of every job the run will execute; names are
+        ``"LABEL: STEP"`` where LABEL is one of ``labels`` (other jobs, such as
+        the bulk reference, are shared by all configurations).
+    labels
+        The configurations' labels, in the order they are counted (k of N).
+    neb_images
+        Images of each CI-NEB: its expected cost relative to a relaxation until
+        one has been timed.
+    clock
+        Seconds, monotonic (a fake one in tests).
+
+    Notes
+    -----
+    The estimate of what is left adds, for every step not finished yet, the
+    mean time of the finished steps of its kind (relaxation, CI-NEB, bulk,
+    light bookkeeping steps), or, for a kind not timed yet, its weight (a
+    relaxation 1, a CI-NEB two per image) times the time per weight measured
+    so far; the running step's elapsed time is subtracted from its share.
+    """
+
+    WEIGHTS: ClassVar[dict[str, float]] = {"relax": 1.0, "bulk": 1.0, "light": 0.02}
+
+    def __init__(
+        self,
+        jobs: Iterable[tuple[str, str]],
+        labels: list[str],
+        neb_images: int = 5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.clock = clock
+        self.start = clock()
+        self.labels = list(labels)
+        index = {label: k for k, label in enumerate(self.labels, start=1)}
+        self.weights = {**self.WEIGHTS, "ci-neb": 2.0 * max(neb_images, 1)}
+        self.steps: dict[str, _Step] = {}
+        for uuid, name in jobs:
+            label, _, step_name = name.partition(": ")
+            configuration = index.get(label)
+            if configuration is None:  # shared: "CAMPAIGN: bulk Cu (calc)"
+                label, step_name = "shared by all configurations", step_name or name
+            self.steps[uuid] = _Step(configuration, label, step_name, _kind(step_name))
+        self.current: _Step | None = None
+
+    @property
+    def total(self) -> int:
+        """Number of steps of the run."""
+        return len(self.steps)
+
+    @property
+    def done(self) -> int:
+        """Steps finished."""
+        return sum(s.seconds is not None for s in self.steps.values())
+
+    def configurations_done(self) -> int:
+        """Configurations whose every step has finished."""
+        return sum(
+            all(s.seconds is not None for s in self.steps.values() if s.configuration == k)
+            for k in range(1, len(self.labels) + 1)
+        )
+
+    def _step(self, uuid: str, name: str) -> _Step:
+        if uuid not in self.steps:  # a job added while running (replace, detour)
+            label, _, step_name = name.partition(": ")
+            k = self.labels.index(label) + 1 if label in self.labels else None
+            self.steps[uuid] = _Step(k, label, step_name or name, _kind(step_name or name))
+        return self.steps[uuid]
+
+    def started(self, uuid: str, name: str) -> None:
+        """A job has started."""
+        self.current = self._step(uuid, name)
+        self.current.started = self.clock()
+
+    def finished(self, uuid: str, name: str) -> str:
+        """A job has finished: mark it and return its progress line."""
+        step = self._step(uuid, name)
+        now = self.clock()
+        step.seconds = now - (step.started if step.started is not None else now)
+        if self.current is step:
+            self.current = None
+        where = self._where(step)
+        line = (
+            f"[{self.done}/{self.total}] {where}: {step.name} done in {duration(step.seconds)}"
+            f" ({self._times()})"
+        )
+        if step.configuration is not None and all(
+            s.seconds is not None
+            for s in self.steps.values()
+            if s.configuration == step.configuration
+        ):
+            line += (
+                f"; configuration {step.configuration} finished "
+                f"({self.configurations_done()} of {len(self.labels)})"
+            )
+        return line
+
+    def status(self, detail: str = "") -> str:
+        """The live status line: the running step, k of N, its detail and the times."""
+        step = self.current
+        if step is None:
+            head = f"[{self.done}/{self.total}]"
+        else:
+            head = f"[{self.done + 1}/{self.total}] {self._where(step)}: {step.name}"
+        return "  ".join(part for part in (head, detail, self._times()) if part)
+
+    def _where(self, step: _Step) -> str:
+        if step.configuration is None:
+            return step.label
+        return f"configuration {step.configuration} of {len(self.labels)}, {step.label}"
+
+    def _times(self) -> str:
+        elapsed = self.clock() - self.start
+        left = self.left()
+        estimate = "estimating what is left" if left is None else f"about {duration(left)} left"
+        return f"elapsed {duration(elapsed)}, {estimate}"
+
+    def left(self) -> float | None:
+        """Seconds the unfinished steps are expected to take (``None``: nothing timed yet)."""
+        finished = [s for s in self.steps.values() if s.seconds is not None]
+        weight_done = sum(self.weights[s.kind] for s in finished)
+        if not finished or weight_done <= 0:
+            return None
+        per_weight = sum(s.seconds for s in finished) / weight_done
+        by_kind: dict[str, list[float]] = {}
+        for s in finished:
+            by_kind.setdefault(s.kind, []).append(s.seconds)
+        now = self.clock()
+        left = 0.0
+        for s in self.steps.values():
+            if s.seconds is not None:
+                continue
+            times = by_kind.get(s.kind)
+            expected = sum(times) / len(times) if times else self.weights[s.kind] * per_weight
+            if s is self.current and s.started is not None:
+                expected = max(expected - (now - s.started), 0.0)
+            left += expected
+        return left

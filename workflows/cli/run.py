@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def run(
     calculator: str | None = typer.Option(
         None, "--calculator", help="Override the file's calculator: emt, gpaw or gpaw:PRESET."
     ),
-    quiet: bool = typer.Option(False, "--quiet", help="No live progress line."),
+    quiet: bool = typer.Option(
+        False, "--quiet", help="No progress (status line, or lines per finished step)."
+    ),
     ranks: int = typer.Option(
         1,
         "--ranks",
@@ -57,7 +60,12 @@ def run(
         help="MPI ranks for GPAW steps (mpiexec ... gpaw python); 1 = serial, in-process.",
     ),
 ) -> None:
-    """Run a campaign locally; finished configurations are not recomputed."""
+    """Run a campaign locally; finished configurations are not recomputed.
+
+    Progress goes to stderr: a live status line in a terminal, one line per
+    finished step otherwise. Ctrl-C stops with one line saying what was kept
+    (exit code 130); the same command continues from there.
+    """
     import os
 
     from cudiss.workflows import mpi
@@ -65,16 +73,31 @@ def run(
     if ranks > 1:
         # an execution setting, not physics: it must not enter config ids
         os.environ[mpi.MPI_LAUNCHER_ENV] = mpi.launcher_for_ranks(ranks)
+    # The store module first: it turns an unreadable jobflow configuration
+    # (read when jobflow is imported) into one error line.
+    import cudiss.workflows.store  # noqa: F401
     from cudiss.workflows.calculators import as_spec
     from cudiss.workflows.campaign import load_campaign
-    from cudiss.workflows.local import run_campaign
+    from cudiss.workflows.local import RunInterrupted, run_campaign
 
     campaign = load_campaign(campaign_file)
     spec = as_spec(calculator) if calculator else None
     console = Console(stderr=True)
-    summary = run_campaign(
-        campaign, store, calculator=spec, console=console, show_progress=not quiet
-    )
+    again = "run the same command again to continue: " + shlex.join(["cudiss", *sys.argv[1:]])
+    try:
+        summary = run_campaign(
+            campaign, store, calculator=spec, console=console, show_progress=not quiet
+        )
+    except RunInterrupted as stop:
+        typer.echo(f"{stop.describe(store)}; {again}", err=True)
+        raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        typer.echo(
+            f"interrupted (no step was running; finished configurations are in the store "
+            f"{store}); {again}",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     # Piped or redirected output gets the whole table, not an 80-column cut.
     out = Console() if sys.stdout.isatty() else Console(width=200)
     out.print(results_table(summary.results, f"{campaign.name} (store: {store})"))

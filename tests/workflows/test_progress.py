@@ -1,0 +1,194 @@
+"""Progress where people look: one line per finished step off a terminal, k of N and time left
+in the live status line, and Ctrl-C ending in one line that says what was kept."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+import pytest
+from rich.console import Console
+
+from cudiss.workflows import makers, progress
+from cudiss.workflows.local import _watch_jobflow
+from cudiss.workflows.progress import RunProgress, duration
+from cudiss.workflows.store import open_results
+from tests.helpers.corpus import run_cli
+
+CAMPAIGN = """\
+name: progress
+calculator: emt
+facets: ["100"]
+sites: [adatom]
+adsorbates: [[], [O]]
+slab: {size: [2, 2], layers: 3, vacuum: 6.0, fixed_layers: 1}
+neb: {n_images: 3}
+dissolution: false
+"""
+
+#: bulk Cu, then per configuration: endpoints, relax initial/final, interpolate, CI-NEB, result
+STEPS = 1 + 2 * 6
+
+JOBS = [
+    ("u0", "c: bulk Cu (emt)"),
+    ("u1", "Cu(100) adatom bare: relax initial"),
+    ("u2", "Cu(100) adatom +O: relax initial"),
+    ("u3", "Cu(100) adatom bare: CI-NEB"),
+    ("u4", "Cu(100) adatom +O: CI-NEB"),
+]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_run_progress_counts_steps_configurations_and_estimates_what_is_left():
+    clock = Clock()
+    run = RunProgress(JOBS, ["Cu(100) adatom bare", "Cu(100) adatom +O"], neb_images=3, clock=clock)
+    assert run.left() is None and "estimating what is left" in run.status()
+    run.started("u0", JOBS[0][1])
+    clock.now = 2.0
+    line = run.finished("u0", JOBS[0][1])
+    assert line.startswith("[1/5] shared by all configurations: bulk Cu (emt) done in 2.0 s")
+    run.started("u1", JOBS[1][1])
+    clock.now = 6.0
+    line = run.finished("u1", JOBS[1][1])
+    assert "configuration 1 of 2, Cu(100) adatom bare: relax initial done in 4.0 s" in line
+    # left: a relaxation as long as the timed one (4 s); two CI-NEBs, not timed yet,
+    # of 6 weights each (2 per image) at the 3 s per weight measured (6 s for bulk + relax)
+    assert run.left() == pytest.approx(4.0 + 2 * 6 * 3.0)
+    assert "about 40 s left" in line
+    run.started("u2", JOBS[2][1])
+    clock.now = 7.0
+    status = run.status("step 3  fmax 0.200 eV/Å")
+    assert status.startswith("[3/5] configuration 2 of 2, Cu(100) adatom +O: relax initial")
+    assert "step 3  fmax 0.200 eV/Å" in status and "elapsed 7.0 s, about 39 s left" in status
+    clock.now = 10.0
+    run.finished("u2", JOBS[2][1])
+    for uuid, name in JOBS[3:]:
+        run.started(uuid, name)
+        clock.now += 30.0
+        line = run.finished(uuid, name)
+    assert line.endswith("configuration 2 finished (2 of 2)") and run.left() == 0.0
+    assert run.configurations_done() == 2
+
+
+def test_durations_read_well():
+    assert [duration(s) for s in (0.04, 9.4, 61, 3725)] == [
+        "0.0 s",
+        "9.4 s",
+        "1 min 01 s",
+        "1 h 02 min",
+    ]
+
+
+def _record(message: str) -> logging.LogRecord:
+    return logging.LogRecord("jobflow.core.job", logging.INFO, "", 0, message, None, None)
+
+
+def test_the_live_status_line_shows_k_of_n_and_the_time_left():
+    console = Console(file=io.StringIO(), force_terminal=True)
+    run = RunProgress(JOBS, ["Cu(100) adatom bare", "Cu(100) adatom +O"])
+    with _watch_jobflow(console, True, run) as watcher:
+        watcher.emit(_record("Starting job - Cu(100) adatom bare: relax initial (u1)"))
+        progress.step(4, 0.123)
+        text = str(watcher.status.status)
+        watcher.emit(_record("Finished job - Cu(100) adatom bare: relax initial (u1, 2)"))
+    assert "[1/5] configuration 1 of 2, Cu(100) adatom bare: relax initial" in text
+    assert "step 4  fmax 0.123 eV/Å" in text and "estimating what is left" in text
+    assert run.done == 1
+
+
+def _step_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if re.match(r"\[\d+/\d+\] ", line)]
+
+
+def test_off_a_terminal_every_finished_step_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text(CAMPAIGN)
+    code, _, err = run_cli("run", "c.yaml", "--store", "store")
+    assert code == 0, err
+    lines = _step_lines(err)
+    assert [line.split("]")[0] for line in lines] == [f"[{k}/{STEPS}" for k in range(1, STEPS + 1)]
+    assert all(" done in " in line and " left)" in line for line in lines)
+    assert sum("configuration 1 of 2, Cu(100) adatom bare:" in line for line in lines) == 6
+    assert sum("configuration 2 of 2, Cu(100) adatom +O:" in line for line in lines) == 6
+    assert lines[-1].endswith("finished (2 of 2)")
+    # nothing left to do: no step lines, the header says why
+    code, _, err = run_cli("run", "c.yaml", "--store", "store")
+    assert code == 0 and not _step_lines(err) and "2 already in the store" in err
+    # --quiet: no progress at all
+    code, _, err = run_cli("run", "c.yaml", "--store", "store2", "--quiet")
+    assert code == 0 and not _step_lines(err)
+
+
+def _interrupted(err: str) -> str:
+    assert "Traceback" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted: ") and "\n" not in last
+    assert last.endswith("run the same command again to continue: cudiss run c.yaml --store store")
+    return last
+
+
+def test_ctrl_c_keeps_finished_configurations_and_the_same_command_resumes(tmp_path, monkeypatch):
+    """Interrupted as the second result is about to be stored: the first is kept."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text(CAMPAIGN)
+    started = RunProgress.started
+
+    def ctrl_c_before_the_last_result(self, uuid, name):
+        if name.endswith("+O: result"):
+            raise KeyboardInterrupt
+        started(self, uuid, name)
+
+    monkeypatch.setattr(RunProgress, "started", ctrl_c_before_the_last_result)
+    code, _, err = run_cli("run", "c.yaml", "--store", "store")
+    assert code == 130
+    last = _interrupted(err)
+    assert "1 configuration finished in this run (1 of 2 are in the store store)" in last
+    assert "resumes from its last step (checkpoint)" in last
+    assert [r.adsorbates for r in open_results("store")] == [[]]
+    assert not list((tmp_path / "store" / "runs" / ".claims").iterdir())
+
+    monkeypatch.setattr(RunProgress, "started", started)
+    code, _, err = run_cli("run", "c.yaml", "--store", "store")
+    assert code == 0, err
+    assert "1 already in the store, 1 to run" in err
+    results = {tuple(r.adsorbates): r for r in open_results("store")}
+    assert {r.state for r in results.values()} == {"successful"}
+    # the +O configuration's relaxations and NEB had finished: taken from their checkpoints
+    assert len(results[("O",)].resumed) == 3
+
+
+def test_ctrl_c_inside_a_neb_resumes_it_mid_band(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text(CAMPAIGN.replace("[[], [O]]", "[[]]"))
+    run_neb = makers.run_neb
+
+    def ctrl_c_at_band_step_3(*args, progress=None, **kwargs):
+        def step(number, fmax):
+            if number == 3:
+                raise KeyboardInterrupt
+            if progress is not None:
+                progress(number, fmax)
+
+        return run_neb(*args, progress=step, **kwargs)
+
+    monkeypatch.setattr(makers, "run_neb", ctrl_c_at_band_step_3)
+    code, _, err = run_cli("run", "c.yaml", "--store", "store")
+    assert code == 130
+    assert "0 configurations finished in this run (0 of 1 are in the store" in _interrupted(err)
+
+    monkeypatch.setattr(makers, "run_neb", run_neb)
+    code, _, err = run_cli("run", "c.yaml", "--store", "store")
+    assert code == 0, err
+    (result,) = open_results("store")
+    assert result.state == "successful"
+    assert any(
+        line.startswith("NEB: resumed from checkpoint at band step 2") for line in result.resumed
+    )
