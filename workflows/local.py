@@ -150,7 +150,11 @@ class _JobflowWatcher(logging.Handler):
         elif (match := self._finish.search(message)) and self.run_progress is not None:
             line = self.run_progress.finished(match.group(2), match.group(1))
             if self.lines:
-                self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+                # Plain text, not rich: rich ends the process (SystemExit) on a broken pipe.
+                try:
+                    print(line, file=self.console.file, flush=True)
+                except OSError:  # the reader went away (`| head`, a closed log): keep computing
+                    self.lines = False
             self.update()
 
 

@@ -192,3 +192,18 @@ def test_ctrl_c_inside_a_neb_resumes_it_mid_band(tmp_path, monkeypatch):
     assert any(
         line.startswith("NEB: resumed from checkpoint at band step 2") for line in result.resumed
     )
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_went_away_does_not_stop_the_run():
+    """``cudiss run ... 2>&1 | head``: the progress lines stop, the computation does not."""
+    run = RunProgress(JOBS, ["Cu(100) adatom bare", "Cu(100) adatom +O"])
+    with _watch_jobflow(Console(file=_ClosedPipe()), True, run) as watcher:
+        assert watcher.lines
+        watcher.emit(_record("Starting job - c: bulk Cu (emt) (u0)"))
+        watcher.emit(_record("Finished job - c: bulk Cu (emt) (u0)"))
+    assert not watcher.lines and run.done == 1
