@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cudiss.analysis.barriers import barrier_warning
 from cudiss.analysis.documents import RemovalResult
 from cudiss.workflows.cli.app import app
 
@@ -25,6 +26,7 @@ def results_table(results: list[RemovalResult], title: str) -> Table:
         table.add_column(column)
     for column in ("ΔE‡ fwd (eV)", "ΔE‡ rev (eV)", "ΔE rxn (eV)", "force calls"):
         table.add_column(column, justify="right")
+    table.add_column("band check")
     for r in results:
         calculator = r.calculator.code + (f"-{r.calculator.preset}" if r.calculator.preset else "")
         table.add_row(
@@ -37,6 +39,7 @@ def results_table(results: list[RemovalResult], title: str) -> Table:
             _fmt(r.reverse_barrier_eV),
             _fmt(r.reaction_energy_eV),
             "—" if r.force_calls is None else str(r.force_calls),
+            barrier_warning(r) or "—",
         )
     return table
 
