@@ -17,10 +17,57 @@ import yaml
 PRESETS_FILE = Path(__file__).with_name("presets.yaml")
 
 
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A key given twice in one YAML mapping (PyYAML would keep the last silently)."""
+
+    def __init__(self, key: object, mark: yaml.Mark) -> None:
+        super().__init__(None, None, f"duplicate key {key!r}", mark)
+        self.key = key
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping.
+
+    PyYAML keeps the last of two equal keys without a word, so a campaign file
+    with ``relax_fmax`` twice would run with whichever came last. Keys merged in
+    with ``<<`` may still be overridden: that is what merging is for.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: the base class words that error
+                break
+            if duplicate:
+                raise DuplicateKeyError(key, key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    r"""``yaml.safe_load`` that refuses duplicate keys (:class:`DuplicateKeyError`).
+
+    Every YAML file cudiss reads goes through it: campaign files and the presets.
+
+    >>> load_yaml("a: 1\nb: 2")
+    {'a': 1, 'b': 2}
+    >>> try:
+    ...     load_yaml("a: 1\na: 2")
+    ... except DuplicateKeyError as exc:
+    ...     print(exc.key, "on line", exc.problem_mark.line + 1)
+    a on line 2
+    """
+    return yaml.load(text, Loader=UniqueKeyLoader)
+
+
 @cache
 def _preset_data() -> dict[str, dict[str, Any]]:
-    with PRESETS_FILE.open() as f:
-        return yaml.safe_load(f)
+    return load_yaml(PRESETS_FILE.read_text())
 
 
 def _resolved(name: str) -> dict[str, Any]:

@@ -13,11 +13,13 @@ import copy
 from typing import Any, Literal
 
 from ase.calculators.calculator import Calculator
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.calculators.adaptive import AdaptiveScfCalculator
+from cudiss.workflows.calculators.parameters import check_parameters
 from cudiss.workflows.calculators.presets import GPAW_PRESETS, bulk_parameters
+from cudiss.workflows.errors import CheckedModel, SettingsError, first_error
 
 CalculatorCode = Literal["emt", "gpaw"]
 
@@ -33,19 +35,30 @@ def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-class CalculatorSpec(BaseModel):
+class CalculatorSpec(CheckedModel):
     """Which calculator to use, as data.
 
     Parameters
     ----------
     code
         ``"emt"`` (ASE's effective-medium theory: seconds, qualitative) or
-        ``"gpaw"``.
+        ``"gpaw"`` (any case).
     preset
-        GPAW preset name (``presets.yaml``: ``test``, ``production``); ignored for EMT.
+        GPAW preset name (``presets.yaml``: ``test``, ``production``). EMT has no
+        presets: a preset name given with EMT is dropped (``preset`` keeps its
+        default), so it changes neither the calculation nor its id.
     overrides
         GPAW keyword arguments that replace the preset's, key by key; nested
-        dicts (``mode``, ``convergence``...) are merged.
+        dicts (``mode``, ``convergence``...) are merged. The merged parameters are
+        checked by :meth:`check` (campaigns and :func:`as_spec` call it) before
+        anything runs: a keyword GPAW does not take, or a value of the wrong kind,
+        is refused (:mod:`~cudiss.workflows.calculators.parameters`). For EMT:
+        ``asap_cutoff`` only.
+
+    Raises
+    ------
+    SettingsError
+        Built in Python with an unknown code or preset (one line).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -54,12 +67,53 @@ class CalculatorSpec(BaseModel):
     preset: str = "test"
     overrides: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        # One calculator, one spelling: 'GPAW', ' gpaw ' are gpaw; EMT drops any
+        # preset name, so every EMT spec keeps the default one (and its id).
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key in ("code", "preset"):
+            if isinstance(data.get(key), str):
+                data[key] = data[key].strip().lower()
+        if data.get("code", "emt") == "emt" and "preset" in data:
+            preset = data.pop("preset")
+            if preset not in GPAW_PRESETS and preset not in (None, ""):
+                raise ValueError(
+                    f"EMT has no presets (got {preset!r}); write just 'emt', or code gpaw "
+                    f"with a preset from {sorted(GPAW_PRESETS)}"
+                )
+        return data
+
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
         if value not in GPAW_PRESETS:
             raise ValueError(f"unknown GPAW preset {value!r}; choose from {sorted(GPAW_PRESETS)}")
         return value
+
+    def check(self) -> CalculatorSpec:
+        """Refuse parameters the calculator would reject, before anything runs; return ``self``.
+
+        The merged parameters (preset + overrides) go through
+        :func:`~cudiss.workflows.calculators.parameters.check_parameters`. Campaigns
+        and :func:`as_spec` call it; a spec built in Python is not checked until
+        then (a test may want a calculator that fails when it runs).
+
+        Raises
+        ------
+        SettingsError
+            ``overrides: <key>: <problem>``, e.g. ``overrides: mode.name must be one
+            of fd, lcao, pw, got 'nonsense'``.
+        """
+        try:
+            check_parameters(self.code, self.parameters())
+        except ValueError as exc:
+            where = "overrides" if self.overrides else f"preset {self.preset!r}"
+            raise SettingsError(f"{where}: {exc}") from None
+        return self
 
     def parameters(self) -> dict[str, Any]:
         """The keyword arguments the calculator is built with (stored with results)."""
@@ -123,15 +177,52 @@ def make_calculator(
 
 
 def as_spec(value: CalculatorSpec | dict | str) -> CalculatorSpec:
-    """Coerce ``"emt"``, ``"gpaw"``, ``"gpaw:production"`` or a dict into a spec."""
+    """Coerce ``"emt"``, ``"gpaw"``, ``"gpaw:production"`` or a dict into a spec.
+
+    Raises
+    ------
+    CudissInputError
+        An unknown calculator (``unknown calculator 'vasp'``); a
+        :class:`SettingsError` for an unknown preset or a dict that does not
+        validate or that GPAW would reject (:meth:`CalculatorSpec.check`), one
+        line (e.g. ``unknown GPAW preset 'huge' in 'gpaw:huge'; choose from [...]``).
+
+    Examples
+    --------
+    >>> as_spec("GPAW:Production").label()
+    'gpaw-production'
+    """
     if isinstance(value, CalculatorSpec):
         return value
     if isinstance(value, str):
-        code, _, preset = value.partition(":")
+        code, _, preset = value.strip().lower().partition(":")
         if code not in ("emt", "gpaw"):
             raise CudissInputError(f"unknown calculator {code!r}; choose 'emt' or 'gpaw'")
-        return CalculatorSpec(code=code, preset=preset or "test")  # type: ignore[arg-type]
-    return CalculatorSpec.model_validate(value)
+        if preset and preset not in GPAW_PRESETS:
+            if code == "emt":
+                raise SettingsError(
+                    f"EMT has no presets (got {value.strip()!r}); use 'emt', or 'gpaw:PRESET' "
+                    f"with a preset from {sorted(GPAW_PRESETS)}"
+                )
+            raise SettingsError(
+                f"unknown GPAW preset {preset!r} in {value.strip()!r}; "
+                f"choose from {sorted(GPAW_PRESETS)}"
+            )
+        data: dict[str, Any] = {"code": code, "preset": preset or "test"}
+    elif isinstance(value, dict):
+        data = value
+    else:
+        raise SettingsError(
+            f"calculator must be 'emt', 'gpaw', 'gpaw:PRESET' or a mapping, got {value!r}"
+        )
+    try:
+        spec = CalculatorSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(f"calculator: {first_error(exc)}") from None
+    try:
+        return spec.check()
+    except SettingsError as exc:
+        raise SettingsError(f"calculator: {exc}") from None
 
 
 def software_versions() -> dict[str, str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ase.calculators.emt import EMT
-from pydantic import ValidationError
 
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.calculators import GPAW_PRESETS, CalculatorSpec, as_spec
+from cudiss.workflows.errors import SettingsError
 
 
 def test_test_preset_is_pw250_as_calibrated():
@@ -62,8 +62,118 @@ def test_as_spec_shorthand(text, code, preset):
 def test_bad_calculator_names():
     with pytest.raises(CudissInputError, match="unknown calculator 'vasp'"):
         as_spec("vasp")
-    with pytest.raises(ValidationError, match="unknown GPAW preset"):
+    with pytest.raises(SettingsError, match="unknown GPAW preset 'huge' in 'gpaw:huge'"):
         as_spec("gpaw:huge")
+    with pytest.raises(SettingsError, match="EMT has no presets"):
+        as_spec("emt:fast")
+    with pytest.raises(SettingsError, match=r"^CalculatorSpec: preset: unknown GPAW preset"):
+        CalculatorSpec(code="gpaw", preset="huge")
+    with pytest.raises(SettingsError, match=r"^CalculatorSpec: code: Input should be 'emt'"):
+        CalculatorSpec(code="vasp")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        {},
+        {"code": "emt"},
+        {"code": "EMT"},
+        {"code": " emt ", "preset": "production"},
+        {"code": "emt", "preset": "TEST"},
+        "emt",
+        "EMT:production",
+    ],
+)
+def test_emt_is_one_calculator_however_spelled(spelling):
+    # EMT has no presets: a preset name is dropped, so the spec (and every config id
+    # hashed from it) is the default one, as stores written before keep it.
+    spec = as_spec(spelling) if isinstance(spelling, str) else CalculatorSpec(**spelling)
+    assert spec == CalculatorSpec()
+    assert spec.model_dump(mode="json") == {"code": "emt", "preset": "test", "overrides": {}}
+
+
+def test_gpaw_code_and_preset_are_case_insensitive():
+    assert as_spec("GPAW:Production") == CalculatorSpec(code="gpaw", preset="production")
+    assert CalculatorSpec(code="Gpaw", preset=" TEST ") == CalculatorSpec(code="gpaw")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"mode": {"name": "nonsense"}}, "mode.name must be one of fd, lcao, pw, got 'nonsense'"),
+        ({"mode": {"name": "lcao"}}, "mode.ecut: GPAW's lcao mode takes no 'ecut'"),
+        ({"mode": {"ecut": 30}}, "mode.ecut must be between 100 and 2000 eV"),
+        ({"xcc": "PBE"}, "xcc: not a GPAW parameter"),
+        ({"txt": "log.txt"}, "txt: set by cudiss"),
+        ({"kpts": [2, 2]}, "kpts must be three integers >= 1"),
+        ({"kpts": {"size": [2, 0, 1]}}, "kpts must be three integers >= 1"),
+        ({"kpts": {"densty": 4.0}}, "kpts.densty: unknown k-point key"),
+        ({"occupations": {"name": "gauss"}}, "occupations.name must be one of"),
+        ({"occupations": {"width": -0.1}}, "occupations.width (eV) must be a finite number"),
+        ({"convergence": {"energie": 1e-4}}, "convergence.energie: unknown SCF criterion"),
+        ({"convergence": {"density": -1}}, "convergence.density must be a finite number > 0"),
+        ({"symmetry": "maybe"}, "symmetry must be 'on', 'off' or a dict"),
+        ({"maxiter": 0}, "maxiter must be an integer >= 1"),
+        ({"mixer": {"beta": 2.0}}, "mixer.beta must be a finite number in (0, 1]"),
+        ({"xc": ""}, "xc must be a functional name"),
+        ({"spinpol": "yes"}, "spinpol must be true or false"),
+    ],
+)
+def test_gpaw_overrides_gpaw_would_reject_are_refused_before_running(overrides, fragment):
+    spec = CalculatorSpec(code="gpaw", overrides=overrides)  # plain data until checked
+    with pytest.raises(SettingsError) as info:
+        spec.check()
+    assert str(info.value).startswith("overrides: ")
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(SettingsError, match=r"^calculator: overrides: "):
+        as_spec({"code": "gpaw", "overrides": overrides})
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"xc": "RPBE", "mode": {"ecut": 500}},
+        {"mode": "lcao", "basis": "dzp"},
+        {"mode": "fd", "h": 0.2},
+        {"kpts": {"density": 3.5, "gamma": True}},
+        {"kpts": [4, 4, 1]},
+        {"occupations": {"name": "marzari-vanderbilt", "width": 0.2}},
+        {"convergence": {"energy": 1e-5, "bands": "occupied", "maximum iterations": 400}},
+        {"symmetry": "off"},
+        {"mixer": {"beta": 0.05, "nmaxold": 5, "weight": 50.0}, "maxiter": 500},
+        {"poissonsolver": {"dipolelayer": "xy"}, "spinpol": False, "charge": -1},
+    ],
+)
+def test_gpaw_overrides_gpaw_takes_pass(overrides):
+    for preset in GPAW_PRESETS:
+        CalculatorSpec(code="gpaw", preset=preset, overrides=overrides).check()
+
+
+def test_emt_overrides_are_emt_parameters():
+    CalculatorSpec(overrides={"asap_cutoff": True}).check()
+    with pytest.raises(SettingsError, match="xc: EMT has no such parameter"):
+        CalculatorSpec(overrides={"xc": "PBE"}).check()
+
+
+def test_the_parameter_names_are_those_of_the_installed_gpaw():
+    import inspect
+
+    gpaw_dft = pytest.importorskip("gpaw.dft")
+    from cudiss.workflows.calculators.parameters import GPAW_MODES, GPAW_PARAMETERS
+
+    assert set(gpaw_dft.PARAMETER_NAMES) == GPAW_PARAMETERS
+    for name, cls in (("pw", gpaw_dft.PW), ("lcao", gpaw_dft.LCAO), ("fd", gpaw_dft.FD)):
+        takes = {
+            p.name
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.name != "self" and p.kind is not p.VAR_KEYWORD
+        } - {"interpolation"}  # accepted only at its default (LegacyGPAWError otherwise)
+        assert takes == GPAW_MODES[name], name
+    mp = inspect.signature(gpaw_dft.MonkhorstPack.__init__).parameters
+    from cudiss.workflows.calculators.parameters import KPOINT_KEYS
+
+    assert set(mp) - {"self"} == KPOINT_KEYS
 
 
 # --------------------------------------------------------------------------- adaptive SCF
