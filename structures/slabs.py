@@ -127,7 +127,7 @@ def check_vacuum(vacuum: float) -> float:
     if value < VACUUM_MIN:
         raise SlabParameterError(
             f"vacuum {value:g} Å is below {VACUUM_MIN:g} Å (each side of the slab): the slab "
-            f"would sit within {2 * value:g} Å of its periodic image, which it feels"
+            f"would feel its periodic image across {2 * value:g} Å of vacuum"
         )
     if value > VACUUM_MAX:
         raise SlabParameterError(

@@ -15,24 +15,40 @@ A campaign YAML file looks like::
 
 Every key is checked: unknown keys, wrong types and impossible combinations are
 one-line :class:`~cudiss.workflows.errors.CampaignError` messages, raised
-before anything is written to a store.
+before anything is written to a store. Among them: a key given twice, a number
+that is not finite (``.inf``, ``.nan``) anywhere, force thresholds above
+0.5 eV/Å, vacuum outside 5-50 Å, GPAW overrides GPAW would reject, more
+adsorbates than a Cu atom or the cell can carry, and a campaign without any
+configuration. Facets, site classes and adsorbates are normalised first
+(``Cu(100)`` is ``100``, ``co`` is ``CO``), and a configuration listed twice
+is run once.
+
+``lattice_constant``: ``null`` fits a0 and mu_Cu(bulk) with the campaign's
+calculator (:class:`~cudiss.workflows.makers.CuBulkMaker`); a number (Å, 3.0-4.5)
+builds every slab at that a0 and takes mu_Cu(bulk) as the energy per atom of
+bulk Cu computed at that same a0 (the fit around it gives only the bulk
+modulus), so slab and bulk reference share one lattice.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 
 import yaml
 from ase import Atoms
 from jobflow import Flow
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cudiss.structures.bulk import CU_LATTICE_CONSTANT
-from cudiss.structures.errors import CudissInputError
+from cudiss.structures.adsorbates import get_adsorbate
+from cudiss.structures.bulk import CU_LATTICE_CONSTANT, check_lattice_constant
+from cudiss.structures.errors import CudissInputError, UnknownAdsorbateError
 from cudiss.structures.removal import RemovalEndpoints, RemovalTarget
+from cudiss.structures.slabs import facet_key
 from cudiss.workflows.calculators import CalculatorSpec, as_spec
-from cudiss.workflows.errors import CampaignError
+from cudiss.workflows.calculators.presets import DuplicateKeyError, load_yaml
+from cudiss.workflows.errors import CampaignError, CheckedModel, first_error
 from cudiss.workflows.flows import (
     BULK_KIND,
     RemovalBarrierMaker,
@@ -40,43 +56,136 @@ from cudiss.workflows.flows import (
     SlabSettings,
     removal_flows,
 )
-from cudiss.workflows.makers import BulkResult, CuBulkMaker
+from cudiss.workflows.makers import FMAX_MAX, BulkResult, CuBulkMaker, check_fmax
 from cudiss.workflows.neb import NebSettings
 
 
-class Campaign(BaseModel):
+def _unique(items: list) -> list:
+    """``items`` without repeats, first occurrence kept (items may be unhashable lists)."""
+    out: list = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _adsorbate_name(name: object) -> object:
+    if not isinstance(name, str):
+        return name
+    try:
+        return get_adsorbate(name).name
+    except UnknownAdsorbateError:
+        return name.strip()  # building the configuration names it as unknown
+
+
+def _non_finite(value: object, where: str = "") -> str | None:
+    """Path of the first number in ``value`` (nested dicts and lists) that is inf or nan."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "value"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _non_finite(item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for k, item in enumerate(value):
+            found = _non_finite(item, f"{where}.{k}" if where else str(k))
+            if found:
+                return found
+    return None
+
+
+class Campaign(CheckedModel):
     """A campaign: the cross product of facets, target sites and adsorbate sets."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str = ""
     calculator: CalculatorSpec = Field(default_factory=CalculatorSpec)
     facets: list[str] = Field(min_length=1)
     sites: list[str] = Field(min_length=1)
-    adsorbates: list[list[str]] = Field(default_factory=lambda: [[]])
+    adsorbates: list[list[str]] = Field(default_factory=lambda: [[]], min_length=1)
     slab: SlabSettings = Field(default_factory=SlabSettings)
     neb: NebSettings = Field(default_factory=NebSettings)
-    relax_fmax: float = Field(0.05, gt=0)
+    relax_fmax: float = 0.05
     dissolution: bool = True
-    lattice_constant: float | None = Field(None, gt=2.0, lt=6.0)
+    lattice_constant: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite_numbers(cls, data: object) -> object:
+        # .inf and .nan, anywhere in the file (neb, slab, calculator overrides...)
+        where = _non_finite(data)
+        if where is not None:
+            raise ValueError(f"{where}: must be a finite number (got inf or nan)")
+        return data
 
     @field_validator("calculator", mode="before")
     @classmethod
     def _calculator_shorthand(cls, value: object) -> object:
         return as_spec(value) if isinstance(value, str) else value
 
+    @field_validator("calculator")
+    @classmethod
+    def _calculator_takes_its_parameters(cls, value: CalculatorSpec) -> CalculatorSpec:
+        return value.check()
+
     @field_validator("facets", mode="before")
     @classmethod
     def _facets_as_text(cls, value: object) -> object:
-        # YAML reads a bare 111 as an integer.
+        # YAML reads a bare 111 as an integer; 'Cu(111)', '(111)', 111 are one facet.
         if isinstance(value, list):
-            return [str(v) if isinstance(v, int) else v for v in value]
+            return _unique([facet_key(v) if isinstance(v, int | str) else v for v in value])
         return value
 
+    @field_validator("sites", mode="before")
+    @classmethod
+    def _sites_lower(cls, value: object) -> object:
+        if isinstance(value, list):
+            return _unique([v.strip().lower() if isinstance(v, str) else v for v in value])
+        return value
+
+    @field_validator("adsorbates", mode="before")
+    @classmethod
+    def _adsorbate_names(cls, value: object) -> object:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError(
+                    "an empty list gives no configuration at all; use [[]] for the bare "
+                    "Cu atom only, or [[], [CO]] for bare and CO-bound"
+                )
+            return _unique(
+                [[_adsorbate_name(n) for n in v] if isinstance(v, list) else v for v in value]
+            )
+        return value
+
+    @field_validator("relax_fmax")
+    @classmethod
+    def _relax_fmax_range(cls, value: float) -> float:
+        return check_fmax(value, "")
+
+    @field_validator("lattice_constant")
+    @classmethod
+    def _lattice_constant_range(cls, value: float | None) -> float | None:
+        return None if value is None else check_lattice_constant(value)
+
+    @model_validator(mode="after")
+    def _neb_force_threshold(self) -> Campaign:
+        # numbers given as text ('inf', 'nan') are floats only now
+        where = _non_finite(self.model_dump())
+        if where is not None:
+            raise ValueError(f"{where}: must be a finite number (got inf or nan)")
+        if self.neb.fmax > FMAX_MAX:
+            raise ValueError(
+                f"neb.fmax: must be at most {FMAX_MAX:g} eV/Å, got {self.neb.fmax:g}: a looser "
+                "threshold stops the band before it reaches the saddle"
+            )
+        return self
+
     def configurations(self) -> list[RemovalConfig]:
-        """Every facet x site x adsorbate-set configuration, in file order."""
-        return [
+        """Every facet x site x adsorbate-set configuration, in file order, each once."""
+        configs = [
             RemovalConfig(
                 campaign=self.name,
                 facet=facet,
@@ -86,6 +195,7 @@ class Campaign(BaseModel):
             )
             for facet, site, ads in itertools.product(self.facets, self.sites, self.adsorbates)
         ]
+        return list(dict.fromkeys(configs))
 
     def maker(self, store_root: str | None = None) -> RemovalBarrierMaker:
         """The removal-flow maker with this campaign's settings."""
@@ -99,13 +209,7 @@ class Campaign(BaseModel):
 
 
 def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "campaign"
-    message = error["msg"].removeprefix("Value error, ")
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    return f"{where}: {message}{more}"
+    return first_error(exc) or "campaign"
 
 
 def parse_campaign(data: object, source: str = "campaign") -> Campaign:
@@ -205,7 +309,13 @@ def load_campaign(path: str | Path) -> Campaign:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise CampaignError(f"cannot read campaign file {path}: {exc.__class__.__name__}") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except DuplicateKeyError as exc:
+        line = exc.problem_mark.line + 1
+        raise CampaignError(
+            f"{path}: duplicate key {exc.key!r} (line {line}): YAML would silently keep "
+            "only the last one; give each key once"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -214,9 +324,20 @@ def load_campaign(path: str | Path) -> Campaign:
 
 
 def bulk_job(campaign: Campaign):
-    """The bulk job of a campaign: fit a0, or a single point at the given a0."""
+    """The bulk job of a campaign: a0 and mu_Cu(bulk) fitted, or at the given a0.
+
+    With a numeric ``lattice_constant`` the slabs are built at it, and so is the
+    bulk reference: :class:`CuBulkMaker` with ``keep_lattice_constant`` reports
+    that a0 and the energy per atom computed there (its E(V) scan around a0 only
+    gives the bulk modulus). A fitted a0 would differ from the slabs' lattice
+    and put the strain energy between the two into every dissolution energy.
+    """
     if campaign.lattice_constant is not None:
-        maker = CuBulkMaker(calculator_spec=campaign.calculator, strain=0.0, points=1)
+        maker = CuBulkMaker(
+            calculator_spec=campaign.calculator,
+            a_guess=campaign.lattice_constant,
+            keep_lattice_constant=True,
+        )
         job = maker.make(campaign.lattice_constant)
     else:
         job = CuBulkMaker(calculator_spec=campaign.calculator).make()

@@ -20,17 +20,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobflow import Flow, Job, JobConfig, Maker, OnMissing, job
+from jobflow import Flow, Job, JobConfig, Maker, OnMissing, OutputReference, job
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
 from cudiss.analysis.documents import CalculatorInfo, ImageData, RemovalResult
+from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
+from cudiss.structures.errors import UnknownAdsorbateError
 from cudiss.structures.removal import RemovalEndpoints, build_removal_system
+from cudiss.structures.slabs import check_vacuum, facet_key
 from cudiss.workflows.calculators import CalculatorSpec, software_versions
+from cudiss.workflows.errors import CheckedModel, SettingsError
 from cudiss.workflows.failures import StepFailure, failures_as_data
-from cudiss.workflows.makers import CuNebMaker, CuRelaxMaker
+from cudiss.workflows.makers import (
+    CuBulkMaker,
+    CuNebMaker,
+    CuRelaxMaker,
+    check_fmax,
+    check_type,
+)
 from cudiss.workflows.neb import InterpolationMethod, NebSettings, interpolate_band
 from cudiss.workflows.schemas import BulkResult
 
@@ -38,19 +48,54 @@ RESULT_KIND = "removal_result"
 BULK_KIND = "bulk"
 
 
-class SlabSettings(BaseModel):
-    """Slab geometry shared by the configurations of a campaign (Å, layers)."""
+class SlabSettings(CheckedModel):
+    """Slab geometry shared by the configurations of a campaign (Å, layers).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    ``vacuum`` is checked as :func:`cudiss.structures.slabs.check_vacuum` does
+    (5-50 Å each side); numbers must be finite.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     size: tuple[int, int] = (3, 3)
     layers: int = Field(4, ge=2)
     vacuum: float = Field(7.5, gt=0)
     fixed_layers: int = Field(2, ge=0)
 
+    @field_validator("size")
+    @classmethod
+    def _positive_size(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if min(value) < 1:
+            raise ValueError(f"size must be two integers >= 1 like [3, 3], got {list(value)}")
+        return value
 
-class RemovalConfig(BaseModel):
-    """One Cu-removal configuration of a campaign."""
+    @field_validator("vacuum")
+    @classmethod
+    def _vacuum_range(cls, value: float) -> float:
+        return check_vacuum(value)
+
+
+def _canonical_adsorbate(name: object) -> object:
+    """The library's name of an adsorbate (``co*`` -> ``CO``, ``HCOO`` -> ``OCHO``).
+
+    An unknown name is returned stripped: building the configuration says it is unknown.
+    """
+    try:
+        return get_adsorbate(str(name)).name
+    except UnknownAdsorbateError:
+        return str(name).strip()
+
+
+class RemovalConfig(CheckedModel):
+    """One Cu-removal configuration of a campaign.
+
+    Its fields are normalised before anything else sees them, so one system has
+    one identity (:meth:`config_id`) however it is spelled: ``facet`` ``'Cu(100)'``,
+    ``'(100)'`` and ``100`` are ``'100'`` (:func:`~cudiss.structures.slabs.facet_key`);
+    ``site_class`` ``'Adatom'`` is ``'adatom'``; each adsorbate takes the library's
+    name (``'co'`` and ``'CO*'`` are ``'CO'``, ``'HCOO'`` is ``'OCHO'``). The order of
+    the adsorbates is kept: the first binds atop the Cu, the next ones beside it.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,8 +108,20 @@ class RemovalConfig(BaseModel):
     @field_validator("facet", mode="before")
     @classmethod
     def _facet_as_text(cls, value: object) -> object:
-        # YAML reads a bare 111 as an integer.
-        return str(value) if isinstance(value, int) else value
+        # YAML reads a bare 111 as an integer; 'Cu(111)' and '(111)' are 111 too.
+        return facet_key(value) if isinstance(value, int | str) else value
+
+    @field_validator("site_class", mode="before")
+    @classmethod
+    def _site_class_lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("adsorbates", mode="before")
+    @classmethod
+    def _adsorbate_names(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return tuple(_canonical_adsorbate(v) if isinstance(v, str) else v for v in value)
+        return value
 
     def label(self) -> str:
         """Human-readable name, e.g. ``Cu(100) adatom +CO``."""
@@ -346,11 +403,45 @@ class RemovalBarrierMaker(Maker):
     dissolution: bool = True
     store_root: str | None = None
 
-    def make(self, config: RemovalConfig, bulk: BulkResult | Job | None) -> Flow:
-        """Build the flow; ``bulk`` is a finished :class:`BulkResult` or a job's output."""
+    def __post_init__(self) -> None:
+        check_type(self.calculator_spec, CalculatorSpec, "RemovalBarrierMaker: calculator_spec")
+        check_type(self.neb_settings, NebSettings, "RemovalBarrierMaker: neb_settings")
+        check_fmax(self.relax_fmax, "RemovalBarrierMaker: relax_fmax")
+
+    def make(self, config: RemovalConfig, bulk: BulkResult | Job | None = None) -> Flow:
+        """Build the flow; ``bulk`` is a finished :class:`BulkResult`, a job's output or None.
+
+        With ``bulk=None`` the flow computes its own bulk reference first: a
+        :class:`~cudiss.workflows.makers.CuBulkMaker` job (a0 and mu_Cu fitted with
+        the same calculator), whose output the endpoints and the result use.
+
+        Raises
+        ------
+        SettingsError
+            ``config`` is not a :class:`RemovalConfig`, or ``bulk`` is neither a
+            :class:`BulkResult`, a job output nor None.
+        """
+        if not isinstance(config, RemovalConfig):
+            raise SettingsError(
+                f"RemovalBarrierMaker.make: config must be a RemovalConfig "
+                f"(e.g. RemovalConfig(facet='100', site_class='adatom')), got {config!r}"
+            )
         label = config.label()
-        relax = CuRelaxMaker(calculator_spec=self.calculator_spec, fmax=self.relax_fmax)
         jobs: list[Job] = []
+        if bulk is None:
+            bulk_job = CuBulkMaker(calculator_spec=self.calculator_spec).make()
+            bulk_job.name = f"{label}: bulk Cu ({self.calculator_spec.label()})"
+            bulk_job.update_metadata({"cudiss_kind": BULK_KIND})
+            jobs.append(bulk_job)
+            bulk = bulk_job.output
+        elif isinstance(bulk, Job):
+            bulk = bulk.output
+        elif not isinstance(bulk, BulkResult | OutputReference):
+            raise SettingsError(
+                f"RemovalBarrierMaker.make: bulk must be a BulkResult, a bulk job or its "
+                f"output, or None (computed here), got {type(bulk).__name__}"
+            )
+        relax = CuRelaxMaker(calculator_spec=self.calculator_spec, fmax=self.relax_fmax)
         endpoints = build_endpoints(config, bulk)
         endpoints.name = f"{label}: endpoints"
         jobs.append(endpoints)

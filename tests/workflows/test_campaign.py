@@ -203,11 +203,13 @@ def test_missing_campaign_file(tmp_path):
 
 
 def test_failed_step_is_marked_not_dropped(tmp_path):
-    # A GPAW override GPAW rejects makes every DFT step fail; the row must remain.
+    # An exchange-correlation functional GPAW does not know passes the up-front
+    # checks (names are GPAW's and libxc's to judge) and fails every DFT step when it
+    # runs; the row must remain.
     campaign = parse_campaign(
         {
             "name": "broken",
-            "calculator": {"code": "gpaw", "overrides": {"mode": {"name": "nonsense"}}},
+            "calculator": {"code": "gpaw", "overrides": {"xc": "NO-SUCH-XC"}},
             "facets": ["100"],
             "sites": ["adatom"],
             "slab": {"size": [2, 2], "layers": 3, "vacuum": 6.0, "fixed_layers": 1},
@@ -226,3 +228,106 @@ def test_open_results_on_missing_store(tmp_path):
 
     with pytest.raises(StoreError, match="no results store"):
         open_job_store(tmp_path / "none")
+
+
+SMALL_SLAB = {"size": [2, 2], "layers": 3, "vacuum": 6.0, "fixed_layers": 1}
+
+
+def _old_release_ids() -> dict[tuple[str, str], str]:
+    """(site, adsorbates) -> config id, as release 010c697 tabulated its fixture campaign."""
+    import pandas as pd
+
+    from tests.helpers.paths import FIXTURES
+
+    table = pd.read_csv(FIXTURES / "release-010c697" / "table.csv")
+    rows = table[table.campaign == "fixture"]
+    return {(r.site_class, r.adsorbates): r.config_id for r in rows.itertuples()}
+
+
+@pytest.mark.parametrize(
+    ("facet", "site", "ads", "calculator"),
+    [
+        ("100", "adatom", [], "emt"),
+        ("Cu(100)", "Adatom", [], {"code": "EMT", "preset": "production"}),
+        ("(100)", " ADATOM ", [], "EMT"),
+        (100, "adatom", ["co"], "emt"),
+        ("cu 100", "adatom", ["CO*"], {"code": "emt", "preset": "test"}),
+    ],
+)
+def test_one_system_has_one_id_however_spelled(facet, site, ads, calculator):
+    from cudiss.workflows.calculators import as_spec
+    from cudiss.workflows.flows import RemovalConfig
+
+    config = RemovalConfig(
+        campaign="fixture", facet=facet, site_class=site, adsorbates=ads, slab=SMALL_SLAB
+    )
+    # the ids release 010c697 wrote for the canonical spellings: existing stores keep them
+    expected = _old_release_ids()[("adatom", "+".join(a.upper().strip("*") for a in ads) or "bare")]
+    assert config.config_id(as_spec(calculator)) == expected
+    assert config.label() == "Cu(100) adatom " + ("+CO" if ads else "bare")
+
+
+def test_a_configuration_spelled_twice_is_computed_once(tmp_path):
+    campaign = parse_campaign(
+        {
+            "name": "fixture",
+            "calculator": {"code": "emt", "preset": "production"},
+            "facets": ["100", "Cu(100)", 100],
+            "sites": ["Adatom", "adatom"],
+            "adsorbates": [[], ["co"], ["CO*"], ["CO"]],
+            "slab": SMALL_SLAB,
+        }
+    )
+    assert campaign.facets == ["100"] and campaign.sites == ["adatom"]
+    assert campaign.adsorbates == [[], ["CO"]]
+    configs = campaign.configurations()
+    assert [c.label() for c in configs] == ["Cu(100) adatom bare", "Cu(100) adatom +CO"]
+    summary = run_campaign(campaign, tmp_path / "store", show_progress=False)
+    assert summary.configurations == 2 and summary.ran == 2
+    results = open_results(tmp_path / "store")
+    assert sorted(r.config_id for r in results) == sorted(_old_release_ids().values())
+    assert {r.state for r in results} == {"successful"}
+    assert all(r.facet == "100" and r.adsorbates in ([], ["CO"]) for r in results)
+
+
+def test_a_given_lattice_constant_builds_and_references_at_it(tmp_path):
+    # Numeric lattice_constant used to fail every configuration (an equation of
+    # state fitted to one point); now the slabs and mu_Cu(bulk) share that a0.
+    from ase.build import bulk
+
+    campaign = parse_campaign(
+        {
+            "name": "a0",
+            "facets": ["100"],
+            "sites": ["adatom"],
+            "adsorbates": [[], ["O"]],
+            "slab": SMALL_SLAB,
+            "lattice_constant": 3.615,
+        }
+    )
+    summary = run_campaign(campaign, tmp_path / "store", show_progress=False)
+    assert summary.failed_steps == []
+    results = open_results(tmp_path / "store")
+    assert len(results) == 2 and {r.state for r in results} == {"successful"}
+    reference = bulk("Cu", "fcc", a=3.615)  # ASE's own cell and EMT: independent of cudiss
+    reference.calc = EMT()
+    for r in results:
+        assert r.lattice_constant_A == 3.615
+        assert r.bulk_energy_per_atom_eV == pytest.approx(reference.get_potential_energy())
+        # the slab is built at 3.615 Å: Cu(100) in-plane spacing a / sqrt 2
+        assert np.linalg.norm(r.cell_A[0]) == pytest.approx(2 * 3.615 / np.sqrt(2))
+
+
+def test_a_removal_flow_without_a_bulk_reference_computes_its_own(tmp_path):
+    from jobflow import run_locally
+
+    from cudiss.workflows.flows import RemovalBarrierMaker, RemovalConfig
+
+    config = RemovalConfig(facet="100", site_class="adatom", slab=SMALL_SLAB)
+    flow = RemovalBarrierMaker().make(config, None)
+    store = open_job_store(tmp_path / "store", create=True)
+    run_locally(flow, store=store, root_dir=tmp_path, create_folders=True, log=False)
+    (result,) = open_results(tmp_path / "store")
+    assert result.state == "successful"
+    # ASE's EMT fcc Cu minimum: a0 = 3.59 Å (the bulk job fitted it)
+    assert result.lattice_constant_A == pytest.approx(3.59, abs=0.01)

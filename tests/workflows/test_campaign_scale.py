@@ -138,3 +138,111 @@ def test_check_falls_back_to_the_uncached_build(monkeypatch):
     assert len(parse_campaign(data).configurations()) == 8
     with pytest.raises(CampaignError, match="no room for OCHO"):
         parse_campaign({**data, "adsorbates": [["CO2", "OCHO"]], "slab": {}})
+
+
+def _count_work(monkeypatch) -> dict[str, list]:
+    """Record the site labelling and the neighbour searches of the geometry check."""
+    from cudiss.structures import defects, geometry, sites, targets
+
+    work: dict[str, list] = {"labels": [], "pair_matrix": [], "lattice": [], "patches": []}
+    originals = (sites.site_at, geometry.get_distances, defects.lattice_sites)
+    candidates = sites._candidate_xy
+
+    def label(*args, **kwargs):
+        work["labels"].append(1)
+        return originals[0](*args, **kwargs)
+
+    def distances(p1, p2=None, *args, **kwargs):
+        work["pair_matrix"].append(len(p1) if p2 is None else 0)
+        return originals[1](p1, p2, *args, **kwargs)
+
+    def lattice(slab, *args, near=None, **kwargs):
+        work["lattice"].append(near is not None)
+        return originals[2](slab, *args, near=near, **kwargs)
+
+    def patch(slab, surface=None):
+        work["patches"].append(len(surface) if surface is not None else len(slab))
+        return candidates(slab, surface)
+
+    monkeypatch.setattr(sites, "site_at", label)
+    monkeypatch.setattr(geometry, "get_distances", distances)
+    monkeypatch.setattr(defects, "lattice_sites", lattice)
+    monkeypatch.setattr(targets, "lattice_sites", lattice)
+    monkeypatch.setattr(sites, "_candidate_xy", patch)
+    return work
+
+
+@pytest.mark.parametrize(("facet", "site"), [("100", "adatom"), ("111", "terrace")])
+def test_a_large_slab_validates_with_work_that_does_not_grow_with_it(monkeypatch, facet, site):
+    # Validation used to build all-pairs distance matrices and search the whole
+    # slab for sites: 24 s at 10x10, minutes at 20x20, out of memory at 60x60.
+    # Now only the surface around the moving atom is searched: the sites labelled
+    # are as many on a 30x30 slab (3600 Cu) as on a 12x12 one, and no N x N
+    # matrix is built.
+    work = {}
+    for n in (12, 30):
+        work[n] = _count_work(monkeypatch)
+        data = {
+            "name": "large",
+            "facets": [facet],
+            "sites": [site],
+            "adsorbates": [[], ["CO"], ["CO", "H"]],
+            "slab": {"size": [n, n], "layers": 4},
+        }
+        assert len(parse_campaign(data).configurations()) == 3
+        monkeypatch.undo()
+    for n in (12, 30):
+        assert max(work[n]["pair_matrix"], default=0) < 100, n  # only tiny sets, if any
+        assert work[n]["lattice"] and all(work[n]["lattice"]), n  # every search local
+        assert max(work[n]["patches"]) < 200, n  # surface patches, not the slab
+    assert len(work[30]["labels"]) <= 1.1 * len(work[12]["labels"])
+
+
+def test_local_searches_give_the_whole_slabs_answers():
+    # The first, local searches must be the start of the full lists, for every
+    # facet and site class, so that results do not depend on which one answered.
+    from cudiss.structures.coordination import surface_atoms
+    from cudiss.structures.defects import _first_adatom, add_adatom, lattice_sites
+    from cudiss.structures.geometry import lateral_distances
+    from cudiss.structures.removal import removal_target
+    from cudiss.structures.sites import find_sites
+    from cudiss.structures.slabs import cu_slab
+
+    for facet, size, site in [
+        ("111", (6, 6), "terrace"),
+        ("100", (6, 6), "adatom"),
+        ("110", (6, 6), "terrace"),
+        ("211", (6, 6), "step"),
+        ("211", (6, 6), "kink"),
+    ]:
+        config = _config(facet, site, (), SlabSettings(size=size, layers=4))
+        target = config.build().target
+        local, full = target.destinations, target.all_destinations
+        assert 0 < len(local) < len(full), (facet, site)
+        assert np.array_equal(np.array(local), np.array(full[: len(local)])), (facet, site)
+        # sites around the target: those of the whole slab's list near it
+        slab, pos = target.slab, target.slab.positions[target.target_index]
+        near = find_sites(slab, unique=False, near=(pos, 6.0))
+        every = [
+            s
+            for s in find_sites(slab, unique=False)
+            if lateral_distances(s.position, pos, slab.cell)[0] <= 6.0
+        ]
+
+        # The same sites; their order may differ where a site on the cell's edge
+        # wraps to either side (the last bit of its position), and two Cu equally far
+        # from a bridge may come in either order, so compare them sorted.
+        def described(found):
+            return sorted((s.kind, tuple(np.round(s.position, 6)), sorted(s.atoms)) for s in found)
+
+        assert described(near) == described(every), (facet, site)
+    # an adatom goes where the whole slab's first free lattice site near the centre is
+    slab = cu_slab("111", (6, 6), 4)
+    centre = 0.5 * (slab.cell[0] + slab.cell[1])
+    spots = sorted(
+        lattice_sites(slab),
+        key=lambda p: (round(float(np.linalg.norm(p[:2] - centre[:2])), 3), -p[2]),
+    )
+    assert same_atoms(add_adatom(slab), _first_adatom(slab, spots))
+    assert len(surface_atoms(slab)) == 36
+    assert removal_target(add_adatom(slab), "adatom").site_class == "adatom"

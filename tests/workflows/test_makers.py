@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ase.build import add_adsorbate, fcc100, molecule
+from ase.build import add_adsorbate, bulk, fcc100, molecule
+from ase.calculators.emt import EMT
 from ase.constraints import FixAtoms
 from ase.io import read
 from jobflow import run_locally
 from pymatgen.io.ase import AseAtomsAdaptor
 
 from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.errors import SettingsError
 from cudiss.workflows.makers import (
     BulkResult,
     CuBulkMaker,
@@ -72,3 +74,42 @@ def test_vibrations_maker_gives_3n_modes_and_zpe(tmp_path):
     assert len(result.frequencies_cm) == 6
     assert result.zpe_eV == pytest.approx(0.5 * sum(result.energies_eV))
     assert result.zpe_eV > 0
+
+
+def test_bulk_maker_keeps_a_given_lattice_constant(tmp_path):
+    # A campaign with lattice_constant: 3.615 builds its slabs at 3.615 Å, so mu_Cu
+    # must be bulk Cu's energy per atom at 3.615 Å too, not at EMT's own 3.59 Å.
+    maker = CuBulkMaker(a_guess=3.615, keep_lattice_constant=True)
+    result = _run(maker.make(3.615), tmp_path)
+    reference = bulk("Cu", "fcc", a=3.615)  # independent: ASE's EMT on ASE's fcc cell
+    reference.calc = EMT()
+    assert result.lattice_constant_A == 3.615
+    assert result.energy_per_atom_eV == pytest.approx(reference.get_potential_energy(), abs=1e-12)
+    # 3.615 Å is 0.7 % above EMT's minimum: the energy there lies above the minimum's
+    fitted = _run(CuBulkMaker().make(), tmp_path / "fit")
+    assert result.energy_per_atom_eV > fitted.energy_per_atom_eV
+    # the scan around 3.615 Å still gives EMT's bulk modulus (same order as Cu's 140 GPa)
+    assert result.bulk_modulus_GPa == pytest.approx(fitted.bulk_modulus_GPa, rel=0.05)
+    assert len(result.volumes_A3) == 7
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"strain": 0.0, "points": 1}, "strain must be in (0, 0.2]"),
+        ({"points": 3}, "points must be an integer >= 5"),
+        ({"points": 6, "keep_lattice_constant": True}, "points must be odd"),
+        ({"a_guess": 361.5}, "a_guess: Cu lattice constant must be between 3.0 and 4.5 Å"),
+        ({"calculator_spec": "emt"}, "calculator_spec must be a CalculatorSpec"),
+    ],
+)
+def test_bulk_maker_refuses_a_scan_that_cannot_be_fitted(kwargs, fragment):
+    with pytest.raises(SettingsError) as info:
+        CuBulkMaker(**kwargs)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("fmax", [0.0, -0.05, 0.6, float("inf"), float("nan"), "0.05"])
+def test_relax_maker_refuses_a_force_threshold_that_relaxes_nothing(fmax):
+    with pytest.raises(SettingsError, match=r"^CuRelaxMaker: fmax must be"):
+        CuRelaxMaker(fmax=fmax)
