@@ -17,11 +17,12 @@ from cudiss.structures.bulk import CU_LATTICE_CONSTANT
 from cudiss.structures.coordination import (
     add_adatom,
     add_kink,
+    check_cu_slab,
     classify_surface_atoms,
     coordination_numbers,
     generalized_coordination,
 )
-from cudiss.structures.errors import SlabParameterError, StructureFileError
+from cudiss.structures.errors import NotACuSlabError, SlabParameterError, StructureFileError
 from cudiss.structures.removal import removal_endpoints
 from cudiss.structures.sites import find_sites, place_adsorbates
 from cudiss.structures.slabs import cu_slab
@@ -47,13 +48,49 @@ def parse_placement(text: str) -> tuple[str, str]:
     return name.strip(), (site.strip() or "ontop")
 
 
+def _short(path: Path, keep: int = 60) -> str:
+    """``path`` quoted for a one-line message, its middle cut if it is very long."""
+    text = str(path)
+    return repr(text) if len(text) <= 2 * keep else repr(f"{text[:keep]}...{text[-keep:]}")
+
+
+def _check_name_length(path: Path) -> None:
+    """Refuse a path the file system cannot hold (ENAMETOOLONG), naming the limit."""
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        name_max = os.pathconf(parent, "PC_NAME_MAX")
+        path_max = os.pathconf(parent, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        name_max, path_max = 255, 4096
+    for part in path.parts:
+        if len(os.fsencode(part)) > name_max:
+            raise StructureFileError(
+                f"cannot write {_short(path)}: a name of {len(os.fsencode(part))} bytes is "
+                f"longer than the {name_max} bytes the file system allows; use a shorter name"
+            )
+    if len(os.fsencode(str(path.absolute()))) >= path_max:
+        raise StructureFileError(
+            f"cannot write {_short(path)}: the path is longer than the {path_max} bytes "
+            "the system allows; use a shorter path"
+        )
+
+
 def _check_output(path: Path) -> None:
     """Fail before any work if ``path`` cannot be written as a structure file."""
+    _check_name_length(path)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise StructureFileError(
             f"cannot write {str(path)!r}: unknown suffix {path.suffix or '(none)'!r}; "
             f"use one of {', '.join(OUTPUT_SUFFIXES)}"
         )
+    try:
+        _check_output_folder(path)
+    except OSError as exc:  # e.g. a loop of symbolic links on the way
+        reason = exc.strerror or type(exc).__name__
+        raise StructureFileError(f"cannot write {_short(path)}: {reason}") from None
+
+
+def _check_output_folder(path: Path) -> None:
     if path.is_dir():
         raise StructureFileError(f"cannot write {str(path)!r}: it is a directory")
     parent = path.parent if str(path.parent) else Path(".")
@@ -165,6 +202,10 @@ def sites(
         atoms = atoms[-1]
     if "Cu" not in atoms.get_chemical_symbols():
         raise StructureFileError(f"{str(file)!r} has no Cu atoms; cudiss sites needs a Cu slab")
+    try:
+        check_cu_slab(atoms)
+    except NotACuSlabError as exc:
+        raise NotACuSlabError(f"{str(file)!r}: {exc}") from None
     found = find_sites(atoms, kinds=kind or None)
 
     console = Console()
