@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -144,13 +147,25 @@ def register_adsorbate(
     >>> del ADSORBATES["N"]  # leave the library as it was
     """
     key = _key(name)
+    if not isinstance(atoms, Atoms) or len(atoms) == 0:
+        raise SlabParameterError(f"adsorbate {key}: atoms must be a non-empty ase.Atoms")
     atoms = atoms.copy()
-    binding = tuple(int(b) for b in binding)
+    try:
+        binding = tuple(operator.index(b) for b in binding)
+    except TypeError:
+        raise SlabParameterError(
+            f"adsorbate {key}: binding must be atom indices (integers), got {binding!r}"
+        ) from None
     if not binding or any(b < 0 or b >= len(atoms) for b in binding):
         raise SlabParameterError(
             f"binding indices {binding} of adsorbate {key} must lie in 0..{len(atoms) - 1}"
         )
-    if not height > 0:
+    if (
+        isinstance(height, bool)
+        or not isinstance(height, numbers.Real)
+        or not math.isfinite(height)
+        or not height > 0
+    ):
         raise SlabParameterError(f"adsorbate {key}: height must be > 0 Å, got {height!r}")
     atoms.translate(-atoms.positions[list(binding)].mean(axis=0))
     atoms.set_tags(0)
@@ -217,7 +232,17 @@ def check_adsorbates(names: Sequence[str]) -> tuple[str, ...]:
     >>> check_adsorbates(["CO", "h*"])
     ('CO', 'h*')
     """
-    names = tuple(names)
+    if isinstance(names, str):
+        raise UnknownAdsorbateError(
+            f"adsorbates must be a list of names like [{names.strip()!r}], got the text "
+            f"{names!r} (read letter by letter, it would be {', '.join(map(repr, names))})"
+        )
+    try:
+        names = tuple(names)
+    except TypeError:
+        raise UnknownAdsorbateError(
+            f"adsorbates must be a list of names like ['CO', 'H'], got {names!r}"
+        ) from None
     for name in names:
         get_adsorbate(name)
     return names

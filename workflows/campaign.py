@@ -370,6 +370,7 @@ def campaign_flow(
     store_root
         Folder that trajectory paths are made relative to.
     """
+    skip = set(skip or ())
     todo = [c for c in campaign.configurations() if c.config_id(campaign.calculator) not in skip]
     jobs: list = []
     if todo and bulk is None:

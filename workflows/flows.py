@@ -495,9 +495,18 @@ class RemovalBarrierMaker(Maker):
 def removal_flows(
     configs: Sequence[RemovalConfig],
     maker: RemovalBarrierMaker,
-    bulk: BulkResult | Job,
-) -> list[Flow]:
-    """One removal flow per configuration, all sharing one bulk result."""
-    return [
-        maker.make(config, bulk.output if isinstance(bulk, Job) else bulk) for config in configs
-    ]
+    bulk: BulkResult | Job | None,
+) -> list[Flow | Job]:
+    """One removal flow per configuration, all sharing one bulk result.
+
+    ``bulk=None``: one bulk job (a0 and mu_Cu fitted with the maker's calculator)
+    comes first in the list and serves every flow, instead of one per flow.
+    """
+    jobs: list[Flow | Job] = []
+    if bulk is None and configs:
+        bulk = CuBulkMaker(calculator_spec=maker.calculator_spec).make()
+        bulk.name = f"bulk Cu ({maker.calculator_spec.label()})"
+        bulk.update_metadata({"cudiss_kind": BULK_KIND})
+        jobs.append(bulk)
+    output = bulk.output if isinstance(bulk, Job) else bulk
+    return jobs + [maker.make(config, output) for config in configs]

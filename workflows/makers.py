@@ -448,6 +448,16 @@ class CuVibrationsMaker(AseMaker):
     calculator_spec: CalculatorSpec = field(default_factory=CalculatorSpec)
     delta: float = 0.01
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_type(self.calculator_spec, CalculatorSpec, "CuVibrationsMaker: calculator_spec")
+        delta = self.delta
+        if isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 < delta <= 0.1:
+            raise SettingsError(
+                f"CuVibrationsMaker: delta must be in (0, 0.1] Å, got {delta!r}: finite "
+                "differences need small displacements within the harmonic range"
+            )
+
     def _get_calculator(self) -> Calculator:
         return self.calculator_spec.build(txt="gpaw-vib.txt")
 

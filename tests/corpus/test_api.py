@@ -15,20 +15,27 @@ import math
 from pathlib import Path
 
 import pytest
+from ase import Atoms
 from ase.build import bulk, fcc100, fcc111
 from ase.cluster import Octahedron
 
+from cudiss.structures.adsorbates import register_adsorbate
 from cudiss.structures.coordination import check_cu_slab, classify_surface_atoms
 from cudiss.structures.defects import add_adatom
 from cudiss.structures.errors import CrowdingError, NotACuSlabError
 from cudiss.structures.removal import build_removal_system, removal_endpoints
 from cudiss.structures.sites import find_sites, get_site
 from cudiss.structures.slabs import cu_slab
-from cudiss.workflows.calculators import CalculatorSpec, as_spec
+from cudiss.workflows.calculators import (
+    CalculatorSpec,
+    as_spec,
+    bulk_parameters,
+    make_calculator,
+)
 from cudiss.workflows.campaign import Campaign, load_campaign, parse_campaign
 from cudiss.workflows.errors import CampaignError, SettingsError
 from cudiss.workflows.flows import RemovalBarrierMaker, RemovalConfig, SlabSettings
-from cudiss.workflows.makers import CuBulkMaker, CuNebMaker, CuRelaxMaker
+from cudiss.workflows.makers import CuBulkMaker, CuNebMaker, CuRelaxMaker, CuVibrationsMaker
 from tests.helpers.corpus import assert_api_refused, assert_refused
 
 SMALL = {"size": (2, 2), "layers": 3, "vacuum": 6.0, "fixed_layers": 1}
@@ -135,6 +142,29 @@ API_CASES = [
         "campaign-duplicate-key",
         lambda tmp_path: load_campaign(_duplicate_key_file(tmp_path)),
         "duplicate key 'sites' (line 4)",
+    ),
+    (
+        "bulk-rule-unknown-preset",
+        lambda: bulk_parameters("huge", {}),
+        "unknown GPAW preset 'huge'",
+    ),
+    ("calculator-vasp", lambda: make_calculator("vasp", {}), "unknown calculator 'vasp'"),
+    ("vibrations-delta", lambda: CuVibrationsMaker(delta=1.0), "delta must be in (0, 0.1] Å"),
+    # structures: adsorbates given the wrong way
+    (
+        "adsorbates-as-text",
+        lambda: removal_endpoints(cu_slab("111", (2, 2), 3, 6.0, 1), "terrace", "CO"),
+        "adsorbates must be a list of names like ['CO'], got the text 'CO'",
+    ),
+    (
+        "register-binding-text",
+        lambda: register_adsorbate("X", Atoms("N"), binding=["N"]),
+        "binding must be atom indices",
+    ),
+    (
+        "register-height-nan",
+        lambda: register_adsorbate("X", Atoms("N"), height=math.nan),
+        "height must be > 0 Å, got nan",
     ),
     # structures: vacuum, what is not a Cu slab, crowding
     ("slab-vacuum-0.3", lambda: cu_slab("111", vacuum=0.3), "below 5 Å"),

@@ -331,3 +331,15 @@ def test_a_removal_flow_without_a_bulk_reference_computes_its_own(tmp_path):
     assert result.state == "successful"
     # ASE's EMT fcc Cu minimum: a0 = 3.59 Å (the bulk job fitted it)
     assert result.lattice_constant_A == pytest.approx(3.59, abs=0.01)
+
+
+def test_flows_without_a_bulk_reference_share_one_bulk_job():
+    from cudiss.workflows.flows import RemovalBarrierMaker, RemovalConfig, removal_flows
+
+    configs = [RemovalConfig(facet=f, site_class="adatom", slab=SMALL_SLAB) for f in ("100", "111")]
+    jobs = removal_flows(configs, RemovalBarrierMaker(), None)
+    assert len(jobs) == 3 and jobs[0].name == "bulk Cu (emt)"
+    bulk_uuid = jobs[0].uuid
+    for flow in jobs[1:]:
+        endpoints = flow.jobs[0]
+        assert endpoints.function_args[1].uuid == bulk_uuid  # the shared job's output

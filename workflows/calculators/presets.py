@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from cudiss.workflows.errors import SettingsError
+
 PRESETS_FILE = Path(__file__).with_name("presets.yaml")
 
 
@@ -70,6 +72,14 @@ def _preset_data() -> dict[str, dict[str, Any]]:
     return load_yaml(PRESETS_FILE.read_text())
 
 
+def _preset(name: str) -> dict[str, Any]:
+    """The data of preset ``name``; an unknown name is a one-line input error."""
+    data = _preset_data()
+    if name not in data:
+        raise SettingsError(f"unknown GPAW preset {name!r}; choose from {sorted(data)}")
+    return data[name]
+
+
 def _resolved(name: str) -> dict[str, Any]:
     data = _preset_data()[name]
     parent = _resolved(data["parent"]) if "parent" in data else {}
@@ -82,7 +92,7 @@ GPAW_PRESETS: dict[str, dict[str, Any]] = {name: _resolved(name) for name in _pr
 
 def preset_description(name: str) -> str:
     """What preset ``name`` is for, in one paragraph."""
-    return _preset_data()[name]["description"]
+    return _preset(name)["description"]
 
 
 def bulk_parameters(preset: str, parameters: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +105,7 @@ def bulk_parameters(preset: str, parameters: dict[str, Any]) -> dict[str, Any]:
     >>> params["kpts"], params["symmetry"]
     ({'size': [8, 8, 8]}, {'point_group': True})
     """
-    rule = _preset_data()[preset]["bulk"]
+    rule = _preset(preset)["bulk"]
     bulk = {key: value for key, value in parameters.items() if key not in rule.get("drop", [])}
     bulk.update(copy.deepcopy(rule.get("set", {})))
     return bulk

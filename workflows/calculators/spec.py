@@ -163,6 +163,8 @@ def make_calculator(
     code: CalculatorCode, parameters: dict[str, Any], txt: str | None = "gpaw.txt", **extra: Any
 ) -> Calculator:
     """Build an EMT or GPAW calculator from explicit parameters."""
+    if code not in ("emt", "gpaw"):
+        raise CudissInputError(f"unknown calculator {code!r}; choose 'emt' or 'gpaw'")
     if code == "emt":
         from ase.calculators.emt import EMT
 
