@@ -34,6 +34,18 @@ def toy_results():
     return make_results()
 
 
+@pytest.fixture(params=[0o022, 0o077], ids=["umask022", "umask077"])
+def umask(request):
+    """Run the test under a usual (022) and a private (077) umask; yields the umask.
+
+    The process umask is global, so it is restored afterwards: later tests
+    must see the one the session started with.
+    """
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
 @pytest.fixture(scope="session")
 def emt_campaign_store(tmp_path_factory) -> Path:
     """Store folder holding the shipped EMT example campaign (3 facets x 2 sites x 2 sets)."""

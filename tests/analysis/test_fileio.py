@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 
 import pandas as pd
 import pytest
@@ -19,17 +18,7 @@ from cudiss.analysis.fileio import (
 from cudiss.analysis.plots import plot_free_energy_diagram
 from cudiss.analysis.tableio import export_table
 from cudiss.structures.errors import CudissInputError
-
-
-@pytest.fixture(params=[0o022, 0o077], ids=["umask022", "umask077"])
-def umask(request):
-    old = os.umask(request.param)
-    yield request.param
-    os.umask(old)
-
-
-def _mode(path) -> int:
-    return stat.S_IMODE(os.stat(path).st_mode)
+from tests.helpers.files import file_mode
 
 
 def _names(folder) -> list[str]:
@@ -55,7 +44,7 @@ def test_current_umask_reads_without_changing(umask):
 def test_a_new_file_gets_the_umask_mode(tmp_path, umask, write):
     write(tmp_path / "out.csv")
     (written,) = tmp_path.iterdir()
-    assert _mode(written) == 0o666 & ~umask  # 0644 under 022, 0600 under 077
+    assert file_mode(written) == 0o666 & ~umask  # 0644 under 022, 0600 under 077
     assert not written.name.startswith(".")
 
 
@@ -66,7 +55,7 @@ def test_overwriting_keeps_the_files_mode(tmp_path, umask, old_mode):
     os.chmod(path, old_mode)
     atomic_write_text(path, "new")
     assert path.read_text() == "new"
-    assert _mode(path) == old_mode  # as cp onto it, sed -i or an editor would leave it
+    assert file_mode(path) == old_mode  # as cp onto it, sed -i or an editor would leave it
     assert _names(tmp_path) == ["table.md"]
 
 
@@ -112,7 +101,7 @@ def test_a_symbolic_link_is_written_through(tmp_path):
     link = tmp_path / "latest.csv"
     link.symlink_to(real.name)
     atomic_write_text(link, "new")
-    assert link.is_symlink() and real.read_text() == "new" and _mode(real) == 0o640
+    assert link.is_symlink() and real.read_text() == "new" and file_mode(real) == 0o640
 
 
 def test_exclusive_publish_never_replaces(tmp_path, umask):
@@ -120,5 +109,5 @@ def test_exclusive_publish_never_replaces(tmp_path, umask):
     replace_files({path: lambda tmp: tmp.write_text("first")}, exclusive=True)
     with pytest.raises(FileExistsError):
         replace_files({path: lambda tmp: tmp.write_text("second")}, exclusive=True)
-    assert path.read_text() == "first" and _mode(path) == 0o666 & ~umask
+    assert path.read_text() == "first" and file_mode(path) == 0o666 & ~umask
     assert _names(tmp_path) == ["x.claim"]

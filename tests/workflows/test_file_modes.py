@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-
-import pytest
 
 from cudiss.workflows.checkpoint import Checkpoint
 from cudiss.workflows.claims import Claims
 from tests.helpers.corpus import run_cli
-
-
-@pytest.fixture(params=[0o022, 0o077], ids=["umask022", "umask077"])
-def umask(request):
-    old = os.umask(request.param)
-    yield request.param
-    os.umask(old)
-
-
-def _mode(path) -> int:
-    return stat.S_IMODE(os.stat(path).st_mode)
+from tests.helpers.files import file_mode
 
 
 def test_cudiss_build_writes_with_the_umask_and_keeps_an_old_files_mode(tmp_path, umask):
@@ -31,8 +18,8 @@ def test_cudiss_build_writes_with_the_umask_and_keeps_an_old_files_mode(tmp_path
     for path in (new, old):
         code, _, err = run_cli("build", "100", "--size", "2x2", "--layers", "3", "-o", str(path))
         assert code == 0, err
-    assert _mode(new) == 0o666 & ~umask
-    assert _mode(old) == 0o644 and "Cu" in old.read_text()
+    assert file_mode(new) == 0o666 & ~umask
+    assert file_mode(old) == 0o644 and "Cu" in old.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.traj", "old.xyz"]
 
 
@@ -45,7 +32,7 @@ def test_cudiss_build_removal_endpoints_all_get_the_mode(tmp_path, umask):
     assert code == 0, err
     written = sorted(tmp_path.iterdir())
     assert [p.name for p in written] == ["hop_final.traj", "hop_initial.traj", "hop_vacancy.traj"]
-    assert {_mode(p) for p in written} == {0o666 & ~umask}
+    assert {file_mode(p) for p in written} == {0o666 & ~umask}
 
 
 def test_checkpoints_follow_the_umask(tmp_path, umask):
@@ -53,10 +40,10 @@ def test_checkpoints_follow_the_umask(tmp_path, umask):
     next to it, and a colleague resuming a shared store must be able to read it."""
     checkpoint = Checkpoint(tmp_path / "cp" / "relax-x.pkl")
     checkpoint.save({"nsteps": 1, "x": [0.0]})
-    assert _mode(checkpoint.path) == 0o666 & ~umask
+    assert file_mode(checkpoint.path) == 0o666 & ~umask
     os.chmod(checkpoint.path, 0o640)
     checkpoint.save({"nsteps": 2, "x": [1.0]})
-    assert _mode(checkpoint.path) == 0o640
+    assert file_mode(checkpoint.path) == 0o640
     assert Checkpoint(checkpoint.path).load()["nsteps"] == 2
     assert [p.name for p in checkpoint.path.parent.iterdir()] == ["relax-x.pkl"]
 
@@ -66,7 +53,7 @@ def test_claims_are_whole_from_the_start_and_follow_the_umask(tmp_path, umask):
     assert mine.claim("config-a") and not other.claim("config-a")
     (path,) = tmp_path.iterdir()
     assert json.loads(path.read_text())["key"] == "config-a"
-    assert _mode(path) == 0o666 & ~umask
+    assert file_mode(path) == 0o666 & ~umask
     mine.release()
     assert other.claim("config-a")
     other.release()
