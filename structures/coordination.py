@@ -14,8 +14,8 @@ from cudiss.structures.geometry import (
     cu_pairs,
     memoized,
     nearest_neighbour_distance,
-    vacuum_gaps,
 )
+from cudiss.structures.vacuum import vacuum_gaps
 
 #: Classes of surface Cu atoms, from the most to the least coordinated.
 SITE_CLASSES = ("terrace", "step", "kink", "adatom")

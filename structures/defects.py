@@ -20,11 +20,11 @@ from cudiss.structures.geometry import (
     check_overlap,
     cu_indices,
     drop_height,
-    keep_top_vacuum,
     lateral_distances,
     nearest_neighbour_distance,
 )
 from cudiss.structures.sites import find_sites
+from cudiss.structures.vacuum import keep_top_vacuum
 
 #: Hollow kinds an adatom can sit in; ``"hollow"`` means the first available of these
 #: (fcc is the stable Cu adatom site on Cu(111), the 4-fold hollow on (100)/(110)).

@@ -12,8 +12,9 @@ from ase.data import covalent_radii
 
 from cudiss.structures.adsorbates import Adsorbate, get_adsorbate
 from cudiss.structures.errors import SiteNotFoundError, SlabParameterError
-from cudiss.structures.geometry import check_overlap, cu_indices, drop_height, keep_top_vacuum
+from cudiss.structures.geometry import check_overlap, cu_indices, drop_height
 from cudiss.structures.sites import SITE_KINDS, Site, find_sites, get_site
+from cudiss.structures.vacuum import keep_top_vacuum
 
 _CU = covalent_radii[29]
 

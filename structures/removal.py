@@ -1,4 +1,9 @@
-"""End points for removing a Cu atom (with its adsorbates) from a surface site."""
+"""End points for removing a Cu atom (with its adsorbates) from a surface site.
+
+The adsorbates are bound to the atom by :class:`cudiss.structures.binding.BindingTarget`
+(which also refuses crowded sets); this module moves the atom with them to a
+free destination and builds the removal's structures.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,20 @@ import numpy as np
 from ase import Atoms
 from ase.geometry import find_mic
 
-from cudiss.structures.adsorbates import check_adsorbates, get_adsorbate
+from cudiss.structures.adsorbates import check_adsorbates
+
+# Re-exported: the crowding limits were defined here before binding got its own module.
+from cudiss.structures.binding import MAX_ADSORBATES_PER_CU as MAX_ADSORBATES_PER_CU
+from cudiss.structures.binding import MAX_COVERAGE_ML as MAX_COVERAGE_ML
+from cudiss.structures.binding import BindingTarget
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
-from cudiss.structures.coordination import classify_surface_atoms, surface_atoms
+from cudiss.structures.coordination import classify_surface_atoms
 from cudiss.structures.defects import add_adatom, add_kink
-from cudiss.structures.errors import CrowdingError, OverlapError
-from cudiss.structures.geometry import check_overlap, keep_top_vacuum, nearest_neighbour_distance
-from cudiss.structures.sites import Site, find_sites, place_adsorbate
+from cudiss.structures.errors import OverlapError
+from cudiss.structures.geometry import check_overlap
 from cudiss.structures.slabs import cu_slab
 from cudiss.structures.targets import check_removal_site, removal_destinations, resolve_target
+from cudiss.structures.vacuum import keep_top_vacuum
 
 
 @dataclass
@@ -61,36 +71,24 @@ class RemovalEndpoints:
     target: RemovalTarget | None = field(default=None, repr=False, compare=False)
 
 
-# Lateral offset (Å) of ring positions around a target Cu for its 2nd, 3rd ... adsorbate.
-_RING = 1.5
-
-#: Most adsorbates one Cu atom carries: no Cu complex holds more than four CO
-#: ([Cu(CO)4]+, tetrahedral: Cu(I) d10 plus four two-electron ligands fill 18
-#: electrons), and a surface Cu atom also keeps its bonds to the slab.
-MAX_ADSORBATES_PER_CU = 4
-
-#: Most adsorbates per surface Cu atom of the cell (monolayers): Cu surfaces
-#: saturate well below it for CO (~0.5-0.6 ML) and O (0.5 ML), and at one H per
-#: surface atom for H (every hollow filled).
-MAX_COVERAGE_ML = 1.0
-
-# Lateral radius (in d_nn) of the first, local search for sites around the target
-# and for its destinations: wide enough for the nearest free sites of every facet;
-# the whole slab is searched only if none of them fits.
+# Lateral radius (in d_nn) of the first, local search for the target's destinations
+# (the sites beside it, BindingTarget.side_sites, are searched as far): wide enough
+# for the nearest free sites of every facet; the whole slab is searched only if
+# none of them fits.
 _LOCAL_REACH = 2.5
 
 
 @dataclass
-class RemovalTarget:
+class RemovalTarget(BindingTarget):
     """A surface Cu atom to remove, with everything about it that ignores the adsorbates.
 
     :func:`removal_endpoints` builds every removal through one of these: bind the
-    adsorbates (:meth:`bind`), then move the complex to the first free destination
-    (:meth:`endpoints`). The sites around the target and the destinations depend on
-    the slab and the target only, so they are found once (on first use) and serve
-    any number of adsorbate sets; a campaign check
-    (:class:`cudiss.workflows.campaign.EndpointCache`) reuses one target for all
-    sets on the same slab instead of rebuilding it for each.
+    adsorbates (:meth:`bind`, from :class:`~cudiss.structures.binding.BindingTarget`),
+    then move the complex to the first free destination (:meth:`endpoints`). The
+    sites around the target and the destinations depend on the slab and the target
+    only, so they are found once (on first use) and serve any number of adsorbate
+    sets; a campaign check (:class:`cudiss.workflows.campaign.EndpointCache`) reuses
+    one target for all sets on the same slab instead of rebuilding it for each.
 
     Attributes
     ----------
@@ -113,50 +111,8 @@ class RemovalTarget:
     1
     """
 
-    slab: Atoms
-    target_index: int
+    # slab and target_index are BindingTarget's fields, so they come first
     site_class: str
-
-    @cached_property
-    def side_sites(self) -> list[Site]:
-        """Where a 2nd, 3rd ... adsorbate may bind to the target, best first.
-
-        The bridge and hollow sites of ``slab`` that include the target (fewest Cu
-        first, then nearest), then positions on a ring around it: there the
-        adsorbate binds to the side of the Cu (needed for adatoms, whose only site
-        that includes them is atop). Earlier adsorbates do not change this list
-        (sites are found on the bare slab); they only make some of it overlap.
-        """
-        slab, target = self.slab, self.target_index
-        pos = slab.positions[target]
-
-        def distance(site: Site) -> float:
-            return float(np.linalg.norm(find_mic(site.position - pos, slab.cell, slab.pbc)[0]))
-
-        # A site that includes the target lies within 2 x 0.94 d_nn of it (its Cu
-        # atoms touch a probe at the site): only the surface around it is searched.
-        near = (pos, 2.5 * self.dnn)
-        candidates = [
-            s
-            for s in find_sites(slab, unique=False, near=near)
-            if target in s.atoms and s.kind != "ontop"
-        ]
-        candidates.sort(key=lambda s: (len(s.atoms), round(distance(s), 3)))
-        ring = [
-            Site("side", pos + _RING * np.array([np.cos(phi), np.sin(phi), 0.0]), (target,))
-            for phi in np.radians(np.arange(0, 360, 30))
-        ]
-        return candidates + ring
-
-    @cached_property
-    def dnn(self) -> float:
-        """The slab's Cu-Cu distance, Å."""
-        return nearest_neighbour_distance(self.slab)
-
-    @cached_property
-    def surface_count(self) -> int:
-        """Number of surface Cu atoms of ``slab`` (the cell's monolayer)."""
-        return len(surface_atoms(self.slab))
 
     @cached_property
     def destinations(self) -> list[np.ndarray]:
@@ -180,118 +136,6 @@ class RemovalTarget:
         """:attr:`destinations`, then the rest of :attr:`all_destinations` (found on demand)."""
         yield from self.destinations
         yield from self.all_destinations[len(self.destinations) :]
-
-    def check_crowding(self, adsorbates: Sequence[str]) -> None:
-        """Refuse more adsorbates than the target Cu atom or the cell can carry.
-
-        At most :data:`MAX_ADSORBATES_PER_CU` on the target, and at most
-        :data:`MAX_COVERAGE_ML` adsorbates per surface Cu atom of the cell.
-
-        Raises
-        ------
-        CrowdingError
-        """
-        n = len(adsorbates)
-        names = "+".join(adsorbates)
-        if n > MAX_ADSORBATES_PER_CU:
-            raise CrowdingError(
-                f"{n} adsorbates ({names}) on one Cu atom: a Cu atom carries at most "
-                f"{MAX_ADSORBATES_PER_CU} (no Cu complex holds more than four CO, [Cu(CO)4]+); "
-                f"use fewer adsorbates"
-            )
-        if n > MAX_COVERAGE_ML * self.surface_count:
-            raise CrowdingError(
-                f"{n} adsorbates ({names}) in a cell of {self.surface_count} surface Cu atoms "
-                f"is {n / self.surface_count:.2f} monolayers, above {MAX_COVERAGE_ML:g} "
-                "(Cu saturates at ~0.5 ML of CO or O, 1 ML of H); use fewer adsorbates "
-                "or a larger cell"
-            )
-
-    def bind_adsorbate(self, bound: Atoms, name: str, n: int, total: int) -> Atoms:
-        """Bind adsorbate number ``n`` (from 0) of ``total`` to the target in ``bound``.
-
-        The first goes atop the target; a further one onto the first of
-        :attr:`side_sites` where it fits without overlap and stays bonded to the target.
-
-        Parameters
-        ----------
-        bound : ase.Atoms
-            ``slab`` with adsorbates 0 .. n-1 already bound (not modified).
-        name : str
-            Adsorbate name.
-        n, total : int
-            Which adsorbate of the set this is, and the size of the set (for the message).
-
-        Returns
-        -------
-        ase.Atoms
-            A new structure with the adsorbate appended.
-
-        Raises
-        ------
-        UnknownAdsorbateError, OverlapError
-            For an unknown name, or no room for the adsorbate around the target.
-        """
-        target = self.target_index
-        if n == 0:
-            site = Site("ontop", self.slab.positions[target].copy(), (target,))
-            return place_adsorbate(bound, name, site)
-        ads = get_adsorbate(name)
-        for site in self.side_sites:
-            try:
-                trial = place_adsorbate(bound, name, site)
-            except OverlapError:
-                continue
-            binding = len(bound) + np.array(ads.binding)
-            bond = trial.get_distances(target, binding, mic=True).min()
-            if site.kind == "side" and bond > ads.height + 0.5:
-                continue  # slid off the target onto the surface: not bound to it
-            return trial
-        raise OverlapError(
-            f"no room for {name} (adsorbate {n + 1} of {total}) around Cu atom "
-            f"{target}; use fewer adsorbates or a different target"
-        )
-
-    def bind(
-        self,
-        adsorbates: Sequence[str] = (),
-        bound: MutableMapping[tuple[str, ...], Atoms] | None = None,
-    ) -> Atoms:
-        """``slab`` with ``adsorbates`` bound to the target, one after the other.
-
-        Parameters
-        ----------
-        adsorbates : sequence of str
-            The first goes atop the target, further ones on :attr:`side_sites`.
-        bound : mutable mapping, optional
-            Structures already bound, by adsorbate tuple (a prefix of a set binds the
-            same way whatever follows it). Binding starts from the longest prefix of
-            ``adsorbates`` found here, and every new prefix is added: sets sharing
-            prefixes bind each prefix once. The values are shared: do not modify them.
-
-        Returns
-        -------
-        ase.Atoms
-            ``slab`` itself for no adsorbates, else a new structure (or one from ``bound``).
-
-        Raises
-        ------
-        UnknownAdsorbateError, OverlapError
-            As :meth:`bind_adsorbate`; unknown names before anything is placed.
-        CrowdingError
-            More adsorbates than the target or the cell can carry (:meth:`check_crowding`),
-            before anything is placed.
-        """
-        names = check_adsorbates(adsorbates)
-        self.check_crowding(names)
-        if bound is None:
-            bound = {}
-        start = next((k for k in range(len(names), 0, -1) if names[:k] in bound), 0)
-        out = bound[names[:start]] if start else self.slab
-        for n in range(start, len(names)):
-            out = self.bind_adsorbate(out, names[n], n, len(names))
-            bound[names[: n + 1]] = out
-        return out
 
     def endpoints(
         self,

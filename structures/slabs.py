@@ -178,7 +178,7 @@ def cu_slab(
         Vacuum on each side of the slab, Å, between :data:`VACUUM_MIN` (5) and
         :data:`VACUUM_MAX` (50) Å. Adatoms and adsorbates added later
         lengthen the cell to keep it above them too
-        (:func:`cudiss.structures.geometry.keep_top_vacuum`).
+        (:func:`cudiss.structures.vacuum.keep_top_vacuum`).
     fixed_layers : int, optional
         Number of bottom layers held by :class:`ase.constraints.FixAtoms`
         (they mimic the bulk below the surface).

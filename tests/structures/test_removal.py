@@ -11,7 +11,7 @@ from ase.geometry import find_mic, get_distances
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cudiss.structures import removal as removal_module
+from cudiss.structures import binding as binding_module
 from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.coordination import (
     classify_surface_atoms,
@@ -158,13 +158,13 @@ def test_sites_around_the_target_are_found_once(monkeypatch):
     # Each adsorbate after the first used to search the slab's sites again; the list
     # is that of the bare slab whatever is bound, so one search serves them all.
     calls = []
-    original = removal_module.find_sites
+    original = binding_module.find_sites
 
     def counting(slab, *args, **kwargs):
         calls.append(len(slab))
         return original(slab, *args, **kwargs)
 
-    monkeypatch.setattr(removal_module, "find_sites", counting)
+    monkeypatch.setattr(binding_module, "find_sites", counting)
     target = removal_target(cu_slab("111"), "terrace")
     ends = target.endpoints(["CO", "H", "OH"])
     assert calls == [len(target.slab)] and len(ends.adsorbate_indices) == 5  # C O H O H
