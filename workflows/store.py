@@ -23,24 +23,35 @@ Nothing is lost silently and nothing is adopted by mistake:
 * ``--store jobflow`` is refused when jobflow keeps results in memory (no
   configuration: they would be gone at exit), and an unreachable MongoDB is
   reported after :data:`MONGO_TIMEOUT_S` seconds instead of pymongo's 30.
+
+The folder checks, the read copy and the creation are in
+:mod:`cudiss.workflows.store_files`.
 """
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
-import shutil
-import sqlite3
-import tempfile
-import time
 from pathlib import Path
 
 from maggma.stores import MemoryStore, MontyStore
 
 from cudiss.analysis.documents import RemovalResult
-from cudiss.analysis.fileio import current_umask, replace_files
 from cudiss.workflows.errors import StoreError
+
+# The folder layout, its checks and the read copy live in store_files.py; other
+# modules and tests import COLLECTIONS from here, as before the split.
+from cudiss.workflows.store_files import (
+    COLLECTIONS,
+    DATABASE,
+    check_folder,
+    complete_collections,
+    create_db,
+    foreign_folder,
+    read_documents,
+    short_reason,
+    visible_names,
+)
 
 try:
     from jobflow import JobStore
@@ -52,23 +63,23 @@ except Exception as _exc:  # jobflow reads its configuration file when first imp
         f"or move it aside (cudiss needs it only for --store jobflow)"
     ) from None
 
+__all__ = [
+    "COLLECTIONS",
+    "JOBFLOW_STORE",
+    "MONGO_TIMEOUT_S",
+    "MirroredMontyStore",
+    "cached_bulk",
+    "finished_config_ids",
+    "open_job_store",
+    "open_results",
+    "results_in",
+    "run_root",
+]
+
 JOBFLOW_STORE = "jobflow"
 
 #: Seconds to wait for the MongoDB behind ``--store jobflow`` before giving up.
 MONGO_TIMEOUT_S = 3.0
-
-#: The MontyDB collections of a cudiss store (``PATH/db/db/NAME.collection``).
-COLLECTIONS = ("outputs", "data")
-
-_IDENT = ".monty.storage"
-_CONFIG = "monty.storage.cfg"
-_IDENT_TEXT = "sqlite"
-_CONFIG_TEXT = "[sqlite]\nuse_bson = yes\nmongo_version = 4.0\n\n"
-_DATABASE = "db"
-_SUFFIX = ".collection"
-_SIDE_FILES = ("-wal", "-shm", "-journal")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_CREATE_TABLE = "CREATE TABLE [documents](k text NOT NULL, v text NOT NULL, PRIMARY KEY(k))"
 
 
 class _SqliteCollection(MontyStore):
@@ -184,13 +195,6 @@ def _mongo_client(store):
     return client if hasattr(client, "admin") else None
 
 
-def _short(exc: Exception) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    for cut in (" (configured timeouts", ", Timeout:", ", Topology Description"):
-        text = text.split(cut)[0]
-    return text[:200]
-
-
 def _jobflow_store() -> JobStore:
     """The JobStore of the jobflow settings, checked to persist and to answer."""
     import jobflow
@@ -224,244 +228,14 @@ def _jobflow_store() -> JobStore:
         where = re.sub(r"//[^@/]*@", "//", str(getattr(store.docs_store, "name", "")))
         raise StoreError(
             f"--store jobflow: cannot reach the JOB_STORE of {config} ({where}) within "
-            f"{MONGO_TIMEOUT_S:g} s: {_short(exc)}; start the database or fix {config}, "
+            f"{MONGO_TIMEOUT_S:g} s: {short_reason(exc)}; start the database or fix {config}, "
             f"or give a store folder (--store results/NAME)"
         ) from None
     return store
 
 
 # --------------------------------------------------------------------------
-# store folders: checks (read-only), reading a copy, creating
-
-
-def _damaged(folder: Path, path: Path, problem: str) -> StoreError:
-    problem = " ".join(problem.split())  # sqlite's reports span lines
-    return StoreError(
-        f"store {folder} is damaged: {path} {problem}; nothing was changed. Restore the "
-        f"store from a backup or its source, or move it aside and run into a new store"
-    )
-
-
-def _foreign(folder: Path, what: str) -> StoreError:
-    return StoreError(
-        f"{folder} is not a cudiss results store ({what}); cudiss leaves it alone: give "
-        f"a new or empty folder as --store"
-    )
-
-
-def _visible(folder: Path) -> list[str]:
-    """Names in ``folder`` not starting with a dot (NFS, editors and probes leave those)."""
-    return sorted(name for name in os.listdir(folder) if not name.startswith("."))
-
-
-def _collection_files(db: Path) -> dict[str, Path]:
-    return {name: db / _DATABASE / f"{name}{_SUFFIX}" for name in COLLECTIONS}
-
-
-def _check_sqlite_file(folder: Path, path: Path) -> None:
-    """The cheap checks of a collection file, by reading bytes (no sqlite, no writes)."""
-    if not path.is_file():
-        raise _damaged(folder, path, "is not a file")
-    size = path.stat().st_size
-    if size == 0:
-        raise _damaged(folder, path, "is empty (0 bytes)")
-    with path.open("rb") as f:
-        header = f.read(100)
-    if not header.startswith(_SQLITE_MAGIC):
-        raise _damaged(folder, path, "is not an SQLite database (garbage or another file)")
-    if len(header) < 100:
-        raise _damaged(folder, path, f"is truncated ({size} bytes, less than one page)")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    if page_size < 512 or size % page_size or size < page_size * pages:
-        raise _damaged(
-            folder, path, f"is truncated ({size} bytes; its header says {page_size * pages})"
-        )
-
-
-def _check_folder(folder: Path) -> Path | None:
-    """Check that ``folder`` holds a cudiss store (or none yet); return its ``db`` or None.
-
-    Reads names and bytes only: nothing is opened with sqlite, nothing written.
-    """
-    if folder.name == _DATABASE and (folder / _CONFIG).exists():
-        raise StoreError(
-            f"{folder} is the database folder inside a store: give the store itself, "
-            f"--store {folder.parent}"
-        )
-    runs = folder / "runs"
-    if runs.exists() and not runs.is_dir():
-        raise _foreign(folder, f"{runs} is a file")
-    db = folder / _DATABASE
-    if not db.exists():
-        return None
-    if not db.is_dir():
-        raise _foreign(folder, f"{db} is a file")
-    extra = [name for name in _visible(db) if name not in (_CONFIG, _DATABASE)]
-    if extra:
-        raise _foreign(folder, f"{db} holds {extra[0]!r}, which no cudiss store has")
-    ident, config = db / _IDENT, db / _CONFIG
-    if not ident.exists() and not config.exists():
-        if (db / _DATABASE).exists():
-            raise _damaged(folder, db, f"has no {_IDENT} or {_CONFIG} (MontyDB's markers)")
-        return None  # an empty db/: a store whose creation was cut short, no data in it
-    for marker, text in ((ident, _IDENT_TEXT), (config, _CONFIG_TEXT)):
-        if not marker.is_file():
-            printf = text.replace("\n", "\\n")
-            raise _damaged(
-                folder,
-                marker,
-                f"is missing (a copy cut short?); if the rest is intact, write it back: "
-                f"printf '{printf}' > {marker}",
-            )
-    kind = ident.read_text(errors="replace").strip()
-    if kind != _IDENT_TEXT:
-        raise _foreign(folder, f"a MontyDB with {kind or 'no'} storage, cudiss uses sqlite")
-    parser = configparser.ConfigParser()
-    try:
-        parser.read_string(config.read_text(errors="replace"))
-    except configparser.Error:
-        raise _damaged(folder, config, "is not a MontyDB configuration") from None
-    if not parser.has_section(_IDENT_TEXT):
-        raise _damaged(folder, config, f"has no [{_IDENT_TEXT}] section")
-    collections = db / _DATABASE
-    if not collections.exists():
-        return db
-    if not collections.is_dir():
-        raise _damaged(folder, collections, "is a file, not a folder")
-    allowed = {f"{name}{_SUFFIX}{side}" for name in COLLECTIONS for side in ("", *_SIDE_FILES)}
-    other = [name for name in _visible(collections) if name not in allowed]
-    if other:
-        raise _foreign(
-            folder, f"{collections} holds {other[0]!r}; a cudiss store has outputs and data only"
-        )
-    for path in _collection_files(db).values():
-        if path.exists() or path.is_symlink():
-            _check_sqlite_file(folder, path)
-    return db
-
-
-def _stable_copy(source: Path, target: Path) -> None:
-    """Copy a collection file and its write-ahead log as one consistent state.
-
-    A run may be writing while this reads: the copy is retried until neither
-    file changed during it.
-    """
-    wal = source.with_name(source.name + "-wal")
-
-    def state():
-        return [
-            (s.st_size, s.st_mtime_ns, s.st_ino) if (s := _stat(p)) else None for p in (source, wal)
-        ]
-
-    for attempt in range(20):
-        before = state()
-        shutil.copyfile(source, target)
-        target_wal = target.with_name(target.name + "-wal")
-        target_wal.unlink(missing_ok=True)
-        if before[1] is not None:
-            try:
-                shutil.copyfile(wal, target_wal)
-            except FileNotFoundError:  # checkpointed and removed meanwhile
-                pass
-        if state() == before:
-            return
-        time.sleep(0.05 * (attempt + 1))
-
-
-def _stat(path: Path):
-    try:
-        return path.stat()
-    except FileNotFoundError:
-        return None
-
-
-def _read_collection(folder: Path, original: Path, copy: Path, name: str) -> list[dict]:
-    """Every document of the copied collection ``name``; damage named by ``original``."""
-    try:
-        with sqlite3.connect(copy) as connection:
-            (check,) = connection.execute("PRAGMA quick_check(1)").fetchone()
-            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-        connection.close()
-    except sqlite3.DatabaseError as exc:
-        raise _damaged(folder, original, f"cannot be read by sqlite ({exc})") from None
-    if check != "ok":
-        raise _damaged(folder, original, f"fails sqlite's check ({check})")
-    if "documents" not in tables:
-        raise _foreign(folder, f"{original} is an SQLite file that MontyDB did not write")
-    from montydb import MontyClient
-
-    try:
-        client = MontyClient(str(copy.parent.parent))
-        return list(client[_DATABASE][name].find({}))
-    except Exception as exc:  # sqlite, bson and montydb errors alike
-        raise _damaged(folder, original, f"holds undecodable documents ({_short(exc)})") from None
-
-
-def _read_documents(folder: Path, db: Path) -> dict[str, list[dict]]:
-    """The documents of every collection, read from a private copy of the store's files."""
-    files = {name: path for name, path in _collection_files(db).items() if path.exists()}
-    if not files:
-        return {name: [] for name in COLLECTIONS}
-    with tempfile.TemporaryDirectory(prefix="cudiss-store-") as tmp:
-        copy = Path(tmp)
-        (copy / _IDENT).write_text(_IDENT_TEXT)
-        (copy / _CONFIG).write_text(_CONFIG_TEXT)
-        (copy / _DATABASE).mkdir()
-        documents = {}
-        for name in COLLECTIONS:
-            if name not in files:
-                documents[name] = []
-                continue
-            target = copy / _DATABASE / files[name].name
-            _stable_copy(files[name], target)
-            documents[name] = _read_collection(folder, files[name], target, name)
-        return documents
-
-
-def _create_collection(path: Path) -> None:
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        with connection:
-            connection.execute(_CREATE_TABLE)
-    finally:
-        connection.close()
-
-
-def _create_db(folder: Path) -> Path:
-    """Create ``folder/db`` whole: built in a hidden folder, then renamed into place."""
-    db = folder / _DATABASE
-    build = Path(tempfile.mkdtemp(prefix=".db-", dir=folder))
-    try:
-        os.chmod(build, 0o777 & ~current_umask())
-        (build / _IDENT).write_text(_IDENT_TEXT)
-        (build / _CONFIG).write_text(_CONFIG_TEXT)
-        (build / _DATABASE).mkdir()
-        for path in _collection_files(build).values():
-            _create_collection(path)
-        try:
-            os.rename(build, db)
-        except OSError:
-            # another run created it at the same moment, or an old empty db/ with
-            # hidden files: use it only if it is now a whole store
-            if _check_folder(folder) is None:
-                raise
-    finally:
-        shutil.rmtree(build, ignore_errors=True)
-    return db
-
-
-def _complete_collections(db: Path) -> None:
-    """Create missing collection files (stores of older versions), each whole or not at all."""
-    (db / _DATABASE).mkdir(exist_ok=True)
-    for path in _collection_files(db).values():
-        if not path.exists():
-            try:
-                replace_files({path: _create_collection}, exclusive=True)
-            except FileExistsError:
-                pass
+# opening store folders (checks and files: store_files.py)
 
 
 def _resolve(location: str | Path) -> Path:
@@ -485,18 +259,18 @@ def _open_for_run(folder: Path) -> JobStore:
         raise StoreError(f"store path {folder} is a file, not a folder")
     db = None
     if folder.is_dir():
-        db = _check_folder(folder)
+        db = check_folder(folder)
         if db is None:
-            other = [name for name in _visible(folder) if name not in ("runs", _DATABASE)]
+            other = [name for name in visible_names(folder) if name not in ("runs", DATABASE)]
             if other:
-                raise _foreign(
+                raise foreign_folder(
                     folder, f"it holds {other[0]!r} and no db/; not adopted as a new store"
                 )
-        for path in (folder, folder / _DATABASE, folder / _DATABASE / _DATABASE):
+        for path in (folder, folder / DATABASE, folder / DATABASE / DATABASE):
             if path.exists() and not os.access(path, os.W_OK):
                 raise StoreError(f"store folder {folder} is not writable ({path})")
     if db is not None:
-        documents = _read_documents(folder, db)
+        documents = read_documents(folder, db)
     else:
         if not folder.exists():
             try:
@@ -504,11 +278,11 @@ def _open_for_run(folder: Path) -> JobStore:
             except OSError as exc:
                 raise StoreError(f"cannot create store folder {folder}: {exc.strerror}") from None
         try:
-            db = _create_db(folder)
+            db = create_db(folder)
         except OSError as exc:
             raise StoreError(f"cannot create the store in {folder}: {exc.strerror}") from None
         documents = {name: [] for name in COLLECTIONS}
-    _complete_collections(db)
+    complete_collections(db)
     store = JobStore(
         MirroredMontyStore("outputs", str(db), documents["outputs"]),
         additional_stores={"data": MirroredMontyStore("data", str(db), documents["data"])},
@@ -523,13 +297,13 @@ def _open_for_reading(folder: Path) -> JobStore:
     if not folder.is_dir():
         raise StoreError(f"store path {folder} is a file, not a folder")
     try:
-        db = _check_folder(folder)
+        db = check_folder(folder)
     except PermissionError as exc:
         raise StoreError(f"cannot read store {folder}: {exc.strerror} ({exc.filename})") from None
-    if db is None and not (folder / _DATABASE).is_dir():
+    if db is None and not (folder / DATABASE).is_dir():
         raise StoreError(f"{folder} is not a cudiss results store (no db/ inside)")
     try:
-        documents = _read_documents(folder, db) if db else {n: [] for n in COLLECTIONS}
+        documents = read_documents(folder, db) if db else {n: [] for n in COLLECTIONS}
     except PermissionError as exc:
         raise StoreError(f"cannot read store {folder}: {exc.strerror} ({exc.filename})") from None
     outputs, data = MemoryStore("outputs"), MemoryStore("data")
