@@ -1,0 +1,148 @@
+"""The barriers-vs-potential figure: ΔG‡(U) and ΔG_dissolution(U), one series per configuration.
+
+Drawn from a :func:`cudiss.analysis.tables.barrier_table`, so the conditions
+behind the numbers (pH, Cu²⁺ activity, β) are read from its columns and
+written over the panels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from cudiss.analysis.che import PotentialScale, _scale
+from cudiss.analysis.plot_style import (
+    LEGEND_FONTSIZE,
+    _flagged,
+    _legend_outside,
+    _potential_label,
+    _scientific,
+    _shared_calculator,
+    series_label,
+    series_style,
+)
+from cudiss.structures.errors import CudissInputError
+
+
+def barriers_figure(
+    table: pd.DataFrame,
+    *,
+    scale: PotentialScale = "RHE",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """ΔG‡(U) and ΔG_dissolution(U) against potential, one series per configuration.
+
+    A configuration keeps its colour, line style and marker in both panels and
+    appears once in the legend (right of the panels), with its band warning if
+    flagged; a calculator shared by all is the legend's title. The panel titles
+    state the conditions of the table: β and pH over the barriers, pH and Cu²⁺
+    activity over dissolution.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`cudiss.analysis.tables.barrier_table`, usually over a grid
+        of potentials. Rows with NaN (failed runs) are left out of the plot.
+    scale : {"RHE", "SHE"}
+        Potential scale of the x axis (``U_V_RHE`` or ``U_V_SHE`` column).
+    figsize : (float, float), optional
+        Inches; default 10 wide and 4 high, higher when the legend needs it to
+        stay in one column (more than 25 configurations).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    CudissInputError
+        Missing columns or nothing finite to plot.
+    """
+    scale = _scale(scale)
+    x_col = f"U_V_{scale}"
+    needed = {x_col, "config_id", "dG_forward_eV(U)", "dG_dissolution_eV"}
+    missing = needed - set(table.columns)
+    if missing:
+        raise CudissInputError(f"table lacks columns: {', '.join(sorted(missing))}")
+
+    def column(group: pd.DataFrame, name: str, default: str = "") -> str:
+        return str(group[name].iloc[0]) if name in group else default
+
+    shared = _shared_calculator(table["calculator"]) if "calculator" in table else None
+    if figsize is None:
+        # One legend entry is about 1.36 x 7.5 pt; 0.9 of the height is for the legend.
+        entries = table["config_id"].nunique()
+        figsize = (10.0, max(4.0, entries * 1.36 * LEGEND_FONTSIZE / 72.0 / 0.9 + 0.2))
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_b, ax_d = fig.subplots(1, 2)
+    handles = []
+    for config_id, group in table.groupby("config_id", sort=True):
+        group = group.sort_values(x_col)
+        style = series_style(len(handles))
+        n = len(group)
+        every = max(1, n // 6)
+        drawn = False
+        for ax, col in ((ax_b, "dG_forward_eV(U)"), (ax_d, "dG_dissolution_eV")):
+            ok = np.isfinite(group[col].to_numpy(dtype=float))
+            if ok.any():
+                ax.plot(
+                    group[x_col][ok],
+                    group[col][ok],
+                    lw=1.4,
+                    ms=4.5,
+                    markevery=(len(handles) % every, every),
+                    **style,
+                )
+                drawn = True
+        if drawn:
+            label = series_label(
+                column(group, "facet", "?"),
+                column(group, "site_class", "?"),
+                column(group, "adsorbates", "?"),
+                None if shared else column(group, "calculator") or None,
+            )
+            if label.startswith("Cu(?)"):
+                label = str(config_id)
+            label = _flagged(label, column(group, "barrier_warning"))
+            handles.append(Line2D([], [], lw=1.4, ms=4.5, label=label, **style))
+    if not handles:
+        raise CudissInputError("no finite barrier or dissolution energy to plot")
+    ph, activity, beta = (
+        _table_values(table, "pH", lambda v: f"{v:g}"),
+        _table_values(table, "Cu2_activity", lambda v: f"${_scientific(v)}$"),
+        _table_values(table, "beta", lambda v: f"{v:g}"),
+    )
+    barrier_note = ", ".join(
+        part for part in (f"CHE, β = {beta}" if beta else "", f"pH {ph}" if ph else "") if part
+    )
+    dissolution_note = ", ".join(
+        part
+        for part in (f"pH {ph}" if ph else "", f"a(Cu$^{{2+}}$) = {activity}" if activity else "")
+        if part
+    )
+    ax_b.set_ylabel("ΔG‡ fwd(U) (eV)")
+    ax_b.set_title("\n".join(filter(None, ("Cu removal barrier", barrier_note))), fontsize="medium")
+    ax_d.set_ylabel("ΔG diss(U) (eV)")
+    ax_d.set_title(
+        "\n".join(
+            filter(None, ("Cu(site) → Cu$^{2+}$(aq) + 2e$^-$, bare sites", dissolution_note))
+        ),
+        fontsize="medium",
+    )
+    ax_d.axhline(0.0, color="0.6", lw=0.8, zorder=0)
+    for ax in (ax_b, ax_d):
+        ax.set_xlabel(_potential_label(scale))
+    _legend_outside(fig, handles, title=f"calculator: {shared}" if shared else None)
+    return fig
+
+
+def _table_values(table: pd.DataFrame, column: str, fmt) -> str:
+    """The distinct finite values of a table column, formatted and joined by ``/``."""
+    if column not in table:
+        return ""
+    values = sorted({float(v) for v in table[column] if math.isfinite(v)})
+    return "/".join(fmt(v) for v in values)
