@@ -4,10 +4,15 @@ The chain, in the order data flows::
 
     calculators/  what computes energies and forces (EMT, GPAW presets, SCF control)
     neb/          the CI-NEB engine on ase.mep (band, surrogate stage, optimizers, driver)
-    makers        jobflow Makers: bulk, relaxation, NEB, vibrations (atomate2 based)
-    flows         one Cu-removal configuration as a Flow, and its result document
+    makers        jobflow Makers: relaxation, NEB (atomate2 based); re-exports the next two
+    thermo_makers bulk Cu reference (a0, mu_Cu) and vibrations Makers
+    maker_checks  the one-line checks of maker fields (fmax, types)
+    flows         one Cu-removal configuration as a Flow
+    results       its result document, assembled from the steps (failed ones too)
     campaign      a campaign file -> configurations -> flows
     local | hpc/  run them here into a store, or on a queue through jobflow-remote
+    store         open a results store (folder or jobflow's) and read its results
+    store_files   a store folder's layout, read-only checks, read copy and creation
     mpi/          any GPAW step on several MPI ranks
     cli/          the ``cudiss`` command
 """
