@@ -1,0 +1,240 @@
+"""The columns of a barrier table: names, types, readable headers, what a view shows.
+
+:data:`COLUMNS` are the machine-readable names (units in the name: ``_eV``
+energies, ``_V_RHE``/``_V_SHE`` potentials) that CSV and JSON exports carry;
+:data:`COMPACT_COLUMNS` is the set shown for reading, under :data:`LABELS` or
+:data:`LATEX_LABELS`; :func:`table_columns` picks the columns of an export and
+:func:`conditions_note` states the conditions under it. The rows themselves
+are built by :func:`cudiss.analysis.tables.barrier_table`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from cudiss.analysis.che import PotentialScale, _scale
+from cudiss.analysis.documents import RemovalResult
+from cudiss.analysis.tableio import resolve_format
+from cudiss.structures.errors import CudissInputError
+
+#: Column order of :func:`barrier_table`.
+COLUMNS: tuple[str, ...] = (
+    "facet",
+    "site_class",
+    "adsorbates",
+    "calculator",
+    "U_V_RHE",
+    "U_V_SHE",
+    "pH",
+    "Cu2_activity",
+    "config_id",
+    "campaign",
+    "target_index",
+    "state",
+    "neb_converged",
+    "barrier_warning",
+    "n_electrons",
+    "barrier_method",
+    "beta",
+    "dE_forward_eV",
+    "dE_reverse_eV",
+    "dE_reaction_eV",
+    "dG_forward_eV(U)",
+    "dG_reverse_eV(U)",
+    "dG_reaction_eV(U)",
+    "dE_removal_eV",
+    "dG_dissolution_eV",
+    "U_dissolution_V_RHE",
+    "error",
+)
+STRING_COLUMNS = (
+    "facet",
+    "site_class",
+    "adsorbates",
+    "calculator",
+    "config_id",
+    "campaign",
+    "state",
+    "barrier_warning",
+    "barrier_method",
+    "error",
+)
+INT_COLUMNS = ("target_index", "n_electrons")
+BOOL_COLUMNS = ("neb_converged",)
+#: Columns of a table for reading (Markdown, LaTeX, the terminal) unless asked for more;
+#: ``U_V_SHE`` joins them after ``U_V_RHE`` when the potentials were given vs SHE.
+COMPACT_COLUMNS: tuple[str, ...] = (
+    "facet",
+    "site_class",
+    "adsorbates",
+    "calculator",
+    "U_V_RHE",
+    "state",
+    "dE_forward_eV",
+    "dE_reverse_eV",
+    "dG_forward_eV(U)",
+    "dG_dissolution_eV",
+    "U_dissolution_V_RHE",
+    "barrier_warning",
+    "error",
+)
+#: Readable headers with units (Markdown, the terminal).
+LABELS: dict[str, str] = {
+    "facet": "facet",
+    "site_class": "site",
+    "adsorbates": "adsorbates",
+    "calculator": "calculator",
+    "U_V_RHE": "U (V vs RHE)",
+    "U_V_SHE": "U (V vs SHE)",
+    "pH": "pH",
+    "Cu2_activity": "a(Cu²⁺)",
+    "config_id": "config id",
+    "campaign": "campaign",
+    "target_index": "moving atom",
+    "state": "state",
+    "neb_converged": "NEB converged",
+    "barrier_warning": "band check",
+    "n_electrons": "n (H⁺+e⁻)",
+    "barrier_method": "ΔG‡ model",
+    "beta": "β",
+    "dE_forward_eV": "ΔE‡ fwd (eV)",
+    "dE_reverse_eV": "ΔE‡ rev (eV)",
+    "dE_reaction_eV": "ΔE rxn (eV)",
+    "dG_forward_eV(U)": "ΔG‡ fwd(U) (eV)",
+    "dG_reverse_eV(U)": "ΔG‡ rev(U) (eV)",
+    "dG_reaction_eV(U)": "ΔG rxn(U) (eV)",
+    "dE_removal_eV": "ΔE removal (eV)",
+    "dG_dissolution_eV": "ΔG diss(U) (eV)",
+    "U_dissolution_V_RHE": "U diss (V vs RHE)",
+    "error": "error",
+}
+#: The same headers as LaTeX source (math for symbols, so pdflatex needs no Unicode setup).
+LATEX_LABELS: dict[str, str] = {
+    **LABELS,
+    "U_V_RHE": r"$U$ (V vs RHE)",
+    "U_V_SHE": r"$U$ (V vs SHE)",
+    "Cu2_activity": r"$a(\mathrm{Cu^{2+}})$",
+    "n_electrons": r"$n$ (H$^+$+e$^-$)",
+    "barrier_method": r"$\Delta G^\ddagger$ model",
+    "beta": r"$\beta$",
+    "dE_forward_eV": r"$\Delta E^\ddagger_\mathrm{fwd}$ (eV)",
+    "dE_reverse_eV": r"$\Delta E^\ddagger_\mathrm{rev}$ (eV)",
+    "dE_reaction_eV": r"$\Delta E_\mathrm{rxn}$ (eV)",
+    "dG_forward_eV(U)": r"$\Delta G^\ddagger_\mathrm{fwd}(U)$ (eV)",
+    "dG_reverse_eV(U)": r"$\Delta G^\ddagger_\mathrm{rev}(U)$ (eV)",
+    "dG_reaction_eV(U)": r"$\Delta G_\mathrm{rxn}(U)$ (eV)",
+    "dE_removal_eV": r"$\Delta E_\mathrm{removal}$ (eV)",
+    "dG_dissolution_eV": r"$\Delta G_\mathrm{diss}(U)$ (eV)",
+    "U_dissolution_V_RHE": r"$U_\mathrm{diss}$ (V vs RHE)",
+}
+#: Deterministic row order.
+SORT_KEYS = ("facet", "site_class", "adsorbates", "calculator", "config_id", "U_V_RHE")
+
+
+def adsorbate_label(adsorbates: Iterable[str]) -> str:
+    """Canonical label of an adsorbate set: sorted, joined by ``+``; ``bare`` if empty.
+
+    >>> adsorbate_label(["OH", "CO"]), adsorbate_label([])
+    ('CO+OH', 'bare')
+    """
+    items = sorted(adsorbates)
+    return "+".join(items) if items else "bare"
+
+
+def calculator_label(result: RemovalResult) -> str:
+    """``code`` or ``code:preset``, e.g. ``gpaw:production``."""
+    calc = result.calculator
+    return f"{calc.code}:{calc.preset}" if calc.preset else calc.code
+
+
+def table_columns(
+    columns: str | Sequence[str] | None = None, fmt: str = "md", scale: PotentialScale = "RHE"
+) -> list[str]:
+    """The columns an export shows.
+
+    Parameters
+    ----------
+    columns : None, ``"all"`` or sequence of str
+        None: every column (:data:`COLUMNS`) for csv and json, the compact set
+        (:data:`COMPACT_COLUMNS`, plus ``U_V_SHE`` for ``scale="SHE"``) for md
+        and latex. ``"all"``: every column. A sequence: those columns, by their
+        machine-readable names, in that order.
+    fmt : str
+        The export format (any alias of :data:`FORMATS`).
+    scale : {"RHE", "SHE"}
+        Scale the potentials were given on.
+
+    Raises
+    ------
+    CudissInputError
+        An unknown or repeated column name, or an empty selection.
+
+    Examples
+    --------
+    >>> table_columns(["facet", "dE_forward_eV"])
+    ['facet', 'dE_forward_eV']
+    >>> table_columns(fmt="csv") == list(COLUMNS), table_columns(scale="SHE")[4:6]
+    (True, ['U_V_RHE', 'U_V_SHE'])
+    """
+    if columns is None:
+        if resolve_format(None, fmt) in ("csv", "json"):
+            return list(COLUMNS)
+        chosen = list(COMPACT_COLUMNS)
+        if _scale(scale) == "SHE":
+            chosen.insert(chosen.index("U_V_RHE") + 1, "U_V_SHE")
+        return chosen
+    if isinstance(columns, str):
+        if columns != "all":
+            raise CudissInputError(f"columns must be 'all' or a list of names, got {columns!r}")
+        return list(COLUMNS)
+    chosen = [str(c).strip() for c in columns]
+    unknown = [c for c in chosen if c not in COLUMNS]
+    if unknown:
+        raise CudissInputError(
+            f"unknown table column {unknown[0]!r} (columns: {', '.join(COLUMNS)})"
+        )
+    repeated = sorted({c for c in chosen if chosen.count(c) > 1})
+    if repeated:
+        raise CudissInputError(f"table column {repeated[0]!r} given twice")
+    if not chosen:
+        raise CudissInputError("give at least one table column")
+    return chosen
+
+
+def conditions_note(df: pd.DataFrame, latex: bool = False) -> str:
+    """One line of the conditions behind a barrier table: pH, Cu²⁺ activity, β.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"pH": [7.0], "Cu2_activity": [1e-6], "beta": [0.5]})
+    >>> conditions_note(df)
+    'pH 7, a(Cu²⁺) = 1e-06, β = 0.5 (CHE end-state shift); energies in eV, potentials in V.'
+    """
+
+    def values(col: str) -> str:
+        found = sorted({float(v) for v in df[col] if math.isfinite(v)}) if col in df else []
+        return "/".join(f"{v:g}" for v in found) or "--"
+
+    names = ("a(Cu2+)", "beta") if latex else ("a(Cu²⁺)", "β")
+    return (
+        f"pH {values('pH')}, {names[0]} = {values('Cu2_activity')}, "
+        f"{names[1]} = {values('beta')} (CHE end-state shift); energies in eV, potentials in V."
+    )
+
+
+def _normalise_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    # One dtype per column whatever the reader inferred, so exports round-trip.
+    df = df.copy()
+    for col in df.columns:
+        if col in STRING_COLUMNS:
+            df[col] = df[col].fillna("").astype(str)
+        elif col in INT_COLUMNS:
+            df[col] = df[col].astype("int64")
+        elif col in BOOL_COLUMNS:
+            df[col] = df[col].astype(bool)
+        else:
+            df[col] = df[col].astype("float64")
+    return df
