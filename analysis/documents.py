@@ -97,6 +97,20 @@ class RemovalResult(BaseModel):
         "number of optimizer steps before and after",
     )
 
+    # Mechanism (harmonic adsorbate vibrations, slab frozen): the adsorbates bound to
+    # the moving Cu in the initial state and in the lifted complex. Empty: not computed.
+    adsorbate_indices: list[int] = Field(
+        default_factory=list, description="indices of the adsorbates on the moving Cu"
+    )
+    initial_frequencies_cm: list[float] = Field(
+        default_factory=list,
+        description="adsorbate modes in the initial state (imaginary as negative), cm^-1",
+    )
+    final_frequencies_cm: list[float] = Field(
+        default_factory=list,
+        description="adsorbate modes of the lifted Cu complex (imaginary as negative), cm^-1",
+    )
+
     calculator: CalculatorInfo
     software: dict[str, str] = Field(default_factory=dict)
     trajectories: dict[str, str] = Field(
