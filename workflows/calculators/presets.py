@@ -2,7 +2,8 @@
 
 A preset is data: its GPAW parameters, an optional ``parent`` whose
 parameters it starts from (a child replaces whole top-level keys), and how bulk
-Cu differs from it (``bulk``: keys to ``set`` and to ``drop``).
+Cu differs from it (``bulk``: keys to ``set`` and to ``drop``), and how a gas
+molecule in a box does (``molecule``, the same form).
 """
 
 from __future__ import annotations
@@ -105,7 +106,26 @@ def bulk_parameters(preset: str, parameters: dict[str, Any]) -> dict[str, Any]:
     >>> params["kpts"], params["symmetry"]
     ({'size': [8, 8, 8]}, {'point_group': True})
     """
-    rule = _preset(preset)["bulk"]
-    bulk = {key: value for key, value in parameters.items() if key not in rule.get("drop", [])}
-    bulk.update(copy.deepcopy(rule.get("set", {})))
-    return bulk
+    return _apply_rule(preset, "bulk", parameters)
+
+
+def molecule_parameters(preset: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """``parameters`` (a slab calculation's, preset ``preset``) adapted to a gas molecule.
+
+    Applies the preset's ``molecule`` rule: the Gamma point only, no point-group
+    symmetry (the molecule relaxes and vibrates), no dipole layer. The user's
+    other overrides are kept.
+
+    >>> params = molecule_parameters("production", GPAW_PRESETS["production"])
+    >>> params["kpts"], "poissonsolver" in params
+    ({'size': [1, 1, 1]}, False)
+    """
+    return _apply_rule(preset, "molecule", parameters)
+
+
+def _apply_rule(preset: str, rule_name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """``parameters`` with the preset's rule ``rule_name`` (``set`` and ``drop``) applied."""
+    rule = _preset(preset)[rule_name]
+    adapted = {key: value for key, value in parameters.items() if key not in rule.get("drop", [])}
+    adapted.update(copy.deepcopy(rule.get("set", {})))
+    return adapted

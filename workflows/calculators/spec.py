@@ -18,10 +18,16 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator, model_
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.calculators.adaptive import AdaptiveScfCalculator
 from cudiss.workflows.calculators.parameters import check_parameters
-from cudiss.workflows.calculators.presets import GPAW_PRESETS, bulk_parameters
+from cudiss.workflows.calculators.presets import (
+    GPAW_PRESETS,
+    bulk_parameters,
+    molecule_parameters,
+)
 from cudiss.workflows.errors import CheckedModel, SettingsError, first_error
 
 CalculatorCode = Literal["emt", "gpaw"]
+#: What a calculator is for: a slab (the preset itself), bulk Cu or a gas molecule.
+SystemKind = Literal["slab", "bulk", "molecule"]
 
 
 def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +142,28 @@ class CalculatorSpec(CheckedModel):
         params = self.parameters()
         return bulk_parameters(self.preset, params) if self.code == "gpaw" else params
 
-    def build(self, txt: str | None = "gpaw.txt", **extra: Any) -> Calculator:
+    def molecule_parameters(self) -> dict[str, Any]:
+        """The calculator parameters adapted to a gas molecule in a box (``molecule`` rule).
+
+        A molecule needs the Gamma point only, moves (no point-group symmetry)
+        and has no slab for a dipole layer. EMT's parameters are the same.
+        """
+        params = self.parameters()
+        return molecule_parameters(self.preset, params) if self.code == "gpaw" else params
+
+    def parameters_for(self, kind: SystemKind = "slab") -> dict[str, Any]:
+        """The parameters for a ``slab`` (:meth:`parameters`), ``bulk`` or ``molecule``."""
+        if kind == "slab":
+            return self.parameters()
+        if kind == "bulk":
+            return self.bulk_parameters()
+        if kind == "molecule":
+            return self.molecule_parameters()
+        raise SettingsError(f"unknown system kind {kind!r}; choose slab, bulk or molecule")
+
+    def build(
+        self, txt: str | None = "gpaw.txt", kind: SystemKind = "slab", **extra: Any
+    ) -> Calculator:
         """Return a fresh calculator.
 
         GPAW comes as an :class:`AdaptiveScfCalculator`, a
@@ -147,12 +174,15 @@ class CalculatorSpec(CheckedModel):
         ----------
         txt
             GPAW log file (relative to the working directory); ``None`` silences it.
+        kind
+            ``slab`` (the preset as it is), ``bulk`` or ``molecule`` (the preset's
+            rule for it, :meth:`parameters_for`).
         **extra
             Further keyword arguments for the calculator (e.g. a communicator).
         """
+        parameters = self.parameters_for(kind)
         if self.code == "emt":
-            return make_calculator(self.code, self.parameters(), **extra)
-        parameters = self.parameters()
+            return make_calculator(self.code, parameters, **extra)
         return AdaptiveScfCalculator(
             lambda rung: make_calculator(self.code, _merge(parameters, rung), txt=txt, **extra),
             parameters.get("convergence", {}),
