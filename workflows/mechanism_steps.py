@@ -1,0 +1,113 @@
+"""The steps of the mechanism flows: a molecule's relaxation and harmonic vibrations.
+
+:class:`MoleculeRelaxMaker` relaxes a gas molecule in a box with the preset's
+``molecule`` parameters (Gamma point, no dipole layer), no atom fixed.
+:class:`VibrationsStepMaker` is :class:`~cudiss.workflows.makers.CuVibrationsMaker`
+as a flow step: failures are data
+(:func:`~cudiss.workflows.failures.failures_as_data`), it displaces every atom
+(gases) or every non-Cu atom (adsorbates, the slab frozen), and its
+displacements are cached under the run's checkpoint folder
+(:func:`~cudiss.workflows.checkpoint.checkpoint_root`), so an interrupted
+vibration job continues where it stopped. Vibrations run in the job's own
+process (not through the MPI launcher).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ase import Atoms
+from ase.calculators.calculator import Calculator
+from ase.vibrations import Vibrations
+from jobflow import job
+from pymatgen.core import Structure
+from pymatgen.io.ase import AseAtomsAdaptor
+
+from cudiss.workflows.checkpoint import checkpoint_key, checkpoint_root
+from cudiss.workflows.errors import SettingsError
+from cudiss.workflows.failures import failures_as_data
+from cudiss.workflows.makers import CuRelaxMaker, CuVibrationsMaker
+from cudiss.workflows.schemas import VibrationsResult
+
+__all__ = ["MoleculeRelaxMaker", "VibrationsStepMaker", "vibrating_indices"]
+
+
+@dataclass
+class MoleculeRelaxMaker(CuRelaxMaker):
+    """Relax a molecule in a box: no fixed atoms, the preset's ``molecule`` parameters."""
+
+    name: str = "relax molecule"
+    fmax: float = 0.02
+
+    def _get_calculator(self) -> Calculator:
+        return self.calculator_spec.build(txt="gpaw-molecule.txt", kind="molecule")
+
+
+@dataclass
+class VibrationsStepMaker(CuVibrationsMaker):
+    """Harmonic vibrations as a flow step: failures as data, displacements resumable.
+
+    Parameters
+    ----------
+    kind
+        Calculator parameters: ``slab`` (adsorbates) or ``molecule`` (gases).
+    """
+
+    name: str = "vibrations"
+    kind: Literal["slab", "molecule"] = "slab"
+
+    def _get_calculator(self) -> Calculator:
+        return self.calculator_spec.build(txt="gpaw-vib.txt", kind=self.kind)
+
+    @job
+    @failures_as_data
+    def make(
+        self, structure: Structure, indices: Literal["all", "adsorbate"] = "adsorbate"
+    ) -> VibrationsResult:
+        """Displace every atom (``all``) or every non-Cu atom (``adsorbate``), the rest frozen.
+
+        Returns the frequencies of the displaced atoms' 3N modes (cm⁻¹, imaginary
+        as negative) and the zero-point energy of the real ones.
+        """
+        atoms = AseAtomsAdaptor().get_atoms(structure)
+        atoms.calc = None
+        return self.run_vibrations(atoms, vibrating_indices(atoms, indices))
+
+    def run_vibrations(self, atoms: Atoms, indices: list[int]) -> VibrationsResult:
+        """Finite-difference vibrations of ``indices`` of ``atoms`` (not as a job)."""
+        if not indices:
+            raise ValueError("no atoms to displace (no adsorbate in the structure)")
+        atoms.calc = self.calculator
+        root = checkpoint_root()
+        name = "vib"
+        if root is not None:
+            key = checkpoint_key(
+                "vib", atoms, self.calculator_spec.model_dump(), self.kind, self.delta, indices
+            )
+            root.mkdir(parents=True, exist_ok=True)
+            name = str(root / f"vib-{key}")
+        vib = Vibrations(atoms, indices=indices, delta=self.delta, name=name)
+        vib.run()  # displacements already in the cache are not recomputed
+        energies = vib.get_energies()
+        real = [float(e.real) for e in energies if abs(e.imag) < 1e-9 and e.real > 0]
+        frequencies = [
+            float(f.real) if abs(f.imag) < 1e-9 else -float(f.imag) for f in vib.get_frequencies()
+        ]
+        vib.clean()
+        return VibrationsResult(
+            indices=list(indices),
+            frequencies_cm=frequencies,
+            energies_eV=real,
+            zpe_eV=0.5 * sum(real),
+            calculator=self.calculator_spec.model_dump(),
+        )
+
+
+def vibrating_indices(atoms: Atoms, indices: Literal["all", "adsorbate"]) -> list[int]:
+    """The atoms to displace: every atom (``all``) or every non-Cu atom (``adsorbate``)."""
+    if indices == "all":
+        return list(range(len(atoms)))
+    if indices == "adsorbate":
+        return [k for k, symbol in enumerate(atoms.get_chemical_symbols()) if symbol != "Cu"]
+    raise SettingsError(f"vibrations: indices must be 'all' or 'adsorbate', got {indices!r}")
