@@ -40,6 +40,7 @@ from cudiss.workflows.makers import (
     check_fmax,
     check_type,
 )
+from cudiss.workflows.mechanism_steps import VibrationsStepMaker
 from cudiss.workflows.neb import InterpolationMethod, NebSettings, interpolate_band
 
 # The result job lives in results.py; stored flows and documents name it
@@ -242,6 +243,10 @@ class RemovalBarrierMaker(Maker):
         Also relax the vacancy slab, for the dissolution free energy.
     store_root
         Folder that trajectory paths in the result are made relative to.
+    vibrations
+        For a configuration with adsorbates, also compute the adsorbates'
+        harmonic frequencies (slab frozen, the moving Cu included) in the
+        relaxed initial state and in the lifted complex (the relaxed final state).
     """
 
     name: str = "Cu removal barrier"
@@ -250,6 +255,7 @@ class RemovalBarrierMaker(Maker):
     relax_fmax: float = 0.05
     dissolution: bool = True
     store_root: str | None = None
+    vibrations: bool = False
 
     def __post_init__(self) -> None:
         check_type(self.calculator_spec, CalculatorSpec, "RemovalBarrierMaker: calculator_spec")
@@ -320,6 +326,14 @@ class RemovalBarrierMaker(Maker):
             ),
         )
         neb.name = f"{label}: CI-NEB"
+        vibrations = {}
+        if self.vibrations and config.adsorbates:
+            vib = VibrationsStepMaker(calculator_spec=self.calculator_spec, kind="slab")
+            for state in ("initial", "final"):
+                vib_job = vib.make(relaxed[state].output.structure, "adsorbate")
+                vib_job.name = f"{label}: vibrations {state}"
+                vibrations[f"{state}_vibrations"] = vib_job.output
+                jobs.append(vib_job)
         result = removal_result(
             config,
             self.calculator_spec,
@@ -331,6 +345,7 @@ class RemovalBarrierMaker(Maker):
             relaxed["vacancy"].output if "vacancy" in relaxed else None,
             neb.output,
             store_root=self.store_root,
+            **vibrations,
         )
         result.name = f"{label}: result"
         result.update_metadata(

@@ -68,11 +68,17 @@ def removal_result(
     relaxed_vacancy,
     neb,
     store_root: str | None = None,
+    initial_vibrations=None,
+    final_vibrations=None,
 ) -> RemovalResult:
     """Assemble the :class:`RemovalResult` of one configuration from its steps.
 
     Any step output may be a :class:`StepFailure` (or ``None``); the result then
     says which steps are missing and why, and is marked ``failed``.
+    ``initial_vibrations`` and ``final_vibrations`` (adsorbate frequencies in the
+    initial state and the lifted complex, flows with ``vibrations``) are
+    optional: a failed one leaves its frequencies empty and is named in
+    ``error`` without failing the barrier (flows stored without them still load).
     """
     root = Path(store_root) if store_root else None
     outputs, failures = _split_failures(
@@ -163,6 +169,9 @@ def removal_result(
         state, error = "unconverged", None
     else:
         state, error = "successful", None
+    vib_fields, vib_error = _vibration_fields(initial_vibrations, final_vibrations)
+    if vib_error:
+        error = f"{error}; {vib_error}" if error else vib_error
 
     return RemovalResult(
         config_id=config.config_id(calculator),
@@ -193,4 +202,23 @@ def removal_result(
         resumed=resumed,
         wall_time_s=neb.wall_time_s if neb is not None else None,
         **fields,
+        **vib_fields,
     )
+
+
+def _vibration_fields(initial, final) -> tuple[dict, str | None]:
+    """The adsorbate-frequency fields of a removal result, and a note on failed ones."""
+    fields: dict = {}
+    failed = [
+        f"{name} ({value})"
+        for name, value in (("initial", initial), ("final", final))
+        if isinstance(value, StepFailure)
+    ]
+    if initial is not None and not isinstance(initial, StepFailure):
+        fields["adsorbate_indices"] = list(initial.indices)
+        fields["initial_frequencies_cm"] = list(initial.frequencies_cm)
+    if final is not None and not isinstance(final, StepFailure):
+        fields.setdefault("adsorbate_indices", list(final.indices))
+        fields["final_frequencies_cm"] = list(final.frequencies_cm)
+    note = ("vibrations failed: " + "; ".join(failed)) if failed else None
+    return fields, note
