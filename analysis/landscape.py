@@ -1,0 +1,391 @@
+"""Free-energy landscape of every Cu-removal route, its energy span and potential window.
+
+One route = one removal configuration (facet × site × adsorbate set). G is relative to the
+intact bare site with the adsorbates still in their reservoirs (CO2, H2O, H⁺ + e⁻):
+
+    0 "bare site"            G = 0
+    1 "<ads>* on Cu"         G1 = E_IS(with ads) + corr(initial) − E_bare − reservoirs + n e U
+    2 "lift TS"   (ts)       G1 + ΔE‡ (zero-charge CI-NEB; no ZPE/TS of the saddle)
+    3 "Cu-<ads> complex"     G1 + ΔE_rxn + [corr(final) − corr(initial)]
+    4 "Cu2+(aq) + vacancy"   ΔG of Cu(site) → Cu²⁺ + 2e⁻ of the bare configuration
+
+(no point 1 for a bare route; there G1 = 0 and point 3 is "lifted Cu"). Each state balances
+in atoms and charge (:func:`cudiss.analysis.reservoirs.check_balance`). The energy span is
+the largest rise counted from the lowest preceding point; a route is *open* at U when the
+mobile complex is downhill (G3 ≤ 0) and its span ≤ a threshold (0.75 eV ≈ 1 s⁻¹ at
+298 K: kT/h · exp(−0.75/kT) ≈ 1.3 s⁻¹). Units: eV, V.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from cudiss.analysis.adsorption import (
+    adsorbate_vibrations,
+    potential_grid,
+    references_by_calculator,
+)
+from cudiss.analysis.barrier_columns import adsorbate_label
+from cudiss.analysis.che import PotentialScale, _finite, _scale, check_ph
+from cudiss.analysis.dissolution import (
+    DEFAULT_CU2_ACTIVITY,
+    check_activity,
+    dissolution_free_energy,
+)
+from cudiss.analysis.documents import RemovalResult
+from cudiss.analysis.mechanism_documents import GasResult
+from cudiss.analysis.reservoirs import (
+    APPROX_CHE,
+    APPROX_COVERAGE,
+    APPROX_GAS,
+    APPROX_HARMONIC,
+    APPROX_NEB,
+    APPROX_TS,
+    Carbon,
+    GasReferences,
+    calculator_label,
+    check_balance,
+    formation,
+    removal_states,
+)
+from cudiss.analysis.thermo import STANDARD_TEMPERATURE_K
+from cudiss.structures.errors import CudissInputError
+
+NAN = float("nan")
+#: Default span threshold (eV): a rate of about 1 s⁻¹ at 298 K.
+DEFAULT_SPAN_THRESHOLD_EV = 0.75
+#: Point of the mobile complex and of dissolution (see the module docstring).
+COMPLEX_POINT, DISSOLUTION_POINT = 3, 4
+
+COLUMNS = [
+    "config_id", "campaign", "calculator", "facet", "site_class", "adsorbates", "state",
+    "U_V_RHE", "U_V", "scale", "pH", "point", "point_name", "kind", "G_eV",
+    "vibrations_source", "gas_source", "note",
+]  # fmt: skip
+SUMMARY_COLUMNS = [
+    "config_id", "campaign", "calculator", "facet", "site_class", "adsorbates",
+    "U_V_RHE", "U_V", "scale", "pH", "dG_complex_eV", "energy_span_eV", "span_from", "span_to",
+    "dG_dissolution_eV", "open", "easiest", "window_low_V_RHE", "window_high_V_RHE",
+]  # fmt: skip
+
+
+def energy_span(G: Sequence[float]) -> tuple[float, int, int]:
+    """Largest rise from the lowest preceding point: max_k≥1 (G_k − min_j<k G_j).
+
+    Parameters
+    ----------
+    G : sequence of float
+        Free energies along the route (eV), states and transition states in order.
+
+    Returns
+    -------
+    (float, int, int)
+        The span (eV; negative if every point lies below all before it), and the
+        indices j, k that set it (ties: the first). NaN, −1, −1 if any G is NaN.
+
+    Raises
+    ------
+    CudissInputError
+        Fewer than two points.
+
+    Examples
+    --------
+    >>> span, j, k = energy_span([0.0, -0.3, 0.5, 0.1, -0.2])  # 0.5 − (−0.3)
+    >>> round(span, 6), j, k
+    (0.8, 1, 2)
+    """
+    values = [float(g) for g in G]
+    if len(values) < 2:
+        raise CudissInputError(f"an energy span needs at least two points, got {len(values)}")
+    if any(math.isnan(g) for g in values):
+        return NAN, -1, -1
+    best = (-math.inf, -1, -1)
+    low, low_at = values[0], 0
+    for k in range(1, len(values)):
+        rise = values[k] - low
+        if rise > best[0]:
+            best = (rise, low_at, k)
+        if values[k] < low:
+            low, low_at = values[k], k
+    return best
+
+
+def _ok(*values: float | None) -> bool:
+    return all(v is not None and math.isfinite(v) for v in values)
+
+
+def _cell_key(res: RemovalResult) -> tuple:
+    return tuple(round(float(x), 3) for row in res.cell_A for x in row)
+
+
+def _group_key(res: RemovalResult) -> tuple:
+    return (
+        res.campaign,
+        res.facet,
+        res.site_class,
+        calculator_label(res.calculator),
+        _cell_key(res),
+    )
+
+
+def bare_partners(removals: Sequence[RemovalResult]) -> dict[str, RemovalResult | None]:
+    """The bare configuration of the same campaign/facet/site/calculator/cell, by config_id.
+
+    Among several bare candidates the one with the same target index wins, then the first.
+    """
+    bares: dict[tuple, list[RemovalResult]] = {}
+    for res in removals:
+        if not res.adsorbates:
+            bares.setdefault(_group_key(res), []).append(res)
+    out: dict[str, RemovalResult | None] = {}
+    for res in removals:
+        cands = bares.get(_group_key(res), [])
+        same = [b for b in cands if b.target_index == res.target_index]
+        out[res.config_id] = (same or cands or [None])[0]
+    return out
+
+
+def _route_points(
+    res: RemovalResult, bare: RemovalResult | None, refs: GasReferences, carbon: Carbon, T: float
+) -> tuple[list[tuple[int, str, str, float, int, str]], str, str]:
+    """(point, name, kind, G at 0 V without dissolution, n pairs, vibrations) + gas label + note."""
+    states = removal_states(res.adsorbates, carbon)
+    check_balance(states)
+    points = [0, 1, 2, 3, 4] if res.adsorbates else [0, 2, 3, 4]
+    f = formation(list(res.adsorbates), carbon) if res.adsorbates else None
+    n = f.n_pairs if f else 0
+    gas_src = refs.source_label(f) if f else "none"
+    notes = []
+    ci, vib_i = adsorbate_vibrations(res.initial_frequencies_cm, "initial", T)
+    cf, vib_f = adsorbate_vibrations(res.final_frequencies_cm, "complex", T)
+    if not res.adsorbates:
+        g1, vib_i, vib_f = 0.0, "bare", "bare"
+    elif bare is None or not _ok(res.slab_energy_eV, bare.slab_energy_eV):
+        g1 = NAN
+        notes.append("no bare configuration to pair" if bare is None else "slab energy missing")
+    elif not refs.has(f):
+        g1 = NAN
+        notes.append(f"gas references missing: {gas_src}")
+    else:
+        extra = ci.correction_eV if ci is not None else 0.0
+        g1 = res.slab_energy_eV + extra - bare.slab_energy_eV - refs.reservoir_G(f)
+    neb_ok = res.state == "successful" and _ok(res.forward_barrier_eV, res.reaction_energy_eV)
+    if not neb_ok:
+        notes.append(f"NEB {res.state}: no barrier")
+    g2 = g1 + res.forward_barrier_eV if neb_ok else NAN
+    g3 = g1 + res.reaction_energy_eV if neb_ok else NAN
+    if not res.adsorbates:
+        vib3 = "bare"
+    elif ci is not None and cf is not None:
+        g3 += cf.correction_eV - ci.correction_eV
+        vib3 = "harmonic initial and complex"
+    elif ci is not None:
+        vib3 = f"complex {vib_f}: ZPE−TS of the initial state kept"
+    else:
+        vib3 = "no vibrations: ΔE only"
+    g_at = {0: 0.0, 1: g1, 2: g2, 3: g3, 4: NAN}
+    n_at = {0: 0, 1: n, 2: n, 3: n, 4: 0}
+    vib_at = {0: "none", 1: vib_i, 2: "TS: G1 + ΔE‡ (no TS vibrations)", 3: vib3, 4: "none"}
+    rows = [
+        (p, st.name, st.kind, g_at[p], n_at[p], vib_at[p])
+        for p, st in zip(points, states, strict=True)
+    ]
+    return rows, gas_src, "; ".join(notes)
+
+
+def landscape_table(
+    removals: Sequence[RemovalResult],
+    gases: Sequence[GasResult],
+    potentials: Iterable[float],
+    scale: PotentialScale = "RHE",
+    pH: float = 0.0,
+    activity: float = DEFAULT_CU2_ACTIVITY,
+    *,
+    carbon: Carbon = "CO2",
+    temperature_K: float = STANDARD_TEMPERATURE_K,
+    fallback: bool = True,
+    co2_correction_eV: float = 0.0,
+) -> pd.DataFrame:
+    """G of every point of every removal route at each potential (long format).
+
+    Parameters
+    ----------
+    removals : sequence of RemovalResult
+        Bare and adsorbate configurations; constant-potential results are left out.
+    gases : sequence of GasResult
+        Gas references, matched by calculator label.
+    potentials : iterable of float
+        Potentials (V) on ``scale``.
+    scale : {"RHE", "SHE"}
+        Scale of ``potentials`` and of ``U_V``.
+    pH : float
+        pH (RHE ↔ SHE; dissolution refers to SHE).
+    activity : float
+        Cu²⁺ activity, in (0, 1].
+    carbon : {"CO2", "CO"}
+        Carbon reservoir.
+    temperature_K, fallback, co2_correction_eV
+        As in :func:`~cudiss.analysis.reservoirs.gas_free_energies`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`, one row per route × potential × point; NaN G where a
+        number is missing (``note`` says why); ``attrs["approximations"]``.
+
+    Raises
+    ------
+    CudissInputError
+        No removals or potentials, bad pH, activity or scale, or a state that does not
+        balance.
+    """
+    if not removals:
+        raise CudissInputError("no removal results for a landscape")
+    pH = check_ph(pH)
+    activity = check_activity(activity)
+    grid = potential_grid(potentials, scale, pH)
+    refs = references_by_calculator(
+        gases, temperature_K, fallback=fallback, co2_correction_eV=co2_correction_eV
+    )
+    for res in removals:
+        if not isinstance(res, RemovalResult):
+            raise CudissInputError(f"not a RemovalResult: {type(res).__name__}")
+    kept = [r for r in removals if r.electrode_potential_V_RHE is None]
+    partners = bare_partners(kept)
+    rows = []
+    for res in kept:
+        label = calculator_label(res.calculator)
+        ref = refs.get(label, GasReferences(G_eV={}))
+        bare = partners[res.config_id]
+        points, gas_src, note = _route_points(res, bare, ref, carbon, temperature_K)
+        diss = bare is not None and _ok(
+            bare.vacancy_energy_eV, bare.slab_energy_eV, bare.bulk_energy_per_atom_eV
+        )
+        if not diss:
+            note = "; ".join(x for x in (note, "no bare vacancy/bulk energy: no dissolution") if x)
+        base = {
+            "config_id": res.config_id,
+            "campaign": res.campaign,
+            "calculator": label,
+            "facet": res.facet,
+            "site_class": res.site_class,
+            "adsorbates": adsorbate_label(res.adsorbates),
+            "state": res.state,
+            "scale": _scale(scale),
+            "pH": pH,
+            "gas_source": gas_src,
+            "note": note,
+        }
+        for u, u_rhe in grid:
+            for point, name, kind, g0, n, vib in points:
+                if point == 4:
+                    g = (
+                        dissolution_free_energy(
+                            bare.vacancy_energy_eV,
+                            bare.slab_energy_eV,
+                            bare.bulk_energy_per_atom_eV,
+                            u_rhe,
+                            "RHE",
+                            pH,
+                            activity,
+                            temperature_K=temperature_K,
+                        )
+                        if diss
+                        else NAN
+                    )
+                else:
+                    g = g0 + n * u_rhe
+                rows.append(
+                    base
+                    | {"U_V_RHE": u_rhe, "U_V": u, "point": point, "point_name": name}
+                    | {"kind": kind, "G_eV": g, "vibrations_source": vib}
+                )
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df = df.sort_values(["config_id", "U_V_RHE", "point"], kind="stable").reset_index(drop=True)
+    df.attrs["approximations"] = [
+        APPROX_CHE, APPROX_HARMONIC, APPROX_GAS, APPROX_COVERAGE, APPROX_NEB, APPROX_TS,
+        f"Cu2+ activity {activity:g}, U0 = 0.337 V SHE; carbon reservoir {carbon}",
+    ]  # fmt: skip
+    if len(kept) < len(removals):
+        df.attrs["approximations"].append("constant-potential results left out (not CHE)")
+    return df
+
+
+def landscape_summary(
+    landscape_df: pd.DataFrame,
+    threshold_eV: float = DEFAULT_SPAN_THRESHOLD_EV,
+    through_dissolution: bool = False,
+) -> pd.DataFrame:
+    """Per route × potential: complex formation, energy span, dissolution, open, easiest, window.
+
+    Parameters
+    ----------
+    landscape_df : pandas.DataFrame
+        From :func:`landscape_table`.
+    threshold_eV : float
+        Largest span of an open route (eV, default 0.75).
+    through_dissolution : bool
+        Count the dissolution point (4) in the span. Default False: the span covers
+        forming the mobile complex (points 0–3), the question of the route; the
+        dissolution ΔG is its own column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SUMMARY_COLUMNS`. ``span_from``/``span_to`` are point names;
+        ``open`` = G3 ≤ 0 and span ≤ threshold; ``easiest`` marks the smallest span
+        per campaign × calculator × facet × site × U × pH; the window is the
+        [lowest, highest] grid potential (V vs RHE) where the route is open, NaN if never.
+
+    Raises
+    ------
+    CudissInputError
+        Missing columns or a non-positive threshold.
+    """
+    threshold = _finite(threshold_eV, "span threshold")
+    if not threshold > 0:
+        raise CudissInputError(f"span threshold must be positive, got {threshold:g} eV")
+    missing = sorted(set(COLUMNS) - set(landscape_df.columns))
+    if missing:
+        raise CudissInputError(f"not a landscape table: columns {missing} missing")
+    last = DISSOLUTION_POINT if through_dissolution else COMPLEX_POINT
+    rows = []
+    for (_cid, u_rhe, ph), grp in landscape_df.groupby(["config_id", "U_V_RHE", "pH"], sort=True):
+        grp = grp.sort_values("point")
+        g_by_point = dict(zip(grp["point"], grp["G_eV"], strict=True))
+        used = grp[grp["point"] <= last]
+        span, j, k = energy_span(used["G_eV"].tolist())
+        names = used["point_name"].tolist()
+        g3 = g_by_point.get(COMPLEX_POINT, NAN)
+        first = grp.iloc[0]
+        rows.append(
+            {c: first[c] for c in ("config_id", "campaign", "calculator", "facet", "site_class")}
+            | {"adsorbates": first["adsorbates"], "U_V_RHE": u_rhe, "U_V": first["U_V"]}
+            | {"scale": first["scale"], "pH": ph, "dG_complex_eV": g3, "energy_span_eV": span}
+            | {"span_from": names[j] if j >= 0 else "", "span_to": names[k] if k >= 0 else ""}
+            | {"dG_dissolution_eV": g_by_point.get(DISSOLUTION_POINT, NAN)}
+            | {"open": bool(g3 <= 0 and span <= threshold)}
+        )
+    out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-3])
+    site = ["campaign", "calculator", "facet", "site_class", "U_V_RHE", "pH"]
+    spans = out["energy_span_eV"].where(np.isfinite(out["energy_span_eV"]), np.inf)
+    best = spans.groupby([out[c] for c in site]).transform("min")
+    out["easiest"] = np.isfinite(spans) & (spans == best)
+    # One easiest route per group: the first in config_id order.
+    dup = out[out["easiest"]].duplicated(subset=site, keep="first")
+    out.loc[dup[dup].index, "easiest"] = False
+    opened = out[out["open"]].groupby(["config_id", "pH"])["U_V_RHE"]
+    low, high = opened.min(), opened.max()
+    keys = list(zip(out["config_id"], out["pH"], strict=True))
+    out["window_low_V_RHE"] = [low.get(key, NAN) for key in keys]
+    out["window_high_V_RHE"] = [high.get(key, NAN) for key in keys]
+    out.attrs["approximations"] = [
+        *landscape_df.attrs.get("approximations", []),
+        f"open: complex formation G3 <= 0 and energy span <= {threshold:g} eV "
+        f"(span over points 0-{last})",
+    ]
+    return out[SUMMARY_COLUMNS].reset_index(drop=True)
