@@ -16,13 +16,17 @@ This module is the face of the plotting code and writes the files
 - :mod:`cudiss.analysis.plot_style`: styles, legends, labels, :func:`save_figure`;
 - :mod:`cudiss.analysis.plot_neb`: :func:`neb_profiles_figure`;
 - :mod:`cudiss.analysis.plot_free_energy`: :func:`free_energy_figure`;
-- :mod:`cudiss.analysis.plot_barriers`: :func:`barriers_figure`.
+- :mod:`cudiss.analysis.plot_barriers`: :func:`barriers_figure`;
+- :mod:`cudiss.analysis.plot_surface`: :func:`surface_state_figure` (surface state vs U);
+- :mod:`cudiss.analysis.plot_landscape`: :func:`landscape_figure` (removal route at
+  chosen potentials) and :func:`span_figure` (energy span and complex ΔG vs U);
+- :mod:`cudiss.analysis.plot_co2er`: :func:`co2er_figure` (CO2ER diagrams per facet × route).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +34,9 @@ import pandas as pd
 from cudiss.analysis.che import PotentialScale, ReactionStep
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.plot_barriers import barriers_figure
+from cudiss.analysis.plot_co2er import co2er_figure
 from cudiss.analysis.plot_free_energy import free_energy_figure
+from cudiss.analysis.plot_landscape import DEFAULT_SPAN_THRESHOLD_EV, landscape_figure, span_figure
 from cudiss.analysis.plot_neb import SLAB_PBC, neb_images, neb_profile, neb_profiles_figure
 from cudiss.analysis.plot_style import (
     DEFAULT_DPI,
@@ -49,12 +55,14 @@ from cudiss.analysis.plot_style import (
     series_label,
     series_style,
 )
+from cudiss.analysis.plot_surface import Crossing, lower_envelope, surface_state_figure
 
 # The writers below look ``save_figure`` up in this module's namespace, so a
 # test (or a caller) that replaces ``plots.save_figure`` sees every file written.
 __all__ = [
     "DEFAULT_DPI",
     "DEFAULT_FIGSIZE",
+    "DEFAULT_SPAN_THRESHOLD_EV",
     "FIGURE_SUFFIXES",
     "LEGEND_FONTSIZE",
     "LINESTYLES",
@@ -63,19 +71,29 @@ __all__ = [
     "MIN_DPI",
     "PALETTE",
     "SLAB_PBC",
+    "Crossing",
     "barriers_figure",
     "check_dpi",
+    "co2er_figure",
     "config_label",
     "free_energy_figure",
+    "landscape_figure",
+    "lower_envelope",
     "neb_images",
     "neb_profile",
     "neb_profiles_figure",
     "plot_barriers_vs_potential",
+    "plot_co2er",
     "plot_free_energy_diagram",
+    "plot_landscape",
     "plot_neb_profiles",
+    "plot_span_vs_potential",
+    "plot_surface_state",
     "save_figure",
     "series_label",
     "series_style",
+    "span_figure",
+    "surface_state_figure",
 ]
 
 
@@ -128,3 +146,64 @@ def plot_barriers_vs_potential(
     """Write :func:`barriers_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``)."""
     _check_figure_target(path, dpi)
     return save_figure(barriers_figure(table, scale=scale, figsize=figsize), path, dpi)
+
+
+def plot_surface_state(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    scale: PotentialScale | None = None,
+    coverage: str | Mapping[str, str] | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Write :func:`surface_state_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``)."""
+    _check_figure_target(path, dpi)
+    fig = surface_state_figure(table, scale=scale, coverage=coverage, figsize=figsize)
+    return save_figure(fig, path, dpi)
+
+
+def plot_landscape(
+    landscape_df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    potentials: Iterable[float] | None = None,
+    *,
+    configs: Sequence[str] | None = None,
+    scale: PotentialScale | None = None,
+    pH: float | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Write :func:`landscape_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``)."""
+    _check_figure_target(path, dpi)
+    fig = landscape_figure(
+        landscape_df, potentials, configs=configs, scale=scale, pH=pH, figsize=figsize
+    )
+    return save_figure(fig, path, dpi)
+
+
+def plot_span_vs_potential(
+    summary_df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    threshold_eV: float | None = None,
+    scale: PotentialScale | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Write :func:`span_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``)."""
+    _check_figure_target(path, dpi)
+    fig = span_figure(summary_df, threshold_eV=threshold_eV, scale=scale, figsize=figsize)
+    return save_figure(fig, path, dpi)
+
+
+def plot_co2er(
+    co2er_df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    figsize: tuple[float, float] | None = None,
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Write :func:`co2er_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``)."""
+    _check_figure_target(path, dpi)
+    return save_figure(co2er_figure(co2er_df, figsize=figsize), path, dpi)
