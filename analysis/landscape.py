@@ -122,7 +122,8 @@ def _cell_key(res: RemovalResult) -> tuple:
     return tuple(round(float(x), 3) for row in res.cell_A for x in row)
 
 
-def _group_key(res: RemovalResult) -> tuple:
+def removal_group_key(res: RemovalResult) -> tuple:
+    """(campaign, facet, site_class, calculator, rounded cell): the configs of one site."""
     return (
         res.campaign,
         res.facet,
@@ -140,10 +141,10 @@ def bare_partners(removals: Sequence[RemovalResult]) -> dict[str, RemovalResult 
     bares: dict[tuple, list[RemovalResult]] = {}
     for res in removals:
         if not res.adsorbates:
-            bares.setdefault(_group_key(res), []).append(res)
+            bares.setdefault(removal_group_key(res), []).append(res)
     out: dict[str, RemovalResult | None] = {}
     for res in removals:
-        cands = bares.get(_group_key(res), [])
+        cands = bares.get(removal_group_key(res), [])
         same = [b for b in cands if b.target_index == res.target_index]
         out[res.config_id] = (same or cands or [None])[0]
     return out
