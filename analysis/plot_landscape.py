@@ -99,9 +99,14 @@ def _pick_potentials(available: Sequence[float], wanted: Iterable[float] | None)
     return sorted(set(chosen))
 
 
-def _config_label(group: pd.DataFrame) -> str:
+def _config_label(group: pd.DataFrame, calculator: bool = False) -> str:
     first = group.iloc[0]
-    return series_label(str(first["facet"]), str(first["site_class"]), str(first["adsorbates"]))
+    return series_label(
+        str(first["facet"]),
+        str(first["site_class"]),
+        str(first["adsorbates"]),
+        str(first["calculator"]) if calculator and "calculator" in group else None,
+    )
 
 
 def landscape_figure(
@@ -164,6 +169,7 @@ def landscape_figure(
         raise CudissInputError(f"the landscape table has no rows at pH {ph:g}")
     chosen = _pick_potentials(data[x_col].to_numpy(dtype=float), potentials)
     panels = list(data.groupby("config_id", sort=True))
+    several_calculators = "calculator" in data and data["calculator"].nunique() > 1
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     if figsize is None:
@@ -174,7 +180,7 @@ def landscape_figure(
         ax.set_visible(False)
     for ax, (_, group) in zip(axes, panels, strict=False):
         _draw_landscape(ax, group, x_col, chosen)
-        ax.set_title(_config_label(group), fontsize="medium")
+        ax.set_title(_config_label(group, several_calculators), fontsize="medium")
     handles = [
         Line2D(
             [],
@@ -281,6 +287,7 @@ def span_figure(
         x_col, scale = _x_column(summary, scale)
     groups = list(summary.groupby(["config_id", "pH"], sort=True))
     several_ph = summary["pH"].nunique() > 1
+    several_calculators = "calculator" in summary and summary["calculator"].nunique() > 1
     if figsize is None:
         # The legend below holds three entries a row, one row is about 1.36 font sizes.
         rows = math.ceil((len(groups) + 2) / 3)
@@ -317,7 +324,8 @@ def span_figure(
                 )
             drawn = True
         if drawn:
-            label = _config_label(group) + (f", pH {ph:g}" if several_ph else "")
+            label = _config_label(group, several_calculators)
+            label += f", pH {ph:g}" if several_ph else ""
             label += _window_note(group)
             handles.append(Line2D([], [], lw=1.4, ms=4.5, label=label, **style))
     if not handles:

@@ -147,9 +147,19 @@ def _candidate_order(candidates: Sequence[str]) -> list[str]:
     return (["bare"] if "bare" in found else []) + [c for c in found if c != "bare"]
 
 
-def _panel_title(facet: str, site: str, coverage: str | Mapping[str, str] | None) -> str:
-    title = f"Cu({facet}) {site}"
-    text = coverage.get(facet) if isinstance(coverage, Mapping) else coverage
+def _panel_title(
+    key: dict[str, str], group: pd.DataFrame, coverage: str | Mapping[str, str] | None
+) -> str:
+    """``Cu(100) terrace [emt]`` and, on a second line, the coverage of the panel."""
+    facet = key["facet"]
+    title = f"Cu({facet}) {key['site']}"
+    extra = [key[c] for c in ("campaign", "calculator") if c in key]
+    if extra:
+        title += f" [{', '.join(extra)}]"
+    if coverage is None:
+        text = _coverage_from_column(group) if "coverage_ML" in group else None
+    else:
+        text = coverage.get(facet) if isinstance(coverage, Mapping) else coverage
     return f"{title}\n{text}" if text else title
 
 
@@ -179,7 +189,8 @@ def surface_state_figure(
         Scale of the x axis; default the table's ``scale`` column (else RHE).
     coverage : str or mapping facet -> str, optional
         The cell's coverage, written under each panel title (e.g.
-        ``"θ = 0.25 ML (2×2)"``); a ``coverage_ML`` column is used when absent.
+        ``"θ = 0.25 ML (2×2)"``); default the panel's ``coverage_ML`` values.
+        A table mixing campaigns or calculators gets a panel for each.
     figsize : (float, float), optional
         Inches; default 4.2 per panel wide (up to three panels a row) and 3.4 high.
 
@@ -205,9 +216,10 @@ def surface_state_figure(
     data = table[np.isfinite(table["dG_eV"].to_numpy(dtype=float))]
     if data.empty:
         raise CudissInputError("no finite surface-state free energy to plot")
-    if coverage is None and "coverage_ML" in data:
-        coverage = _coverage_from_column(data)
-    panels = list(data.groupby(["facet", "site"], sort=True))
+    # Campaigns and calculators get their own panels when a table mixes them.
+    keys = [c for c in ("campaign", "calculator") if c in data and data[c].nunique() > 1]
+    keys += ["facet", "site"]
+    panels = list(data.groupby(keys, sort=True))
     colours = {
         c: PALETTE[i % len(PALETTE)] for i, c in enumerate(_candidate_order(data["candidate"]))
     }
@@ -223,9 +235,10 @@ def surface_state_figure(
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
-    for ax, ((facet, site), group) in zip(axes, panels, strict=False):
+    for ax, (values, group) in zip(axes, panels, strict=False):
         _draw_panel(ax, group, x_col, drawn_pHs, styles, colours, scale)
-        ax.set_title(_panel_title(str(facet), str(site), coverage), fontsize="medium")
+        key = dict(zip(keys, map(str, values), strict=True))
+        ax.set_title(_panel_title(key, group, coverage), fontsize="medium")
     handles = [
         Line2D([], [], color=colours[c], lw=1.3, label=c)
         for c in _candidate_order(data["candidate"])
@@ -254,13 +267,11 @@ def surface_state_figure(
     return fig
 
 
-def _coverage_from_column(data: pd.DataFrame) -> dict[str, str]:
-    out = {}
-    for facet, group in data[data["candidate"] != "bare"].groupby("facet"):
-        values = sorted({float(v) for v in group["coverage_ML"] if np.isfinite(v)})
-        if values:
-            out[str(facet)] = "θ = " + "/".join(f"{v:.3g}" for v in values) + " ML"
-    return out
+def _coverage_from_column(group: pd.DataFrame) -> str | None:
+    """``θ = 0.25 ML`` from the ``coverage_ML`` of a panel's adsorbate states."""
+    covered = group[group["candidate"] != "bare"]["coverage_ML"].to_numpy(dtype=float)
+    values = sorted({float(v) for v in covered if np.isfinite(v) and v > 0})
+    return "θ = " + "/".join(f"{v:.3g}" for v in values) + " ML" if values else None
 
 
 def _draw_panel(ax, group, x_col, pHs, styles, colours, scale) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cudiss.analysis.plots import (
@@ -131,3 +132,16 @@ def test_plot_surface_state_checks_suffix_first(tmp_path):
     with pytest.raises(CudissInputError, match=r"\.png or \.svg"):
         plot_surface_state(surface_frame(), tmp_path / "s.pdf")
     assert not list(tmp_path.iterdir())
+
+
+def test_surface_figure_coverage_column_and_one_panel_per_calculator():
+    # Two calculators on the same facet/site are two panels, not one merged set of lines.
+    table = surface_frame()
+    table["coverage_ML"] = np.where(table["candidate"] == "bare", 0.0, 0.25)
+    both = pd.concat([table.assign(calculator="emt"), table.assign(calculator="gpaw:test")])
+    fig = surface_state_figure(both)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == [
+        "Cu(100) terrace [emt]\nθ = 0.25 ML",
+        "Cu(100) terrace [gpaw:test]\nθ = 0.25 ML",
+    ]
