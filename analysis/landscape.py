@@ -174,9 +174,11 @@ def _route_points(
     else:
         extra = ci.correction_eV if ci is not None else 0.0
         g1 = res.slab_energy_eV + extra - bare.slab_energy_eV - refs.reservoir_G(f)
-    neb_ok = res.state == "successful" and _ok(res.forward_barrier_eV, res.reaction_energy_eV)
+    neb_ok = res.state != "failed" and _ok(res.forward_barrier_eV, res.reaction_energy_eV)
     if not neb_ok:
         notes.append(f"NEB {res.state}: no barrier")
+    elif res.state != "successful":
+        notes.append(f"NEB {res.state}: barrier as found")
     g2 = g1 + res.forward_barrier_eV if neb_ok else NAN
     g3 = g1 + res.reaction_energy_eV if neb_ok else NAN
     if not res.adsorbates:
@@ -185,9 +187,9 @@ def _route_points(
         g3 += cf.correction_eV - ci.correction_eV
         vib3 = "harmonic initial and complex"
     elif ci is not None:
-        vib3 = f"complex {vib_f}: ZPE−TS of the initial state kept"
+        vib3 = f"complex: {vib_f}, so the initial state's ZPE−TS is kept"
     else:
-        vib3 = "no vibrations: ΔE only"
+        vib3 = "initial state without vibrations: ΔE only"
     g_at = {0: 0.0, 1: g1, 2: g2, 3: g3, 4: NAN}
     n_at = {0: 0, 1: n, 2: n, 3: n, 4: 0}
     vib_at = {0: "none", 1: vib_i, 2: "TS: G1 + ΔE‡ (no TS vibrations)", 3: vib3, 4: "none"}

@@ -181,3 +181,16 @@ def test_summary_threshold_and_dissolution_option():
         landscape_summary(df, threshold_eV=0.0)
     with pytest.raises(CudissInputError, match="not a landscape table"):
         landscape_summary(pd.DataFrame({"a": [1]}))
+
+
+def test_failed_neb_keeps_the_formation_point():
+    # a failed lift: no barrier -> points 2 and 3 NaN; point 1 (CO* formation) still -0.31 + 2U
+    failed = co_route(state="failed", forward_barrier_eV=None, reaction_energy_eV=None)
+    df = table([bare(), failed])
+    cid = "camp/111/kink/CO/emt"
+    assert G(df, cid, 0.0, 1) == pytest.approx(-0.31, abs=1e-6)
+    assert math.isnan(G(df, cid, 0.0, 2)) and math.isnan(G(df, cid, 0.0, 3))
+    summ = landscape_summary(df)
+    co = summ[summ["config_id"] == cid]
+    assert co["energy_span_eV"].isna().all() and not co["open"].any()
+    assert not co["easiest"].any()  # the bare route (span 1.2) is the only one with a span
