@@ -12,6 +12,17 @@ A campaign YAML file looks like::
     relax_fmax: 0.05
     dissolution: true                           # also relax the vacancy slab
     lattice_constant: null                      # null: fit a0 with the same calculator
+    mechanism:                                  # optional: gases, adsorption, vibrations
+      adsorbates: [H, OH, CO, COOH]             # on the clean facets (default: none)
+      sites: null                               # site kinds tried (null: all unique)
+      gases: null                               # null: what the adsorbates need
+      vibrations: true
+      carbon_reservoir: CO2
+
+The ``mechanism`` section (:mod:`cudiss.workflows.mechanism_settings`) adds the
+gas references, the adsorption flows and the removal configurations' adsorbate
+vibrations; it also adds the bare set ``[]`` to ``adsorbates`` when missing
+(:meth:`Campaign.notes` says so).
 
 Every key is checked: unknown keys, wrong types and impossible combinations are
 one-line :class:`~cudiss.workflows.errors.CampaignError` messages, raised
@@ -38,8 +49,15 @@ from pathlib import Path
 
 import yaml
 from ase import Atoms
-from jobflow import Flow
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from jobflow import Flow, Job
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT, check_lattice_constant
@@ -57,6 +75,12 @@ from cudiss.workflows.flows import (
     removal_flows,
 )
 from cudiss.workflows.makers import FMAX_MAX, BulkResult, CuBulkMaker, check_fmax
+from cudiss.workflows.mechanism_settings import (
+    MechanismSettings,
+    check_mechanism_sites,
+    mechanism_ids,
+    mechanism_jobs,
+)
 from cudiss.workflows.neb import NebSettings
 
 
@@ -111,6 +135,8 @@ class Campaign(CheckedModel):
     relax_fmax: float = 0.05
     dissolution: bool = True
     lattice_constant: float | None = None
+    mechanism: MechanismSettings | None = None
+    _notes: list[str] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -181,7 +207,24 @@ class Campaign(CheckedModel):
                 f"neb.fmax: must be at most {FMAX_MAX:g} eV/Å, got {self.neb.fmax:g}: a looser "
                 "threshold stops the band before it reaches the saddle"
             )
+        if self.mechanism is not None:
+            self.mechanism.check_reservoir(self.adsorbates)
+            if [] not in self.adsorbates:
+                self.adsorbates.insert(0, [])
+                self._notes.append(
+                    "mechanism: added the bare set [] to adsorbates (the removal landscape "
+                    "measures every state from the bare site)"
+                )
+            if self.calculator.code == "emt":
+                self._notes.append(
+                    "EMT: energies of C, O and H (gases, adsorbates) are not physical; "
+                    "this run only exercises the jobs"
+                )
         return self
+
+    def notes(self) -> list[str]:
+        """What validation changed or wants said (one line each), e.g. the added ``[]``."""
+        return list(dict.fromkeys(self._notes))
 
     def configurations(self) -> list[RemovalConfig]:
         """Every facet x site x adsorbate-set configuration, in file order, each once."""
@@ -205,7 +248,14 @@ class Campaign(CheckedModel):
             relax_fmax=self.relax_fmax,
             dissolution=self.dissolution,
             store_root=store_root,
+            vibrations=self.mechanism is not None and self.mechanism.vibrations,
         )
+
+    def job_ids(self) -> set[str]:
+        """Every result key of this campaign: config, gas and adsorption ids."""
+        gases, adsorptions = mechanism_ids(self)
+        ids = {c.config_id(self.calculator) for c in self.configurations()}
+        return ids | set(gases) | set(adsorptions)
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -228,6 +278,12 @@ def parse_campaign(data: object, source: str = "campaign") -> Campaign:
     except ValidationError as exc:
         raise CampaignError(f"{source}: {_first_error(exc)}") from None
     check_configurations(campaign, source)
+    try:
+        check_mechanism_sites(campaign)
+    except CudissInputError as exc:
+        raise CampaignError(f"{source}: mechanism: {exc}") from None
+    except ValueError as exc:
+        raise CampaignError(f"{source}: {exc}") from None
     return campaign
 
 
@@ -364,7 +420,8 @@ def campaign_flow(
     campaign
         The validated campaign.
     skip
-        ``config_id`` values already finished (left out of the flow).
+        ``config_id``, ``gas_id`` and ``adsorption_id`` values already finished
+        (left out of the flow).
     bulk
         A finished bulk reference to reuse; if ``None`` the flow starts with a bulk job.
     store_root
@@ -372,9 +429,12 @@ def campaign_flow(
     """
     skip = set(skip or ())
     todo = [c for c in campaign.configurations() if c.config_id(campaign.calculator) not in skip]
+    _, adsorptions = mechanism_ids(campaign)
     jobs: list = []
-    if todo and bulk is None:
+    if (todo or set(adsorptions) - skip) and bulk is None:
         bulk = bulk_job(campaign)
         jobs.append(bulk)
-    jobs += removal_flows(todo, campaign.maker(store_root), bulk)
+    output = bulk.output if isinstance(bulk, Job) else bulk
+    jobs += removal_flows(todo, campaign.maker(store_root), output)
+    jobs += mechanism_jobs(campaign, skip, output)
     return Flow(jobs, name=campaign.name)

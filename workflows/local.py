@@ -1,7 +1,8 @@
 """Run a campaign on this machine with jobflow into an on-disk store.
 
-Finished configurations (a result that is not ``failed``) are found in the store
-and left out, so rerunning a finished campaign computes nothing. Progress (which
+Finished configurations (a result that is not ``failed``), and with a
+``mechanism:`` section finished gas references and adsorptions, are found in
+the store and left out, so rerunning a finished campaign computes nothing. Progress (which
 configuration k of N, which step, the NEB's fmax, the time left) is a live
 rich status line in a terminal and one line per finished step otherwise (batch
 jobs, nohup, pipes).
@@ -28,6 +29,12 @@ from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.campaign import Campaign, bulk_key, campaign_flow
 from cudiss.workflows.checkpoint import CHECKPOINT_ENV, checkpoint_root
 from cudiss.workflows.claims import Claims
+from cudiss.workflows.mechanism_settings import gas_maker, mechanism_ids
+from cudiss.workflows.mechanism_store import (
+    adsorption_results_in,
+    finished_mechanism_ids,
+    gas_results_in,
+)
 from cudiss.workflows.store import (
     cached_bulk,
     finished_config_ids,
@@ -59,7 +66,12 @@ def _checkpoints_under(folder: Path) -> Iterator[None]:
 @dataclass
 class RunSummary:
     """What a local campaign run did (``failed_steps``: one line per configuration of
-    this run whose result is ``failed``, with the failed step and its error)."""
+    this run whose result is ``failed``, with the failed step and its error).
+
+    ``configurations``, ``skipped``, ``ran`` and ``busy`` count every result of
+    the campaign: removal configurations, and with a ``mechanism:`` section also
+    the ``gases`` gas references and ``adsorptions`` adsorbate x facet results.
+    ``results`` holds the removal results only."""
 
     configurations: int
     skipped: int
@@ -67,6 +79,8 @@ class RunSummary:
     busy: int = 0
     failed_steps: list[str] = field(default_factory=list)
     results: list[RemovalResult] = field(default_factory=list)
+    gases: int = 0
+    adsorptions: int = 0
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -265,16 +279,25 @@ def run_campaign(
     if calculator is not None:
         campaign = campaign.model_copy(update={"calculator": calculator})
     store = open_job_store(store_location, create=True)
-    ids = {c.config_id(campaign.calculator) for c in campaign.configurations()}
-    done = finished_config_ids(store) & ids
+    for note in campaign.notes():
+        console.print(f"[yellow]note[/yellow] {escape(note)}")
+    gas_ids, adsorption_ids = mechanism_ids(campaign)
+    ids = campaign.job_ids()
+    done = (finished_config_ids(store) | finished_mechanism_ids(store)) & ids
     root = run_root(store_location)
     root.mkdir(parents=True, exist_ok=True)
     claims = Claims(root / ".claims")
     try:
         busy = {key for key in sorted(ids - done) if not claims.claim(key)}
         todo = len(ids) - len(done) - len(busy)
+        extra = (
+            f" + {len(gas_ids)} gas references + {len(adsorption_ids)} adsorptions"
+            if campaign.mechanism is not None
+            else ""
+        )
         console.print(
-            f"[bold]{campaign.name}[/bold]: {len(ids)} configurations, "
+            f"[bold]{campaign.name}[/bold]: {len(ids) - len(gas_ids) - len(adsorption_ids)} "
+            f"configurations{extra}, "
             f"{len(done)} already in the store, "
             + (f"{len(busy)} being run by another process, " if busy else "")
             + f"{todo} to run ({campaign.calculator.label()})"
@@ -292,7 +315,8 @@ def run_campaign(
                     c.label()
                     for c in campaign.configurations()
                     if c.config_id(campaign.calculator) not in done | busy
-                ],
+                ]
+                + _mechanism_labels(campaign, gas_ids, adsorption_ids, done | busy),
                 neb_images=campaign.neb.n_images,
             )
             # cudiss run puts checkpoints under the store unless the user said otherwise
@@ -307,7 +331,7 @@ def run_campaign(
                             flow, store=store, create_folders=True, root_dir=root, log=False
                         )
             except KeyboardInterrupt:
-                in_store = finished_config_ids(store) & ids
+                in_store = (finished_config_ids(store) | finished_mechanism_ids(store)) & ids
                 raise RunInterrupted(
                     len(in_store - done), len(in_store), len(ids), checkpoints
                 ) from None
@@ -321,8 +345,18 @@ def run_campaign(
         for r in results
         if r.config_id in ran and r.state == "failed"
     ]
+    failures += [
+        f"gas {g.name}: {g.error}"
+        for g in gas_results_in(store, load_data=False)
+        if g.gas_id in ran and g.state == "failed"
+    ]
+    failures += [
+        f"{a.facet}/+{a.adsorbate}: {a.error}"
+        for a in adsorption_results_in(store, load_data=False)
+        if a.adsorption_id in ran and a.state == "failed"
+    ]
     for line in failures:
-        console.print(f"[red]failed[/red] {line}")
+        console.print(f"[red]failed[/red] {escape(line)}")
     return RunSummary(
         configurations=len(ids),
         skipped=len(done),
@@ -330,4 +364,15 @@ def run_campaign(
         busy=len(busy),
         failed_steps=failures,
         results=results,
+        gases=len(gas_ids),
+        adsorptions=len(adsorption_ids),
     )
+
+
+def _mechanism_labels(campaign: Campaign, gas_ids, adsorption_ids, skipped: set[str]) -> list:
+    """Progress labels of the gas and adsorption flows still to run (job-name prefixes)."""
+    if campaign.mechanism is None:
+        return []
+    maker = gas_maker(campaign)
+    labels = [maker.label(name) for key, name in gas_ids.items() if key not in skipped]
+    return labels + [c.label() for key, c in adsorption_ids.items() if key not in skipped]
