@@ -34,9 +34,19 @@ CO2ER_COLUMNS = (
 #: Route order of the panels (others follow alphabetically).
 ROUTE_ORDER = ("CO", "HCOOH", "CHO", "COH")
 #: Product of each route, for the panel titles.
-ROUTE_PRODUCTS = {"CO": "CO(g)", "HCOOH": "HCOOH", "CHO": "CHO*", "COH": "COH*"}
+ROUTE_PRODUCTS = {"CO": "CO(g)", "HCOOH": "HCOOH(g)", "CHO": "CHO*", "COH": "COH*"}
 _COLOURS = {"0": "#1f77b4", "UL": "#d62728"}
 _WIDTH = 0.6
+
+
+def _arrow(step: str) -> str:
+    """``CO2 -> COOH*`` as ``CO2 → COOH*``."""
+    return step.replace("->", "→")
+
+
+def _level_name(step: str) -> str:
+    """The state a step ends in: ``COOH* -> CO* + H2O`` gives ``CO* + H2O``."""
+    return step.split("->")[-1].strip()
 
 
 def _routes(table: pd.DataFrame) -> list[str]:
@@ -59,7 +69,7 @@ def co2er_figure(
     initial_state : str
         Name of level 0 of every route.
     figsize : (float, float), optional
-        Inches; default 3.4 per route wide and 3.2 per facet high.
+        Inches; default 3.4 per route wide and 3.5 per facet high.
 
     Returns
     -------
@@ -75,16 +85,24 @@ def co2er_figure(
         raise CudissInputError(f"CO2ER table lacks columns: {', '.join(sorted(missing))}")
     if table.empty:
         raise CudissInputError("the CO2ER table is empty")
-    facets = sorted({str(f) for f in table["facet"]})
+    # A row of panels per facet (and per campaign/calculator when the table mixes them).
+    keys = [c for c in ("campaign", "calculator") if c in table and table[c].nunique() > 1]
+    keys.append("facet")
+    table = table.assign(facet=table["facet"].astype(str))
+    facets = sorted(table[keys].drop_duplicates().itertuples(index=False, name=None))
     routes = _routes(table)
     if figsize is None:
-        figsize = (3.4 * len(routes) + 0.4, 3.2 * len(facets) + 1.0)
+        figsize = (3.4 * len(routes) + 0.4, 3.5 * len(facets) + 1.0)
     fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(len(facets), len(routes), squeeze=False)
-    for i, facet in enumerate(facets):
+    for i, values in enumerate(facets):
+        facet = values[-1]
+        chosen = np.ones(len(table), dtype=bool)
+        for column, value in zip(keys, values, strict=True):
+            chosen &= (table[column] == value).to_numpy()
         for j, route in enumerate(routes):
             ax = axes[i, j]
-            rows = table[(table["facet"].astype(str) == facet) & (table["route"] == route)]
+            rows = table[chosen & (table["route"] == route).to_numpy()]
             if rows.empty:
                 ax.set_visible(False)
                 continue
@@ -92,9 +110,11 @@ def co2er_figure(
             u_l = float(rows["U_L_V_RHE"].iloc[0])
             title = f"Cu({facet}): CO$_2$ → {ROUTE_PRODUCTS.get(route, route)}"
             pds = rows[rows["potential_determining"].to_numpy(dtype=bool)]["step"].tolist()
+            if len(values) > 1:
+                title += f" [{', '.join(values[:-1])}]"
             if math.isfinite(u_l):
                 title += f"\n$U_\\mathrm{{L}}$ = {_signed(u_l)} V"
-                title += f" (PDS → {pds[0]})" if pds else ""
+                title += f"\nPDS: {_arrow(pds[0])}" if pds else ""
             ax.set_title(title, fontsize="medium")
             if j == 0:
                 ax.set_ylabel("ΔG (eV)")
@@ -104,8 +124,8 @@ def co2er_figure(
         Line2D([], [], color="0.2", lw=2.4, label="potential-determining step (bold)"),
     ]
     fig.suptitle(
-        "CO$_2$ reduction free-energy diagrams (CHE, harmonic adsorbates, ideal gases); "
-        "potentials vs RHE, PDS: potential-determining step",
+        "CO$_2$ reduction free-energy diagrams\n(CHE, harmonic adsorbates, ideal gases; "
+        "potentials vs RHE; PDS: potential-determining step)",
         fontsize="medium",
     )
     _legend_outside(fig, handles, below=True)
@@ -137,7 +157,7 @@ def _draw_route(ax, rows: pd.DataFrame, initial_state: str) -> None:
                     lw=2.4 if bold else 0.9,
                     ls="-" if bold else ":",
                 )
-    names = [initial_state, *(s.name for s in steps)]
+    names = [initial_state, *(_level_name(s.name) for s in steps)]
     ax.set_xticks(
         np.arange(len(names)) + _WIDTH / 2,
         names,

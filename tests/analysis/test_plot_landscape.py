@@ -149,8 +149,14 @@ def test_co2er_panels_limiting_potential_and_bold_step(tmp_path):
     axes = _visible(fig)
     assert len(axes) == 4  # 2 facets x 2 routes
     titles = [ax.get_title() for ax in axes]
-    assert titles[0] == "Cu(100): CO$_2$ → CO(g)\n$U_\\mathrm{L}$ = −0.45 V (PDS → COOH*)"
-    assert titles[1] == "Cu(100): CO$_2$ → HCOOH\n$U_\\mathrm{L}$ = −0.20 V (PDS → OCHO*)"
+    assert titles[0] == "Cu(100): CO$_2$ → CO(g)\n$U_\\mathrm{L}$ = −0.45 V\nPDS: CO2 → COOH*"
+    assert titles[1] == "Cu(100): CO$_2$ → HCOOH(g)\n$U_\\mathrm{L}$ = −0.20 V\nPDS: CO2 → OCHO*"
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == [
+        "CO$_2$(g)",
+        "COOH*",
+        "CO* + H2O",
+        "CO(g)",
+    ]
     ax = axes[0]
     levels = _lines(ax, 2.5)
     at_zero = [float(ln.get_ydata()[0]) for ln in levels if ln.get_linestyle() == "-"]

@@ -138,8 +138,16 @@ def co2er_frame(facets: Sequence[str] = ("100",)) -> pd.DataFrame:
     HCOOH: OCHO* +0.20 (n 1), HCOOH +0.10 (n 1): U_L = −0.20 V, PDS step 0.
     """
     routes = {
-        "CO": ([("COOH*", 0.45, 1), ("CO*", -0.30, 1), ("CO(g)", 0.20, 0)], -0.45, 0),
-        "HCOOH": ([("OCHO*", 0.20, 1), ("HCOOH", 0.10, 1)], -0.20, 0),
+        "CO": (
+            [
+                ("CO2 -> COOH*", 0.45, 1),
+                ("COOH* -> CO* + H2O", -0.30, 1),
+                ("CO* -> CO(g)", 0.20, 0),
+            ],
+            -0.45,
+            0,
+        ),
+        "HCOOH": ([("CO2 -> OCHO*", 0.20, 1), ("OCHO* -> HCOOH(g)", 0.10, 1)], -0.20, 0),
     }
     rows = []
     for facet in facets:
