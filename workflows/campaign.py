@@ -14,6 +14,7 @@ A campaign YAML file looks like::
     lattice_constant: null                      # null: fit a0 with the same calculator
     mechanism:                                  # optional: gases, adsorption, vibrations
       adsorbates: [H, OH, CO, COOH]             # on the clean facets (default: none)
+      facets: null                              # null: the campaign's facets
       sites: null                               # site kinds tried (null: all unique)
       gases: null                               # null: what the adsorbates need
       vibrations: true

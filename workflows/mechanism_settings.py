@@ -4,6 +4,7 @@
 
     mechanism:
       adsorbates: [H, OH, CO, COOH]   # adsorption on the clean facets (default: none)
+      facets: null                    # facets for adsorption (default: the campaign's)
       sites: null                     # site kinds tried (default: every symmetry-unique site)
       gases: null                     # default: what the adsorbates and routes need
       vibrations: true                # harmonic frequencies of gases and adsorbates
@@ -35,6 +36,7 @@ from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
 from cudiss.structures.molecules import GAS_SPECIES, gas_name
 from cudiss.structures.sites import SITE_KINDS
+from cudiss.structures.slabs import facet_key
 from cudiss.workflows.errors import CheckedModel
 from cudiss.workflows.mechanism_flows import (
     AdsorptionConfig,
@@ -96,6 +98,7 @@ class MechanismSettings(CheckedModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     adsorbates: list[str] = Field(default_factory=list)
+    facets: list[str] | None = None
     sites: list[str] | None = None
     gases: list[str] | None = None
     vibrations: bool = True
@@ -107,6 +110,17 @@ class MechanismSettings(CheckedModel):
         if isinstance(value, list):
             names = [get_adsorbate(v).name if isinstance(v, str) else v for v in value]
             return list(dict.fromkeys(names))
+        return value
+
+    @field_validator("facets", mode="before")
+    @classmethod
+    def _facets_as_text(cls, value: object) -> object:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("an empty list gives no adsorption; write null for every facet")
+            return list(
+                dict.fromkeys(facet_key(v) if isinstance(v, int | str) else v for v in value)
+            )
         return value
 
     @field_validator("sites", mode="before")
@@ -210,7 +224,7 @@ def adsorption_configs(campaign: Campaign) -> list[AdsorptionConfig]:
         AdsorptionConfig(
             campaign=campaign.name, facet=facet, adsorbate=ads, slab=campaign.slab, sites=sites
         )
-        for facet in campaign.facets
+        for facet in campaign.mechanism.facets or campaign.facets
         for ads in campaign.mechanism.adsorbates
     ]
 

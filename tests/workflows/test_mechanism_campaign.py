@@ -110,6 +110,8 @@ def test_default_gases_follow_the_adsorbates_and_the_reservoir():
         ({"gases": ["H2O", "CO2"]}, "H2 is needed by every free energy"),
         ({"gases": ["H2", "H2O"]}, "CO2 (the carbon reservoir) is needed by CO"),
         ({"sites": ["middle"]}, "unknown site kind 'middle'"),
+        ({"adsorbates": ["H"], "facets": ["123"]}, "mechanism: unknown facet"),
+        ({"adsorbates": ["H"], "facets": []}, "mechanism.facets: an empty list"),
         ({"adsorbates": ["H"], "sites": ["fcc"]}, "Cu(100) has none of ['fcc']"),
         ({"vibrations": [1]}, "mechanism.vibrations: Input should be a valid boolean"),
         ({"carbon_reservoir": "CH4"}, "mechanism.carbon_reservoir: Input should be 'CO2' or"),
@@ -120,6 +122,17 @@ def test_bad_mechanism_sections_are_one_line_campaign_errors(mechanism, message)
         parse_campaign(_data(**mechanism), "m.yaml")
     text = str(info.value)
     assert message in text and text.startswith("m.yaml: ") and "\n" not in text
+
+
+def test_adsorption_facets_may_differ_from_the_removal_facets():
+    campaign = parse_campaign(_data(adsorbates=["H"], facets=["Cu(111)", 100]))
+    _, adsorptions = mechanism_ids(campaign)
+    assert sorted(c.facet for c in adsorptions.values()) == ["100", "111"]
+    assert {c.facet for c in campaign.configurations()} == {"100"}
+    gpaw = load_campaign(EXAMPLES / "gpaw_mechanism.yaml")
+    _, adsorptions = mechanism_ids(gpaw)
+    assert len(adsorptions) == 8 and gpaw.maker().vibrations
+    assert {c.facet for c in gpaw.configurations()} == {"100"}
 
 
 def test_mechanism_must_be_a_mapping():
