@@ -69,7 +69,7 @@ def co2er_figure(
     initial_state : str
         Name of level 0 of every route.
     figsize : (float, float), optional
-        Inches; default 3.4 per route wide and 3.5 per facet high.
+        Inches; default 3.4 per route wide (at least 7) and 3.5 per facet high.
 
     Returns
     -------
@@ -92,7 +92,7 @@ def co2er_figure(
     facets = sorted(table[keys].drop_duplicates().itertuples(index=False, name=None))
     routes = _routes(table)
     if figsize is None:
-        figsize = (3.4 * len(routes) + 0.4, 3.5 * len(facets) + 1.0)
+        figsize = (max(7.0, 3.4 * len(routes) + 0.4), 3.5 * len(facets) + 1.0)
     fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(len(facets), len(routes), squeeze=False)
     for i, values in enumerate(facets):

@@ -1,12 +1,14 @@
-"""``cudiss table`` and ``cudiss plot``: barrier tables and figures from a results store.
+"""``cudiss table`` and ``cudiss plot``: tables and figures from a results store.
 
-Both only read results (``cudiss.workflows.store.open_results``) and hand them
-to :mod:`cudiss.analysis`; nothing here runs a calculation. Every option is
-checked before the store is opened (formats against suffixes, the output's
-folder, pH in [-1, 15], Cu²⁺ activity in (0, 1], β in [0, 1], finite
-potentials, dpi in [10, 2400]); a mistake is one ``error:`` line and exit code 2
-with nothing written. Files are written atomically, so an error never leaves a
-half-written output behind.
+Both only read results (``cudiss.workflows.store.open_results``; for the
+mechanism kinds ``cudiss.workflows.mechanism_store.open_mechanism`` through
+:mod:`cudiss.workflows.cli.mechanism`) and hand them to :mod:`cudiss.analysis`;
+nothing here runs a calculation. Every option is checked before the store is
+opened (formats against suffixes, the output's folder, pH in [-1, 15], Cu²⁺
+activity in (0, 1], β in [0, 1], finite potentials, dpi in [10, 2400], a
+positive span threshold, the carbon reservoir); a mistake is one ``error:``
+line and exit code 2 with nothing written. Files are written atomically, so an
+error never leaves a half-written output behind.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import numpy as np
 import typer
 
 from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.cli import mechanism
 from cudiss.workflows.cli.app import app
+from cudiss.workflows.cli.mechanism import DEFAULT_THRESHOLD_EV, TableKind
 
 #: Potential grid of ``cudiss plot barriers`` when no --potential is given (V on --scale).
 DEFAULT_PLOT_POTENTIALS = tuple(np.round(np.linspace(-1.0, 0.5, 16), 3))
@@ -32,6 +36,10 @@ class PlotKind(str, Enum):
     neb = "neb"
     barriers = "barriers"
     fed = "fed"
+    surface = "surface"
+    landscape = "landscape"
+    span = "span"
+    co2er = "co2er"
 
 
 def _load(store: Path) -> list:
@@ -53,7 +61,12 @@ PotentialOption = Annotated[
     list[float] | None, typer.Option("--potential", "-U", help=_POTENTIAL_HELP)
 ]
 ScaleOption = Annotated[str, typer.Option("--scale", help="RHE or SHE (scale of --potential).")]
-PhOption = Annotated[float, typer.Option("--ph", help="Electrolyte pH, -1 to 15.")]
+PhOption = Annotated[
+    list[float] | None,
+    typer.Option(
+        "--ph", help="Electrolyte pH, -1 to 15 (default 0); repeat for several (surface only)."
+    ),
+]
 BetaOption = Annotated[
     float, typer.Option("--beta", help="Transfer coefficient β in [0, 1] (CHE shift).")
 ]
@@ -63,6 +76,15 @@ DEFAULT_ACTIVITY = 1e-6
 ActivityOption = Annotated[
     float,
     typer.Option("--activity", help="Cu2+ activity for dissolution, in (0, 1]."),
+]
+ThresholdOption = Annotated[
+    float,
+    typer.Option(
+        "--threshold", help="Largest energy span (eV) of an open removal route (routes, span)."
+    ),
+]
+CarbonOption = Annotated[
+    str, typer.Option("--carbon", help="Carbon reservoir of C adsorbates: CO2 or CO.")
 ]
 
 
@@ -76,7 +98,7 @@ def _check_output(path: Path) -> None:
 
 
 def _check_conditions(
-    potentials: list[float], scale: str, ph: float, beta: float, activity: float
+    potentials: list[float], scale: str, phs: list[float], beta: float, activity: float
 ) -> str:
     """Refuse absurd numbers before the store is opened; return the scale (RHE or SHE)."""
     from cudiss.analysis.che import _scale, check_ph, to_rhe
@@ -84,22 +106,41 @@ def _check_conditions(
     from cudiss.analysis.tables import check_beta
 
     scale = _scale(scale)
-    check_ph(ph)
+    for ph in phs:
+        check_ph(ph)
     check_activity(activity)
     check_beta(beta)
     for u in potentials:
-        to_rhe(u, scale, ph)  # refuses nan and inf
+        to_rhe(u, scale, phs[0])  # refuses nan and inf
     return scale
+
+
+def _selection(all_columns: bool, columns: list[str] | None) -> str | list[str] | None:
+    if all_columns and columns:
+        raise CudissInputError("give --all or --columns, not both")
+    if all_columns:
+        return "all"
+    return [c for item in columns for c in item.split(",") if c.strip()] if columns else None
 
 
 @app.command()
 def table(
     store: Annotated[Path, typer.Option("--store", help="Results store folder (or 'jobflow').")],
+    kind: Annotated[
+        TableKind,
+        typer.Option(
+            "--kind",
+            help="barriers (default), adsorption, surface, crossings, co2er, landscape or "
+            "routes (span, open, easiest and window of every removal route).",
+        ),
+    ] = TableKind.barriers,
     potential: PotentialOption = None,
     scale: ScaleOption = "RHE",
-    ph: PhOption = 0.0,
+    ph: PhOption = None,
     beta: BetaOption = 0.5,
     activity: ActivityOption = DEFAULT_ACTIVITY,
+    threshold: ThresholdOption = DEFAULT_THRESHOLD_EV,
+    carbon: CarbonOption = "CO2",
     fmt: Annotated[
         str | None,
         typer.Option("--format", "-f", help="csv, json, md or latex (default: -o suffix or md)."),
@@ -119,11 +160,18 @@ def table(
         ),
     ] = None,
 ) -> None:
-    """Tabulate ΔE‡ (zero bias), ΔG‡(U) and Cu dissolution ΔG(U) of every stored result.
+    """Tabulate barriers (default) or a mechanism table of every stored result.
+
+    barriers: ΔE‡ (zero bias), ΔG‡(U) and Cu dissolution ΔG(U). adsorption:
+    ΔE, ZPE, TS and ΔG_ads(U) under CHE. surface / crossings: ΔG of every
+    surface state vs U and where the most stable changes. co2er: CO2ER steps,
+    U_L and the potential-determining step. landscape / routes: G of every
+    state of every removal route, and per route × U the energy span, ΔG of the
+    mobile complex, open, easiest and the open window.
 
     Markdown (the default on the terminal) and LaTeX show a compact set of
-    columns under readable headers with units and a note of pH, Cu2+ activity
-    and β; CSV and JSON carry every column under its machine-readable name.
+    columns with units and a note of the conditions (and approximations); CSV
+    and JSON carry every column under its machine-readable name.
     """
     from cudiss.analysis.tables import (
         barrier_table,
@@ -133,23 +181,43 @@ def table(
     )
 
     # Check the cheap things before opening the store.
-    kind = resolve_format(output, fmt if fmt or output else "md")
+    text_format = resolve_format(output, fmt if fmt or output else "md")
     if output is not None:
         _check_output(output)
-    if all_columns and columns:
-        raise CudissInputError("give --all or --columns, not both")
-    selection = (
-        "all"
-        if all_columns
-        else [c for item in columns for c in item.split(",") if c.strip()]
-        if columns
-        else None
-    )
-    table_columns(selection, kind, "RHE")
-    potentials = potential or [0.0]
-    scale = _check_conditions(potentials, scale, ph, beta, activity)
-    df = barrier_table(_load(store), potentials, scale=scale, pH=ph, beta=beta, activity=activity)
-    text = export_barrier_table(df, output, kind, columns=selection, scale=scale)
+    selection = _selection(all_columns, columns)
+    phs = ph or [0.0]
+    mechanism.single_ph(kind.value, phs)
+    if kind is TableKind.barriers:
+        table_columns(selection, text_format, "RHE")
+    else:
+        mechanism.check_columns(kind.value, selection)
+        mechanism.check_threshold(threshold)
+        carbon = mechanism.check_carbon(carbon)
+        if kind is TableKind.co2er and potential:
+            raise CudissInputError("the co2er table takes no --potential (it is at 0 V and U_L)")
+    grid = [0.0] if kind in (TableKind.barriers, TableKind.adsorption) else DEFAULT_PLOT_POTENTIALS
+    potentials = potential or list(grid)
+    scale = _check_conditions(potentials, scale, phs, beta, activity)
+    if kind is TableKind.barriers:
+        df = barrier_table(
+            _load(store), potentials, scale=scale, pH=phs[0], beta=beta, activity=activity
+        )
+        text = export_barrier_table(df, output, text_format, columns=selection, scale=scale)
+    else:
+        data = mechanism.load_mechanism(store, kind.value)
+        df = mechanism.build_table(
+            kind.value,
+            data,
+            potentials,
+            scale=scale,
+            phs=phs,
+            activity=activity,
+            threshold=threshold,
+            carbon=carbon,
+        )
+        text = mechanism.export_mechanism_table(
+            df, output, text_format, kind.value, selection, scale
+        )
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -188,29 +256,40 @@ def _read_steps(path: Path):
 
 @app.command()
 def plot(
-    kind: Annotated[PlotKind, typer.Argument(help="neb, barriers (ΔG vs U) or fed (CHE diagram).")],
+    kind: Annotated[
+        PlotKind,
+        typer.Argument(
+            help="neb, barriers (ΔG vs U), fed (CHE diagram from --steps), surface (surface "
+            "state vs U), landscape (removal routes at chosen U), span (span and complex ΔG "
+            "vs U) or co2er (CO2ER diagrams from the store)."
+        ),
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Figure file, .png or .svg.")],
     store: Annotated[
-        Path | None, typer.Option("--store", help="Results store (neb, barriers).")
+        Path | None, typer.Option("--store", help="Results store (all but fed).")
     ] = None,
     config: Annotated[
         list[str] | None, typer.Option("--config", help="config_id to plot (repeatable).")
     ] = None,
     potential: PotentialOption = None,
     scale: ScaleOption = "RHE",
-    ph: PhOption = 0.0,
+    ph: PhOption = None,
     beta: BetaOption = 0.5,
     activity: ActivityOption = DEFAULT_ACTIVITY,
+    threshold: ThresholdOption = DEFAULT_THRESHOLD_EV,
+    carbon: CarbonOption = "CO2",
     steps: Annotated[
         Path | None,
         typer.Option("--steps", help="fed: JSON list of {name, dG0_eV, n_electrons} (U=0 V_RHE)."),
     ] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="PNG resolution, 10 to 2400.")] = 100,
 ) -> None:
-    """Draw a NEB profile, barriers vs potential, or a CHE free-energy diagram.
+    """Draw a NEB profile, barriers vs U, a CHE diagram, or a mechanism figure.
 
     The barriers figure uses the same pH, Cu2+ activity and β defaults as
-    `cudiss table` and states them on the figure.
+    `cudiss table` and states them on the figure. surface, span: --potential
+    is the grid (default -1 to 0.5 V); landscape: the potentials drawn
+    (default -1, -0.5, 0 V); co2er: drawn at 0 V and at U_L.
     """
     from cudiss.analysis import plots
     from cudiss.analysis.tables import barrier_table
@@ -219,12 +298,38 @@ def plot(
         raise CudissInputError(f"figure file must end in .png or .svg, got {str(output)!r}")
     plots.check_dpi(dpi)
     _check_output(output)
-    scale = _check_conditions(list(potential or []), scale, ph, beta, activity)
-    if kind is PlotKind.fed:
+    phs = ph or [0.0]
+    mechanism.single_ph(kind.value, phs)
+    scale = _check_conditions(list(potential or []), scale, phs, beta, activity)
+    if kind.value in mechanism.MECHANISM_PLOTS:
+        mechanism.check_threshold(threshold)
+        carbon = mechanism.check_carbon(carbon)
+        if kind is PlotKind.co2er and potential:
+            raise CudissInputError("plot co2er takes no --potential (it draws 0 V and U_L)")
+        if config and kind not in (PlotKind.landscape, PlotKind.span):
+            raise CudissInputError(f"plot {kind.value} takes no --config")
+        if store is None:
+            raise CudissInputError(f"plot {kind.value} needs --store PATH")
+        data = mechanism.load_mechanism(store, kind.value)
+        mechanism.draw(
+            kind.value,
+            data,
+            output,
+            potential,
+            grid=list(DEFAULT_PLOT_POTENTIALS),
+            scale=scale,
+            phs=phs,
+            activity=activity,
+            threshold=threshold,
+            carbon=carbon,
+            configs=config,
+            dpi=dpi,
+        )
+    elif kind is PlotKind.fed:
         if steps is None:
             raise CudissInputError("plot fed needs --steps FILE (a JSON list of reaction steps)")
         plots.plot_free_energy_diagram(
-            _read_steps(steps), output, potential or [0.0], scale=scale, pH=ph, dpi=dpi
+            _read_steps(steps), output, potential or [0.0], scale=scale, pH=phs[0], dpi=dpi
         )
     else:
         if store is None:
@@ -240,6 +345,6 @@ def plot(
             plots.plot_neb_profiles(results, output, dpi=dpi)
         else:
             grid = potential or list(DEFAULT_PLOT_POTENTIALS)
-            df = barrier_table(results, grid, scale=scale, pH=ph, beta=beta, activity=activity)
+            df = barrier_table(results, grid, scale=scale, pH=phs[0], beta=beta, activity=activity)
             plots.plot_barriers_vs_potential(df, output, scale=scale, dpi=dpi)
     typer.echo(f"wrote {output}", err=True)
