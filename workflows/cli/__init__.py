@@ -5,7 +5,9 @@ commands lives in its own module and registers itself on it:
 
 * :mod:`~cudiss.workflows.cli.structures` -- ``cudiss build``, ``cudiss sites``;
 * :mod:`~cudiss.workflows.cli.run` -- ``cudiss run`` (a campaign, locally);
-* :mod:`~cudiss.workflows.cli.analysis` -- ``cudiss table``, ``cudiss plot``;
+* :mod:`~cudiss.workflows.cli.analysis` -- ``cudiss table``, ``cudiss plot`` (the
+  mechanism kinds, ``--kind adsorption|surface|...`` and ``plot surface|landscape|span|co2er``,
+  are built in :mod:`~cudiss.workflows.cli.mechanism`);
 * :mod:`~cudiss.workflows.cli.hpc` -- ``cudiss hpc init|check``, ``cudiss submit``,
   ``cudiss status``.
 
