@@ -15,7 +15,9 @@ configuration × potential × point, ``kind`` "state" or "ts") and
 
 from __future__ import annotations
 
+import functools
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -205,38 +207,57 @@ def _potential_style(index: int) -> dict[str, str]:
     return {"color": style["color"], "linestyle": ("-", "--", "-.", ":")[index % 4]}
 
 
+def _drawn_state(kinds: Sequence[str], ok: np.ndarray, k: int) -> bool:
+    """Point ``k`` exists, is a state (not a TS) and has a finite G."""
+    return 0 <= k < len(kinds) and kinds[k] == "state" and bool(ok[k])
+
+
 def _draw_landscape(ax, group: pd.DataFrame, x_col: str, chosen: Sequence[float]) -> None:
+    """Bars, peaks and connectors of one route; points without G keep their place, undrawn."""
     names: list[str] = []
+    missing = False
+    half = BAR_WIDTH / 2
     for i, u in enumerate(chosen):
         style = _potential_style(i)
         rows = group[np.isclose(group[x_col].to_numpy(dtype=float), u)].sort_values("point")
-        rows = rows[np.isfinite(rows["G_eV"].to_numpy(dtype=float))]
         if rows.empty:
             continue
         kinds, g = rows["kind"].tolist(), rows["G_eV"].to_numpy(dtype=float)
+        ok = np.isfinite(g)
+        missing |= not ok.all()
         if len(rows["point_name"]) > len(names):
             names = [str(n) for n in rows["point_name"]]
-        half = BAR_WIDTH / 2
+        state = functools.partial(_drawn_state, kinds, ok)
         for x, (kind, value) in enumerate(zip(kinds, g, strict=True)):
+            if not ok[x]:
+                continue
             if kind == "ts":
-                before = x - 1 if x > 0 and kinds[x - 1] == "state" else None
-                after = x + 1 if x + 1 < len(kinds) and kinds[x + 1] == "state" else None
-                start = (x - 1 + half, g[before]) if before is not None else (x - half, value)
-                end = (x + 1 - half, g[after]) if after is not None else (x + half, value)
+                start = (x - 1 + half, g[x - 1]) if state(x - 1) else (x - half, value)
+                end = (x + 1 - half, g[x + 1]) if state(x + 1) else (x + half, value)
                 for a, b in ((start, (x, value)), ((x, value), end)):
                     ax.plot(*_bump(*a, *b), lw=1.6, **style)
                 ax.plot(x, value, marker="^", ms=5, color=style["color"], ls="none")
             else:
                 ax.plot([x - half, x + half], [value, value], lw=2.8, **style)
-                nxt = x + 1
-                if nxt < len(kinds) and kinds[nxt] == "state":
+                if state(x) and state(x + 1):
                     ax.plot(
-                        [x + half, nxt - half],
-                        [value, g[nxt]],
+                        [x + half, x + 1 - half],
+                        [value, g[x + 1]],
                         lw=0.8,
                         color=style["color"],
                         linestyle=":",
                     )
+    if missing:
+        note = str(group["note"].iloc[0]) if "note" in group else ""
+        ax.text(
+            0.02,
+            0.02,
+            textwrap.fill("points without G: " + (note or "a number is missing"), 48),
+            transform=ax.transAxes,
+            fontsize=LEGEND_FONTSIZE,
+            color="0.3",
+            va="bottom",
+        )
     ax.axhline(0.0, color="0.8", lw=0.8, zorder=0)
     shown = [n.replace("Cu2+", "Cu$^{2+}$") for n in names]
     ax.set_xticks(range(len(names)), shown, rotation=30, ha="right", fontsize=LEGEND_FONTSIZE + 0.5)

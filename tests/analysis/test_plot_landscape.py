@@ -72,6 +72,22 @@ def test_landscape_default_potentials_and_config_choice():
     assert legend == ["U = −1.00 V vs RHE", "U = −0.10 V vs RHE", "U = +0.50 V vs RHE"]
 
 
+def test_landscape_point_without_g_keeps_its_place_and_says_why():
+    # H route with no G at point 1 ("H* on Cu"): the TS stays at x = 2, its bump starts
+    # at its own height (no state to its left), and the panel says why points are missing.
+    table = landscape_frame(potentials=(0.0,))
+    table["note"] = ""
+    gap = (table["adsorbates"] == "H") & (table["point"] == 1)
+    table.loc[gap, "G_eV"] = np.nan
+    table.loc[table["adsorbates"] == "H", "note"] = "no bare configuration to pair"
+    fig = landscape_figure(table, [0.0], configs=["demo/100/adatom/H/emt"])
+    (ax,) = _visible(fig)
+    (peak,) = [ln for ln in ax.get_lines() if ln.get_marker() == "^"]
+    assert float(peak.get_xdata()[0]) == 2.0
+    assert len(_lines(ax, 2.8)) == 3  # bare site, complex, Cu2+ + vacancy
+    assert ax.texts and "no bare configuration to pair" in ax.texts[0].get_text()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
