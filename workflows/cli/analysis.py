@@ -64,7 +64,8 @@ ScaleOption = Annotated[str, typer.Option("--scale", help="RHE or SHE (scale of 
 PhOption = Annotated[
     list[float] | None,
     typer.Option(
-        "--ph", help="Electrolyte pH, -1 to 15 (default 0); repeat for several (surface only)."
+        "--ph",
+        help="Electrolyte pH, -1 to 15 (default 0); repeat for several (surface, crossings).",
     ),
 ]
 BetaOption = Annotated[
