@@ -119,11 +119,13 @@ def _ok(*values: float | None) -> bool:
 
 
 def _cell_key(res: RemovalResult) -> tuple:
-    return tuple(round(float(x), 3) for row in res.cell_A for x in row)
+    # In-plane cell vectors only: adsorbates on the moving Cu make the cell taller
+    # (the vacuum above them is kept), yet the slab is the same.
+    return tuple(round(float(x), 3) for row in res.cell_A[:2] for x in row[:2])
 
 
 def removal_group_key(res: RemovalResult) -> tuple:
-    """(campaign, facet, site_class, calculator, rounded cell): the configs of one site."""
+    """(campaign, facet, site_class, calculator, in-plane cell): the configs of one site."""
     return (
         res.campaign,
         res.facet,

@@ -223,6 +223,33 @@ def _gas_atoms(gas: GasResult) -> Atoms:
     return Atoms(gas.symbols, positions=gas.positions_A, cell=gas.cell_A or None)
 
 
+def _own_gas_correction(
+    gas: GasResult, temperature_K: float
+) -> tuple[FreeEnergyCorrection | None, str]:
+    """The ideal-gas correction from the gas's own modes, or None and why not.
+
+    A vibration among the 3N-5/3N-6 modes that is imaginary means the box run did
+    not end at a minimum (EMT's CO2 bends, for one): its modes are not used.
+    """
+    if not gas.frequencies_cm:
+        return None, "no frequencies"
+    pressure = GAS_PRESSURES_PA.get(gas.name, DEFAULT_GAS_PRESSURE_PA)
+    try:
+        corr = gas_correction(
+            _gas_atoms(gas),
+            gas.frequencies_cm,
+            gas.geometry,
+            gas.symmetry_number,
+            spin=gas.spin,
+            name=gas.name,
+            temperature_K=temperature_K,
+            pressure_Pa=pressure,
+        )
+    except CudissInputError as exc:
+        return None, f"own modes unusable: {exc}"
+    return corr, ""
+
+
 def gas_free_energies(
     gases: Sequence[GasResult],
     temperature_K: float = STANDARD_TEMPERATURE_K,
@@ -268,29 +295,17 @@ def gas_free_energies(
             continue
         if gas.name in G:
             raise CudissInputError(f"two successful {gas.name} gas results: pass one calculator's")
-        if gas.frequencies_cm:
-            pressure = GAS_PRESSURES_PA.get(gas.name, DEFAULT_GAS_PRESSURE_PA)
-            c = gas_correction(
-                _gas_atoms(gas),
-                gas.frequencies_cm,
-                gas.geometry,
-                gas.symmetry_number,
-                spin=gas.spin,
-                name=gas.name,
-                temperature_K=temperature_K,
-                pressure_Pa=pressure,
-            )
-            src = f"own vibrations (ideal gas, {pressure:g} Pa)"
+        c, why_not = _own_gas_correction(gas, temperature_K)
+        if c is not None:
+            src = f"own vibrations (ideal gas, {c.pressure_Pa:g} Pa)"
         elif fallback and gas.name in LITERATURE_GAS_CORRECTIONS:
             if abs(temperature_K - STANDARD_TEMPERATURE_K) > 1e-6:
-                missing[gas.name] = "no frequencies; literature values are for 298.15 K only"
+                missing[gas.name] = f"{why_not}; literature values are for 298.15 K only"
                 continue
             c = LITERATURE_GAS_CORRECTIONS[gas.name]
-            src = f"literature: {c.source}"
+            src = f"literature: {c.source} ({why_not})"
         else:
-            missing[gas.name] = "no frequencies" + (
-                "" if fallback else " (literature fallback off)"
-            )
+            missing[gas.name] = why_not + ("" if fallback else " (literature fallback off)")
             if fallback:
                 missing[gas.name] += " and no citable literature correction"
             continue
@@ -441,4 +456,3 @@ def removal_states(adsorbates: Sequence[str], carbon: Carbon = "CO2") -> list[St
     final["e-"] = final.get("e-", 0) + 2
     states.append(State("Cu2+(aq) + vacancy", "state", final))
     return states
-

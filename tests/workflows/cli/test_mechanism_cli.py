@@ -17,6 +17,7 @@ import pytest
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.mechanism_store import MechanismData
 from tests.helpers.figures import png_size
+from tests.helpers.paths import EXAMPLES
 from tests.helpers.mechanism_documents import adsorptions, gases, removals
 
 
@@ -247,3 +248,44 @@ def test_threshold_default_matches_the_analysis():
     from cudiss.workflows.cli.mechanism import DEFAULT_THRESHOLD_EV
 
     assert DEFAULT_THRESHOLD_EV == DEFAULT_SPAN_THRESHOLD_EV == FIGURE_DEFAULT
+
+
+# ---------------------------------------------------------------- a real EMT store
+@pytest.fixture(scope="module")
+def emt_mechanism_store(tmp_path_factory):
+    """The EMT example campaign with a mechanism: section, run once through `cudiss run`."""
+    folder = tmp_path_factory.mktemp("mech_cli")
+    store = folder / "store"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CUDISS_CHECKPOINT_DIR", str(folder / "checkpoints"))
+    try:
+        code = _run_cli(mp, "run", str(EXAMPLES / "emt_mechanism.yaml"), "--store", str(store))
+    finally:
+        mp.undo()
+    assert code == 0
+    return store
+
+
+def test_chain_on_a_real_emt_store(monkeypatch, emt_mechanism_store, tmp_path, capsys):
+    store = str(emt_mechanism_store)
+    tables = {}
+    for kind in ("adsorption", "surface", "crossings", "co2er", "landscape", "routes"):
+        out = tmp_path / f"{kind}.csv"
+        assert _run_cli(monkeypatch, "table", "--store", store, "--kind", kind,
+                        "-o", str(out)) == 0, capsys.readouterr().err  # fmt: skip
+        comments, df = _csv(out)
+        assert len(df) and any(c.startswith("CHE") for c in comments)
+        tables[kind] = df
+    # The CO route pairs with its bare site (cells differ in height only): every
+    # point of it has a free energy, and its complex is point 3.
+    co = tables["landscape"][tables["landscape"]["adsorbates"].astype(str).str.contains("CO")]
+    assert len(co) and co["G_eV"].notna().all()
+    # EMT's CO2 is bent (imaginary modes): the literature correction stands in, labelled.
+    assert tables["adsorption"]["gas_source"].str.contains("CO2: literature").any() or (
+        tables["adsorption"]["gas_source"].str.contains("literature").any()
+    )
+    for kind in ("surface", "landscape", "span", "co2er"):
+        out = tmp_path / f"{kind}.png"
+        assert _run_cli(monkeypatch, "plot", kind, "--store", store, "-o", str(out),
+                        "--dpi", "40") == 0, capsys.readouterr().err  # fmt: skip
+        assert png_size(out)[0] > 100
