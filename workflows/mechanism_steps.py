@@ -24,6 +24,7 @@ from jobflow import job
 from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
+from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.checkpoint import checkpoint_key, checkpoint_root
 from cudiss.workflows.errors import SettingsError
 from cudiss.workflows.failures import failures_as_data
@@ -52,13 +53,32 @@ class VibrationsStepMaker(CuVibrationsMaker):
     ----------
     kind
         Calculator parameters: ``slab`` (adsorbates) or ``molecule`` (gases).
+    scf_density
+        GPAW only: the SCF density tolerance of the displaced structures is
+        tightened to at most this (``None``: the preset's). Forces enter the
+        Hessian divided by the 0.01 Å displacement, so their SCF noise is
+        amplified 100 times; the test preset's 1e-4 is loose for that.
     """
 
     name: str = "vibrations"
     kind: Literal["slab", "molecule"] = "slab"
+    scf_density: float | None = 1e-5
+
+    def vibrations_spec(self) -> CalculatorSpec:
+        """The calculator of the displaced structures (the SCF tightened for GPAW)."""
+        spec = self.calculator_spec
+        if spec.code != "gpaw" or self.scf_density is None:
+            return spec
+        current = spec.parameters().get("convergence", {}).get("density", self.scf_density)
+        overrides = dict(spec.overrides)
+        overrides["convergence"] = {
+            **overrides.get("convergence", {}),
+            "density": min(float(current), float(self.scf_density)),
+        }
+        return spec.model_copy(update={"overrides": overrides})
 
     def _get_calculator(self) -> Calculator:
-        return self.calculator_spec.build(txt="gpaw-vib.txt", kind=self.kind)
+        return self.vibrations_spec().build(txt="gpaw-vib.txt", kind=self.kind)
 
     @job
     @failures_as_data
@@ -100,7 +120,7 @@ class VibrationsStepMaker(CuVibrationsMaker):
             frequencies_cm=frequencies,
             energies_eV=real,
             zpe_eV=0.5 * sum(real),
-            calculator=self.calculator_spec.model_dump(),
+            calculator=self.vibrations_spec().model_dump(),
         )
 
 

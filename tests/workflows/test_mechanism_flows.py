@@ -160,3 +160,14 @@ def test_gas_and_adsorption_results_of_failed_steps_are_failed_documents():
     assert isinstance(result, AdsorptionResult)
     assert result.state == "failed" and result.energy_eV is None
     assert "clean-slab relaxation" in result.error and result.coverage_ML == pytest.approx(0.25)
+
+
+def test_vibrations_tighten_the_gpaw_scf_only():
+    from cudiss.workflows.mechanism_steps import VibrationsStepMaker
+
+    gpaw = CalculatorSpec(code="gpaw", preset="test")
+    spec = VibrationsStepMaker(calculator_spec=gpaw, kind="molecule").vibrations_spec()
+    # test preset density 1e-4 -> 1e-5; its energy tolerance and the rest are kept
+    assert spec.parameters()["convergence"] == {"energy": 5.0e-4, "density": 1.0e-5}
+    assert VibrationsStepMaker(calculator_spec=gpaw, scf_density=None).vibrations_spec() == gpaw
+    assert VibrationsStepMaker().vibrations_spec() == CalculatorSpec()  # EMT unchanged
