@@ -79,6 +79,7 @@ from cudiss.workflows.makers import FMAX_MAX, BulkResult, CuBulkMaker, check_fma
 from cudiss.workflows.mechanism_settings import (
     MechanismSettings,
     check_mechanism_sites,
+    cutoff_note,
     mechanism_ids,
     mechanism_jobs,
 )
@@ -216,6 +217,10 @@ class Campaign(CheckedModel):
                     "mechanism: added the bare set [] to adsorbates (the removal landscape "
                     "measures every state from the bare site)"
                 )
+            species = [*self.mechanism.adsorbates, *(n for ads in self.adsorbates for n in ads)]
+            low_cutoff = cutoff_note(self.calculator, species)
+            if low_cutoff:
+                self._notes.append(low_cutoff)
             if self.calculator.code == "emt":
                 self._notes.append(
                     "EMT: energies of C, O and H (gases, adsorbates) are not physical; "

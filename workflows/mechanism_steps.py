@@ -8,8 +8,9 @@ as a flow step: failures are data
 (gases) or every non-Cu atom (adsorbates, the slab frozen), and its
 displacements are cached under the run's checkpoint folder
 (:func:`~cudiss.workflows.checkpoint.checkpoint_root`), so an interrupted
-vibration job continues where it stopped. Vibrations run in the job's own
-process (not through the MPI launcher).
+vibration job continues where it stopped. With an MPI launcher set
+(:mod:`cudiss.workflows.mpi`) the displacements run on all ranks, as
+relaxations and NEBs do.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from jobflow import job
 from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
+from cudiss.workflows import mpi
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.checkpoint import checkpoint_key, checkpoint_root
 from cudiss.workflows.errors import SettingsError
@@ -92,7 +94,13 @@ class VibrationsStepMaker(CuVibrationsMaker):
         """
         atoms = AseAtomsAdaptor().get_atoms(structure)
         atoms.calc = None
-        return self.run_vibrations(atoms, vibrating_indices(atoms, indices))
+        chosen = vibrating_indices(atoms, indices)
+        command = mpi.launcher_command(self.calculator_spec)
+        if command is not None:
+            # every displacement's SCF on all ranks, like relaxations and NEBs
+            payload = {"maker": self, "structure": structure, "indices": chosen}
+            return mpi.run_task("vibrations", payload, command)
+        return self.run_vibrations(atoms, chosen)
 
     def run_vibrations(self, atoms: Atoms, indices: list[int]) -> VibrationsResult:
         """Finite-difference vibrations of ``indices`` of ``atoms`` (not as a job)."""

@@ -125,7 +125,15 @@ def molecule_parameters(preset: str, parameters: dict[str, Any]) -> dict[str, An
 
 def _apply_rule(preset: str, rule_name: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """``parameters`` with the preset's rule ``rule_name`` (``set`` and ``drop``) applied."""
-    rule = _preset(preset)[rule_name]
+    rule = _rule(preset, rule_name)
     adapted = {key: value for key, value in parameters.items() if key not in rule.get("drop", [])}
     adapted.update(copy.deepcopy(rule.get("set", {})))
     return adapted
+
+
+def _rule(preset: str, rule_name: str) -> dict[str, Any]:
+    """Rule ``rule_name`` (``bulk``, ``molecule``) of ``preset``, or its parent's."""
+    data = _preset(preset)
+    if rule_name in data:
+        return data[rule_name]
+    return _rule(data["parent"], rule_name)

@@ -98,8 +98,9 @@ def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     Parameters
     ----------
     kind
-        ``relax`` (a Maker's ``run_ase``), ``bulk`` (``CuBulkMaker.run_eos``) or
-        ``neb`` (:func:`run_neb`); see :mod:`cudiss.workflows.mpi.task`.
+        ``relax`` (a Maker's ``run_ase``), ``bulk`` (``CuBulkMaker.run_eos``),
+        ``vibrations`` (``VibrationsStepMaker.run_vibrations``) or ``neb``
+        (:func:`run_neb`); see :mod:`cudiss.workflows.mpi.task`.
     payload
         The step's inputs: MSONable objects (Makers, Structures, pydantic
         models), written with monty; ``band`` (a list of Atoms) goes to an ASE

@@ -179,6 +179,11 @@ def main(task_file: str) -> None:
             result = maker.run_ase(task["structure"])
         elif task["kind"] == "bulk":
             result = task["maker"].run_eos(task["a_guess"])
+        elif task["kind"] == "vibrations":
+            from pymatgen.io.ase import AseAtomsAdaptor
+
+            atoms = AseAtomsAdaptor().get_atoms(task["structure"])
+            result = task["maker"].run_vibrations(atoms, list(task["indices"]))
         elif task["kind"] == "neb":
             result, parallel = run_neb_task(task)
         else:

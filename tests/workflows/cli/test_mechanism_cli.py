@@ -17,8 +17,8 @@ import pytest
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.mechanism_store import MechanismData
 from tests.helpers.figures import png_size
-from tests.helpers.paths import EXAMPLES
 from tests.helpers.mechanism_documents import adsorptions, gases, removals
+from tests.helpers.paths import EXAMPLES
 
 
 def _run_cli(monkeypatch, *args: str) -> int:
