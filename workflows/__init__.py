@@ -9,6 +9,11 @@ The chain, in the order data flows::
     maker_checks  the one-line checks of maker fields (fmax, types)
     flows         one Cu-removal configuration as a Flow
     results       its result document, assembled from the steps (failed ones too)
+    mechanism_flows   gas references (molecule in a box) and adsorption on a facet
+    mechanism_steps   molecule relaxation and resumable vibrations as flow steps
+    mechanism_results their result documents (GasResult, AdsorptionResult)
+    mechanism_settings the campaign's mechanism: section and the jobs it adds
+    mechanism_store   read gas and adsorption results back
     campaign      a campaign file -> configurations -> flows
     local | hpc/  run them here into a store, or on a queue through jobflow-remote
     store         open a results store (folder or jobflow's) and read its results
