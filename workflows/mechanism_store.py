@@ -3,7 +3,9 @@
 Like :func:`~cudiss.workflows.store.results_in` for removal results: the newest
 document per ``gas_id`` / ``adsorption_id``, validated into the analysis
 documents. :func:`open_mechanism` reads a copy of a store folder
-(:func:`~cudiss.workflows.store.open_job_store`), never the store itself.
+(:func:`~cudiss.workflows.store.open_job_store`), never the store itself, or a
+jobflow-remote project's output JobStore without writing into it
+(:mod:`cudiss.workflows.result_sources`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from cudiss.analysis.mechanism_documents import (
     AdsorptionResult,
     GasResult,
 )
-from cudiss.workflows.store import open_job_store, results_in
+from cudiss.workflows.result_sources import ProjectSource, open_source, result_source
+from cudiss.workflows.store import results_in
 
 __all__ = [
     "MechanismData",
@@ -79,19 +82,38 @@ class MechanismData:
     gases: list[GasResult] = field(default_factory=list)
 
 
-def open_mechanism(location: str | Path) -> MechanismData:
-    """Load the removal, adsorption and gas results of the store at ``location``.
+def open_mechanism(
+    location: str | Path | ProjectSource | None = None,
+    *,
+    project: str | None = None,
+    projects_dir: str | Path | None = None,
+) -> MechanismData:
+    """Load the removal, adsorption and gas results of a store or a project.
 
-    Reads a copy of the store's files (as :func:`~cudiss.workflows.store.open_results`).
+    Reads a copy of a store folder's files, or a project's output JobStore
+    without writing into it (as :func:`~cudiss.workflows.store.open_results`).
+
+    Parameters
+    ----------
+    location
+        A store folder, ``"jobflow"``, or a :class:`~cudiss.workflows.result_sources.ProjectSource`.
+    project
+        Instead of ``location``: a jobflow-remote project name.
+    projects_dir
+        The projects folder of ``project`` (default ``~/.jfremote``).
 
     Raises
     ------
-    StoreError
-        No store there, or a damaged one.
+    CudissInputError
+        Both or neither source, no store there or a damaged one, a missing or
+        broken project, or its database not answering within a few seconds.
     """
-    store = open_job_store(location)
-    return MechanismData(
-        removals=results_in(store),
-        adsorptions=adsorption_results_in(store),
-        gases=gas_results_in(store),
-    )
+    store = open_source(result_source(location, project, projects_dir))
+    try:
+        return MechanismData(
+            removals=results_in(store),
+            adsorptions=adsorption_results_in(store),
+            gases=gas_results_in(store),
+        )
+    finally:
+        store.close()

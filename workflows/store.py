@@ -24,6 +24,9 @@ Nothing is lost silently and nothing is adopted by mistake:
   configuration: they would be gone at exit), and an unreachable MongoDB is
   reported after :data:`MONGO_TIMEOUT_S` seconds instead of pymongo's 30.
 
+:func:`open_results` also reads a jobflow-remote project (``--project NAME``):
+see :mod:`cudiss.workflows.result_sources`.
+
 The folder checks, the read copy and the creation are in
 :mod:`cudiss.workflows.store_files`.
 """
@@ -38,6 +41,7 @@ from maggma.stores import MemoryStore, MontyStore
 
 from cudiss.analysis.documents import RemovalResult
 from cudiss.workflows.errors import StoreError
+from cudiss.workflows.result_sources import ProjectSource, open_source, result_source
 
 # The folder layout, its checks and the read copy live in store_files.py; other
 # modules and tests import COLLECTIONS from here, as before the split.
@@ -68,6 +72,7 @@ __all__ = [
     "JOBFLOW_STORE",
     "MONGO_TIMEOUT_S",
     "MirroredMontyStore",
+    "ProjectSource",
     "cached_bulk",
     "finished_config_ids",
     "open_job_store",
@@ -375,12 +380,42 @@ def results_in(store: JobStore, load_data: bool = True) -> list[RemovalResult]:
     ]
 
 
-def open_results(location: str | Path) -> list[RemovalResult]:
-    """Load every Cu-removal result from the store at ``location`` (sorted by config).
+def open_results(
+    location: str | Path | ProjectSource | None = None,
+    *,
+    project: str | None = None,
+    projects_dir: str | Path | None = None,
+) -> list[RemovalResult]:
+    """Load every Cu-removal result of a store or a project (sorted by config).
 
-    Reads a copy of the store's files: the store itself is not touched.
+    Reads a copy of a store folder's files (the store itself is not touched), or
+    a project's output JobStore without writing into it.
+
+    Parameters
+    ----------
+    location
+        A store folder, ``"jobflow"``, or a :class:`ProjectSource`.
+    project
+        Instead of ``location``: a jobflow-remote project name.
+    projects_dir
+        The projects folder of ``project`` (default ``~/.jfremote``).
+
+    Raises
+    ------
+    CudissInputError
+        Both or neither source, a missing or damaged store, a missing or broken
+        project, or its database not answering within a few seconds: one line.
+
+    Examples
+    --------
+    >>> open_results("results/emt")  # doctest: +SKIP
+    >>> open_results(project="try", projects_dir="/tmp/projects")  # doctest: +SKIP
     """
-    return results_in(open_job_store(location))
+    store = open_source(result_source(location, project, projects_dir))
+    try:
+        return results_in(store)
+    finally:
+        store.close()
 
 
 def finished_config_ids(store: JobStore) -> set[str]:
