@@ -1,13 +1,16 @@
-"""``cudiss table`` and ``cudiss plot``: tables and figures from a results store.
+"""``cudiss table`` and ``cudiss plot``: tables and figures from a results store or project.
 
 Both only read results (``cudiss.workflows.store.open_results``; for the
 mechanism kinds ``cudiss.workflows.mechanism_store.open_mechanism`` through
 :mod:`cudiss.workflows.cli.mechanism`) and hand them to :mod:`cudiss.analysis`;
-nothing here runs a calculation. Every option is checked before the store is
-opened (formats against suffixes, the output's folder, pH in [-1, 15], Cu²⁺
-activity in (0, 1], β in [0, 1], finite potentials, dpi in [10, 2400], a
-positive span threshold, the carbon reservoir); a mistake is one ``error:``
-line and exit code 2 with nothing written. Files are written atomically, so an
+nothing here runs a calculation. The results come from ``--store PATH`` or from
+a jobflow-remote project, ``--project NAME [--projects-dir DIR]``
+(:mod:`cudiss.workflows.result_sources`); exactly one of them. Every option is
+checked before the store is opened (formats against suffixes, the output's
+folder, pH in [-1, 15], Cu²⁺ activity in (0, 1], β in [0, 1], finite
+potentials, dpi in [10, 2400], a positive span threshold, the carbon
+reservoir); a mistake is one ``error:`` line and exit code 2 with nothing
+written. Files are written atomically, so an
 error never leaves a half-written output behind.
 """
 
@@ -42,14 +45,24 @@ class PlotKind(str, Enum):
     co2er = "co2er"
 
 
-def _load(store: Path) -> list:
+def _load(source) -> list:
     # Imported here: the store module pulls in jobflow/maggma, which `cudiss --help` does not need.
+    from cudiss.workflows.result_sources import describe_source
     from cudiss.workflows.store import open_results
 
-    results = open_results(store)
+    results = open_results(source)
     if not results:
-        raise CudissInputError(f"no Cu-removal results in store {store}")
+        raise CudissInputError(f"no Cu-removal results in {describe_source(source)}")
     return results
+
+
+def _source(store: Path | None, project: str | None, projects_dir: Path | None):
+    """The store folder or project given (``None`` if neither); both at once is refused."""
+    if store is None and project is None and projects_dir is None:
+        return None
+    from cudiss.workflows.result_sources import result_source
+
+    return result_source(store, project, projects_dir)
 
 
 _POTENTIAL_HELP = (
@@ -86,6 +99,16 @@ ThresholdOption = Annotated[
 ]
 CarbonOption = Annotated[
     str, typer.Option("--carbon", help="Carbon reservoir of C adsorbates: CO2 or CO.")
+]
+ProjectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--project", "-p", help="jobflow-remote project whose results to read (not with --store)."
+    ),
+]
+ProjectsDirOption = Annotated[
+    Path | None,
+    typer.Option("--projects-dir", help="Projects folder of --project (default: ~/.jfremote)."),
 ]
 
 
@@ -126,7 +149,12 @@ def _selection(all_columns: bool, columns: list[str] | None) -> str | list[str] 
 
 @app.command()
 def table(
-    store: Annotated[Path, typer.Option("--store", help="Results store folder (or 'jobflow').")],
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Results store folder (or 'jobflow'); or --project."),
+    ] = None,
+    project: ProjectOption = None,
+    projects_dir: ProjectsDirOption = None,
     kind: Annotated[
         TableKind,
         typer.Option(
@@ -182,6 +210,9 @@ def table(
     )
 
     # Check the cheap things before opening the store.
+    source = _source(store, project, projects_dir)
+    if source is None:
+        raise CudissInputError("give --store PATH or --project NAME (where the results are)")
     text_format = resolve_format(output, fmt if fmt or output else "md")
     if output is not None:
         _check_output(output)
@@ -201,11 +232,11 @@ def table(
     scale = _check_conditions(potentials, scale, phs, beta, activity)
     if kind is TableKind.barriers:
         df = barrier_table(
-            _load(store), potentials, scale=scale, pH=phs[0], beta=beta, activity=activity
+            _load(source), potentials, scale=scale, pH=phs[0], beta=beta, activity=activity
         )
         text = export_barrier_table(df, output, text_format, columns=selection, scale=scale)
     else:
-        data = mechanism.load_mechanism(store, kind.value)
+        data = mechanism.load_mechanism(source, kind.value)
         df = mechanism.build_table(
             kind.value,
             data,
@@ -267,8 +298,10 @@ def plot(
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Figure file, .png or .svg.")],
     store: Annotated[
-        Path | None, typer.Option("--store", help="Results store (all but fed).")
+        Path | None, typer.Option("--store", help="Results store (all but fed); or --project.")
     ] = None,
+    project: ProjectOption = None,
+    projects_dir: ProjectsDirOption = None,
     config: Annotated[
         list[str] | None, typer.Option("--config", help="config_id to plot (repeatable).")
     ] = None,
@@ -299,6 +332,8 @@ def plot(
         raise CudissInputError(f"figure file must end in .png or .svg, got {str(output)!r}")
     plots.check_dpi(dpi)
     _check_output(output)
+    source = _source(store, project, projects_dir)
+    needs = f"plot {kind.value} needs --store PATH or --project NAME"
     phs = ph or [0.0]
     mechanism.single_ph(kind.value, phs)
     scale = _check_conditions(list(potential or []), scale, phs, beta, activity)
@@ -309,9 +344,9 @@ def plot(
             raise CudissInputError("plot co2er takes no --potential (it draws 0 V and U_L)")
         if config and kind not in (PlotKind.landscape, PlotKind.span):
             raise CudissInputError(f"plot {kind.value} takes no --config")
-        if store is None:
-            raise CudissInputError(f"plot {kind.value} needs --store PATH")
-        data = mechanism.load_mechanism(store, kind.value)
+        if source is None:
+            raise CudissInputError(needs)
+        data = mechanism.load_mechanism(source, kind.value)
         mechanism.draw(
             kind.value,
             data,
@@ -333,9 +368,9 @@ def plot(
             _read_steps(steps), output, potential or [0.0], scale=scale, pH=phs[0], dpi=dpi
         )
     else:
-        if store is None:
-            raise CudissInputError(f"plot {kind.value} needs --store PATH")
-        results = _load(store)
+        if source is None:
+            raise CudissInputError(needs)
+        results = _load(source)
         if config:
             wanted = set(config)
             unknown = wanted - {r.config_id for r in results}

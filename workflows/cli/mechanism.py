@@ -2,7 +2,8 @@
 
 ``cudiss table --kind adsorption|surface|crossings|co2er|landscape|routes`` and
 ``cudiss plot surface|landscape|span|co2er`` read the removal, adsorption and
-gas results of a store (``cudiss.workflows.mechanism_store.open_mechanism``)
+gas results of a store or a jobflow-remote project
+(``cudiss.workflows.mechanism_store.open_mechanism``)
 and hand them to :mod:`cudiss.analysis`; the commands themselves are declared
 in :mod:`cudiss.workflows.cli.analysis`, which calls the functions here after
 checking every option. Nothing here runs a calculation.
@@ -124,20 +125,26 @@ def single_ph(kind: str, phs: list[float]) -> float:
     return phs[0]
 
 
-def load_mechanism(store: Path, kind: str):
-    """The store's mechanism data, refusing a store without what ``kind`` needs (one line)."""
+def load_mechanism(source, kind: str):
+    """The mechanism data of a store or project, refusing one without what ``kind`` needs.
+
+    ``source`` is a store folder or a :class:`~cudiss.workflows.result_sources.ProjectSource`;
+    a refusal is one line.
+    """
     # Imported here: jobflow/maggma are slow to load and `cudiss --help` does not need them.
     from cudiss.workflows.mechanism_store import open_mechanism
+    from cudiss.workflows.result_sources import describe_source
 
-    data = open_mechanism(store)
+    data = open_mechanism(source)
+    where = describe_source(source)
     if kind in ("landscape", "routes", "span") and not data.removals:
-        raise CudissInputError(f"no Cu-removal results in store {store}")
+        raise CudissInputError(f"no Cu-removal results in {where}")
     if kind in ("adsorption", "co2er") and not data.adsorptions:
-        raise CudissInputError(f"no adsorption results in store {store}: {_ADD_SECTION}")
+        raise CudissInputError(f"no adsorption results in {where}: {_ADD_SECTION}")
     if kind in ("surface", "crossings") and not (data.adsorptions or data.removals):
-        raise CudissInputError(f"no adsorption results in store {store}: {_ADD_SECTION}")
+        raise CudissInputError(f"no adsorption results in {where}: {_ADD_SECTION}")
     if not data.gases:
-        raise CudissInputError(f"no gas references in store {store}: {_ADD_SECTION}")
+        raise CudissInputError(f"no gas references in {where}: {_ADD_SECTION}")
     return data
 
 
