@@ -5,7 +5,7 @@ A campaign YAML file looks like::
     name: cu100-adatom-co
     calculator: {code: gpaw, preset: test}      # or just: emt
     facets: ["100"]
-    sites: [adatom]
+    sites: [adatom]                             # [] with a mechanism: section: adsorption only
     adsorbates: [[], [CO]]                      # each entry is one set on the moving Cu
     slab: {size: [2, 2], layers: 3, vacuum: 6.0, fixed_layers: 1}
     neb: {n_images: 3, fmax: 0.05, optimizer: ode}
@@ -130,7 +130,7 @@ class Campaign(CheckedModel):
     description: str = ""
     calculator: CalculatorSpec = Field(default_factory=CalculatorSpec)
     facets: list[str] = Field(min_length=1)
-    sites: list[str] = Field(min_length=1)
+    sites: list[str] = Field(default_factory=list)
     adsorbates: list[list[str]] = Field(default_factory=lambda: [[]], min_length=1)
     slab: SlabSettings = Field(default_factory=SlabSettings)
     neb: NebSettings = Field(default_factory=NebSettings)
@@ -209,9 +209,14 @@ class Campaign(CheckedModel):
                 f"neb.fmax: must be at most {FMAX_MAX:g} eV/Å, got {self.neb.fmax:g}: a looser "
                 "threshold stops the band before it reaches the saddle"
             )
+        if not self.sites and self.mechanism is None:
+            raise ValueError(
+                "sites: give at least one removal site class (terrace, step, kink, adatom), "
+                "or a mechanism: section for an adsorption-only campaign"
+            )
         if self.mechanism is not None:
             self.mechanism.check_reservoir(self.adsorbates)
-            if [] not in self.adsorbates:
+            if self.sites and [] not in self.adsorbates:
                 self.adsorbates.insert(0, [])
                 self._notes.append(
                     "mechanism: added the bare set [] to adsorbates (the removal landscape "

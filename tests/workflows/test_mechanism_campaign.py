@@ -140,3 +140,24 @@ def test_mechanism_must_be_a_mapping():
     data["mechanism"] = ["H"]
     with pytest.raises(CampaignError, match="mechanism: Input should be a valid dictionary"):
         parse_campaign(data)
+
+
+def test_adsorption_only_campaign_has_no_removal_configurations():
+    data = {
+        "name": "ads-only",
+        "calculator": "emt",
+        "facets": ["100", "111"],
+        "sites": [],
+        "mechanism": {"adsorbates": ["H"], "vibrations": False},
+    }
+    campaign = parse_campaign(data)
+    assert campaign.configurations() == []
+    assert campaign.adsorbates == [[]]  # no bare set added: there is no removal
+    names = [job.name for job in campaign_flow(campaign).jobs]
+    assert any("Cu(100) +H" in n for n in names) and any("Cu(111) +H" in n for n in names)
+
+
+def test_a_campaign_without_sites_needs_a_mechanism_section():
+    data = {"name": "empty", "calculator": "emt", "facets": ["100"], "sites": []}
+    with pytest.raises(CampaignError, match="sites: give at least one removal site class"):
+        parse_campaign(data)

@@ -103,7 +103,14 @@ def run(
         raise typer.Exit(130) from None
     # Piped or redirected output gets the whole table, not an 80-column cut.
     out = Console() if sys.stdout.isatty() else Console(width=200)
-    out.print(results_table(summary.results, f"{campaign.name} (store: {store})"))
+    if summary.results or not campaign.mechanism:
+        out.print(results_table(summary.results, f"{campaign.name} (store: {store})"))
+    if campaign.mechanism:
+        out.print(
+            f"{summary.gases} gas references and {summary.adsorptions} adsorptions in {store}: "
+            f"cudiss table --store {shlex.quote(str(store))} --kind adsorption "
+            "(or surface, crossings, co2er, landscape, routes)"
+        )
     failed = [r for r in summary.results if r.state == "failed"]
     if failed:
         console.print(f"[red]{len(failed)} configuration(s) failed[/red]; rerun to retry them")
