@@ -10,7 +10,7 @@ intact bare site with the adsorbates still in their reservoirs (CO2, H2O, H⁺ +
     4 "Cu2+(aq) + vacancy"   ΔG of Cu(site) → Cu²⁺ + 2e⁻ of the bare configuration
 
 (no point 1 for a bare route; there G1 = 0 and point 3 is "lifted Cu"). Each state balances
-in atoms and charge (:func:`cudiss.analysis.reservoirs.check_balance`). The energy span is
+in atoms and charge (:func:`cudiss.analysis.balance.check_balance`). The energy span is
 the largest rise counted from the lowest preceding point; a route is *open* at U when the
 mobile complex is downhill (G3 ≤ 0) and its span ≤ a threshold (0.75 eV ≈ 1 s⁻¹ at
 298 K: kT/h · exp(−0.75/kT) ≈ 1.3 s⁻¹). Units: eV, V.
@@ -29,6 +29,7 @@ from cudiss.analysis.adsorption import (
     potential_grid,
     references_by_calculator,
 )
+from cudiss.analysis.balance import check_balance, removal_states
 from cudiss.analysis.barrier_columns import adsorbate_label
 from cudiss.analysis.che import PotentialScale, _finite, _scale, check_ph
 from cudiss.analysis.dissolution import (
@@ -48,9 +49,7 @@ from cudiss.analysis.reservoirs import (
     Carbon,
     GasReferences,
     calculator_label,
-    check_balance,
     formation,
-    removal_states,
 )
 from cudiss.analysis.thermo import STANDARD_TEMPERATURE_K
 from cudiss.structures.errors import CudissInputError

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from cudiss.analysis.balance import State, check_balance, removal_states
 from cudiss.analysis.documents import CalculatorInfo
 from cudiss.analysis.mechanism_documents import GasResult
 from cudiss.analysis.reservoirs import (
     GasReferences,
-    State,
-    check_balance,
     formation,
     gas_free_energies,
     gas_product_formation,
-    removal_states,
 )
 from cudiss.structures.errors import CudissInputError
 
