@@ -13,14 +13,27 @@ said that ``jfremote_out.json`` was missing.
 paths quoted for the shell; projects name it by import path as their
 ``scheduler_type`` (:func:`shell_scheduler`), which jobflow-remote accepts
 for any ``BaseSchedulerIO`` subclass.
+
+Batch workers meet the same template a second way: jobflow-remote 1.0.1 writes
+the script of every Job a batch allocation runs with a fresh qtoolkit
+``ShellIO`` (``QueueManager.get_shell_manager``), whatever the worker's
+scheduler, and the batch process runs it with ``bash submit.sh``.
+:func:`quote_batch_job_names` makes that shell IO a :class:`QuotedShellIO`.
+It runs when this module is imported, and batch workers name
+:class:`BatchSlurmIO` or :class:`BatchPBSIO` (qtoolkit's SLURM and PBS IO,
+unchanged) as their scheduler by import path (:func:`batch_scheduler`): every
+process that loads such a project -- ``cudiss submit``, ``jf runner start``'s
+runner -- decodes that class, imports this module and so writes quoted scripts.
 """
 
 from __future__ import annotations
 
 import shlex
-from typing import Any
+from typing import Any, Literal
 
+from qtoolkit.io.pbs import PBSIO
 from qtoolkit.io.shell import ShellIO
+from qtoolkit.io.slurm import SlurmIO
 
 
 class QuotedShellIO(ShellIO):
@@ -52,3 +65,63 @@ def shell_scheduler() -> dict[str, Any]:
         serialisation, which jobflow-remote decodes when it builds the worker).
     """
     return QuotedShellIO().as_dict()
+
+
+class BatchSlurmIO(SlurmIO):
+    """qtoolkit's ``SlurmIO`` under a name that imports this module (batch workers).
+
+    A batch worker whose ``scheduler_type`` names this class makes every
+    process that loads the project import :mod:`cudiss.workflows.hpc.schedulers`,
+    which applies :func:`quote_batch_job_names`. Its SLURM scripts are
+    qtoolkit's own.
+    """
+
+
+class BatchPBSIO(PBSIO):
+    """qtoolkit's ``PBSIO`` under a name that imports this module (see :class:`BatchSlurmIO`)."""
+
+
+_BATCH_IO = {"slurm": BatchSlurmIO, "pbs": BatchPBSIO}
+
+
+def batch_scheduler(scheduler: Literal["slurm", "pbs"]) -> dict[str, Any]:
+    """``scheduler_type`` of a batch worker: :class:`BatchSlurmIO` or :class:`BatchPBSIO`.
+
+    Parameters
+    ----------
+    scheduler : {"slurm", "pbs"}
+        The cluster's queue system.
+
+    Returns
+    -------
+    dict
+        monty's serialisation of the class, which jobflow-remote decodes.
+    """
+    return _BATCH_IO[scheduler]().as_dict()
+
+
+def quote_batch_job_names() -> None:
+    """Have jobflow-remote write batch Jobs' scripts with :class:`QuotedShellIO`.
+
+    jobflow-remote 1.0.1 builds the script each Job of a batch allocation runs
+    from ``QueueManager.get_shell_manager()``: qtoolkit's plain ``ShellIO``,
+    whose template runs ``echo Cu(100)_adatom_bare:_relax_initial`` -- a bash
+    syntax error, so the Job never starts. This replaces that method by one
+    returning the same manager around :class:`QuotedShellIO`. Idempotent;
+    nothing else of jobflow-remote changes.
+    """
+    from jobflow_remote.remote.queue import QueueManager
+
+    if getattr(QueueManager.get_shell_manager, "cudiss_quoted", False):
+        return
+
+    def get_shell_manager(self: QueueManager) -> QueueManager:
+        return QueueManager(
+            scheduler_io=QuotedShellIO(), host=self.host, timeout_exec=self.timeout_exec
+        )
+
+    get_shell_manager.cudiss_quoted = True  # type: ignore[attr-defined]
+    QueueManager.get_shell_manager = get_shell_manager  # type: ignore[method-assign]
+
+
+quote_batch_job_names()
