@@ -14,7 +14,11 @@ one module (e.g. :mod:`~cudiss.workflows.hpc.worker_env`, which
 * :mod:`~cudiss.workflows.hpc.checks` -- the checks of every ``hpc init``
   value (names, walltimes, counts, memory, shell lines, hosts, ports);
 * :mod:`~cudiss.workflows.hpc.schedulers` -- the shell worker's scheduler IO,
-  which quotes Job names in the script;
+  which quotes Job names in the script (also in the scripts of batch workers);
+* :mod:`~cudiss.workflows.hpc.batch` -- batch workers: many short Jobs per
+  allocation (jobflow-remote ``BatchConfig``), their settings and checks;
+* :mod:`~cudiss.workflows.hpc.routing` -- which worker runs which Job: short
+  Jobs (no calculator, EMT) to the batch worker, GPAW Jobs to the queue;
 * :mod:`~cudiss.workflows.hpc.projects` -- build production (SLURM/PBS) and
   local test projects;
 * :mod:`~cudiss.workflows.hpc.project_files` -- validate, write and read
@@ -35,6 +39,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cudiss.workflows.hpc.batch import (
+        BATCH_WORKER,
+        LOCAL_BATCH,
+        PRODUCTION_BATCH,
+        BatchSettings,
+        check_batch_workers,
+    )
     from cudiss.workflows.hpc.project_files import (
         default_projects_dir,
         load_project,
@@ -49,6 +60,7 @@ if TYPE_CHECKING:
         local_project,
     )
     from cudiss.workflows.hpc.results import open_jobstore, removal_results
+    from cudiss.workflows.hpc.routing import RouteKey, assign_jobs, project_routing, route_flow
     from cudiss.workflows.hpc.schedulers import QuotedShellIO, shell_scheduler
     from cudiss.workflows.hpc.smoke import (
         smoke_adatom_binding,
@@ -65,6 +77,10 @@ if TYPE_CHECKING:
 #: Public name -> the module of this package that defines it.
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
+        ("BATCH_WORKER", "LOCAL_BATCH", "PRODUCTION_BATCH", "BatchSettings", "check_batch_workers"),
+        "batch",
+    ),
+    **dict.fromkeys(
         ("default_projects_dir", "load_project", "projects_dir", "write_project"),
         "project_files",
     ),
@@ -73,6 +89,7 @@ _EXPORTS: dict[str, str] = {
         "projects",
     ),
     **dict.fromkeys(("open_jobstore", "removal_results"), "results"),
+    **dict.fromkeys(("RouteKey", "assign_jobs", "project_routing", "route_flow"), "routing"),
     **dict.fromkeys(("QuotedShellIO", "shell_scheduler"), "schedulers"),
     **dict.fromkeys(
         (
@@ -91,12 +108,19 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "BATCH_WORKER",
     "DEFAULT_MPI_LAUNCHER",
+    "LOCAL_BATCH",
     "MPI_LAUNCHER_ENV",
+    "PRODUCTION_BATCH",
     "STATES_SNAPSHOT",
+    "BatchSettings",
     "JobStateRow",
     "QuotedShellIO",
+    "RouteKey",
     "Scheduler",
+    "assign_jobs",
+    "check_batch_workers",
     "check_mongo_reachable",
     "default_projects_dir",
     "hpc_project",
@@ -108,8 +132,10 @@ __all__ = [
     "monty_store",
     "mpi_launcher",
     "open_jobstore",
+    "project_routing",
     "projects_dir",
     "removal_results",
+    "route_flow",
     "run_flow_in_process",
     "shell_scheduler",
     "smoke_adatom_binding",

@@ -104,9 +104,8 @@ def _read_project_file(path: Path) -> Any:
     return yaml.safe_load(text)
 
 
-def _names_in(folder: Path, skip: Path | None = None) -> dict[str, Path]:
-    """Project name -> file, for the files of ``folder`` that name one (parsable or not)."""
-    names: dict[str, Path] = {}
+def _projects_in(folder: Path, skip: Path | None = None) -> Iterator[tuple[Path, dict]]:
+    """(file, data) of the files of ``folder`` that hold a project's mapping."""
     for ext in _PROJECT_EXTENSIONS:
         for path in sorted(folder.glob(f"*.{ext}")):
             if path == skip:
@@ -115,9 +114,38 @@ def _names_in(folder: Path, skip: Path | None = None) -> dict[str, Path]:
                 data = _read_project_file(path)
             except Exception:  # jobflow-remote skips unreadable files too
                 continue
-            if isinstance(data, dict) and isinstance(data.get("name"), str):
-                names.setdefault(data["name"], path)
+            if isinstance(data, dict):
+                yield path, data
+
+
+def _names_in(folder: Path, skip: Path | None = None) -> dict[str, Path]:
+    """Project name -> file, for the files of ``folder`` that name one (parsable or not)."""
+    names: dict[str, Path] = {}
+    for path, data in _projects_in(folder, skip):
+        if isinstance(data.get("name"), str):
+            names.setdefault(data["name"], path)
     return names
+
+
+def _check_handle_dirs(folder: Path, skip: Path, data: dict) -> None:
+    """Refuse a batch worker whose jobs handle folder another project of ``folder`` uses.
+
+    jobflow-remote's runners exchange Jobs with batch allocations through that
+    folder; two batch workers on one folder would take each other's Jobs.
+    """
+    from cudiss.workflows.hpc.batch import handle_dirs_of
+
+    mine = handle_dirs_of(data)
+    if not mine:
+        return
+    for path, other in _projects_in(folder, skip):
+        for handle, worker in handle_dirs_of(other).items():
+            if handle in mine:
+                raise CudissInputError(
+                    f"batch worker {mine[handle]!r}: its jobs handle folder {handle} is the one "
+                    f"of worker {worker!r} in {path}; give each batch worker its own "
+                    "(--batch-handle-dir)"
+                )
 
 
 def write_project(
@@ -147,9 +175,10 @@ def write_project(
     ------
     CudissInputError
         Invalid project or name, a projects folder that is a file or cannot be
-        written, the file exists and ``overwrite`` is False, or another file of
+        written, the file exists and ``overwrite`` is False, another file of
         the folder already defines a project of that name (jobflow-remote would
-        then refuse to load any project of the folder).
+        then refuse to load any project of the folder), or a batch worker's
+        jobs handle folder is another project's.
     """
     from cudiss.workflows.hpc.checks import check_folder, check_project_name
 
@@ -169,6 +198,8 @@ def write_project(
             )
     data = project.model_dump(mode="json", exclude_none=True)
     validate_project(data)  # what is written must read back
+    if folder.is_dir():
+        _check_handle_dirs(folder, path, data)
     text = yaml.safe_dump(data, sort_keys=False)
     try:
         folder.mkdir(parents=True, exist_ok=True)

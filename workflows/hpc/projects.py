@@ -21,6 +21,7 @@ PosixPath('/home/me/.jfremote/cu100.yaml')
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,8 +29,17 @@ from typing import Any, Literal
 
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.hpc import checks
+from cudiss.workflows.hpc.batch import (
+    BATCH_WORKER,
+    LOCAL_SLEEP,
+    PRODUCTION_SLEEP,
+    BatchSettings,
+    batch_section,
+    check_batch,
+)
 from cudiss.workflows.hpc.project_files import validate_project
-from cudiss.workflows.hpc.schedulers import shell_scheduler
+from cudiss.workflows.hpc.routing import routing_metadata
+from cudiss.workflows.hpc.schedulers import batch_scheduler, shell_scheduler
 from cudiss.workflows.hpc.stores import jobstore_spec, mongo_store, monty_store
 from cudiss.workflows.hpc.worker_env import worker_pre_run
 
@@ -97,6 +107,7 @@ def hpc_project(
     docs_store: dict[str, Any] | None = None,
     base_dir: str | Path | None = None,
     memory: str | None = None,
+    batch: BatchSettings | None = None,
 ) -> Any:
     """Build a production jobflow-remote project for a SLURM or PBS cluster.
 
@@ -139,12 +150,19 @@ def hpc_project(
         ``~/.jfremote/NAME``).
     memory : str, optional
         Memory per node, e.g. ``"64G"`` (``#SBATCH --mem``, PBS ``mem=``).
+    batch : BatchSettings, optional
+        Also write a batch worker ``batch`` (:mod:`~cudiss.workflows.hpc.batch`;
+        e.g. :data:`~cudiss.workflows.hpc.batch.PRODUCTION_BATCH`): allocations
+        of ``batch.parallel`` cores on one node that run many short Jobs each,
+        and the routing that sends short Jobs there and GPAW Jobs to the
+        ``<scheduler>`` worker (:mod:`~cudiss.workflows.hpc.routing`).
 
     Returns
     -------
     jobflow_remote.config.base.Project
-        Validated project with workers ``<scheduler>`` (the cluster queue) and
-        ``local`` (a shell worker on the runner's machine, for quick checks).
+        Validated project with workers ``<scheduler>`` (the cluster queue),
+        ``local`` (a shell worker on the runner's machine, for quick checks)
+        and, with ``batch``, ``batch``.
 
     Raises
     ------
@@ -203,6 +221,29 @@ def hpc_project(
         "queue": {"store": queue_store or mongo_store("jobs")},
         "jobstore": jobstore_spec(docs_store or mongo_store("outputs")),
     }
+    if batch is not None:
+        settings = check_batch(batch)
+        if settings.handle_dir is None:
+            handle = f"{work_dir}/batch/{name}/handle"
+            settings = settings.replace(handle_dir=checks.check_script_path("--work-dir", handle))
+        data["workers"][BATCH_WORKER] = {
+            **{k: v for k, v in worker.items() if k in ("type", "host", "user")},
+            "scheduler_type": batch_scheduler(scheduler),
+            "work_dir": str(work_dir),
+            # one node, a core per parallel Job, the batch walltime
+            "resources": _resources(
+                scheduler, 1, settings.parallel, settings.walltime, partition, account, memory
+            ),
+            # short Jobs run serially: GPAW, if routed here, on one rank
+            "pre_run": worker_pre_run(pre_run, "gpaw python", str(work_dir)),
+            "max_jobs": settings.queue_limit,
+            "batch": batch_section(
+                settings, f"{work_dir}/batch/{name}/processes", PRODUCTION_SLEEP
+            ),
+        }
+        data["metadata"] = routing_metadata(short=BATCH_WORKER, gpaw=scheduler)
+        # the runner notices Jobs a batch allocation finished every 60 s by default
+        data["runner"] = {"delay_update_batch": 30}
     if base_dir is not None:
         data["base_dir"] = str(base)
     return validate_project(data)
@@ -217,6 +258,7 @@ def local_project(
     ntasks: int = 1,
     pre_run: Sequence[str] = (),
     runner_delay: float = 1.0,
+    batch: BatchSettings | None = None,
 ) -> Any:
     """Build the test project: no database server, queue on this machine.
 
@@ -245,16 +287,22 @@ def local_project(
     runner_delay : float
         Seconds between the runner's polls; jobflow-remote's default (30 s)
         makes a three-Job test take minutes.
+    batch : BatchSettings, optional
+        Also write a batch worker ``batch`` on the same SLURM (e.g.
+        :data:`~cudiss.workflows.hpc.batch.LOCAL_BATCH`; handle folder
+        ``base_dir/batch/handle`` unless given) and the routing that sends
+        short Jobs there and GPAW Jobs to ``local``.
 
     Returns
     -------
     jobflow_remote.config.base.Project
-        Validated project with one worker, ``local``.
+        Validated project with the worker ``local`` (and ``batch``).
 
     Raises
     ------
     CudissInputError
-        A bad name, scheduler, walltime, rank count, folder or shell line.
+        A bad name, scheduler, walltime, rank count, folder, shell line or
+        batch setting, or ``batch`` with the shell scheduler.
     """
     checks.check_project_name(name)
     if scheduler not in ("slurm", "shell"):
@@ -277,7 +325,7 @@ def local_project(
     if scheduler == "slurm":
         worker["resources"] = {"nodes": 1, "ntasks": ntasks, "time": walltime}
     delay = float(runner_delay)
-    data = {
+    data: dict[str, Any] = {
         "name": name,
         "base_dir": str(base),
         "workers": {"local": worker},
@@ -287,11 +335,41 @@ def local_project(
             "delay_checkout": delay,
             "delay_check_run_status": delay,
             "delay_advance_status": delay,
+            "delay_update_batch": delay,
             # a failed upload/submit is retried after these many seconds
             "delta_retry": [delay, 5 * delay, 10 * delay],
         },
     }
+    if batch is not None:
+        if scheduler != "slurm":
+            raise CudissInputError(
+                "--batch needs the SLURM scheduler: a shell worker already runs every Job "
+                "as a process on this machine, with no queue to batch"
+            )
+        data["workers"][BATCH_WORKER] = _local_batch_worker(base, batch, pre_run)
+        data["metadata"] = routing_metadata(short=BATCH_WORKER, gpaw="local")
     return validate_project(data)
+
+
+def _local_batch_worker(base: Path, batch: BatchSettings, pre_run: Sequence[str]) -> dict:
+    """The ``batch`` worker of a local test project (same SLURM, same Job folders)."""
+    settings = check_batch(batch)
+    if settings.handle_dir is None:
+        settings = settings.replace(handle_dir=str(base / "batch" / "handle"))
+    runs = str(base / "runs")
+    # an allocation starts `jf -fe execution run-batch ...` by name: the venv's jf first
+    venv_path = f"export PATH={shlex.quote(str(Path(sys.executable).parent))}:$PATH"
+    lines = [checks.check_shell_line("pre_run line", venv_path), *pre_run]
+    return {
+        "type": "local",
+        "scheduler_type": batch_scheduler("slurm"),
+        "work_dir": runs,
+        "resources": {"nodes": 1, "ntasks": settings.parallel, "time": settings.walltime},
+        "pre_run": worker_pre_run(lines, "gpaw python", runs),
+        "execution_cmd": f"{_default_jf()} -fe execution run {{}}",
+        "max_jobs": settings.queue_limit,
+        "batch": batch_section(settings, str(base / "batch" / "processes"), LOCAL_SLEEP),
+    }
 
 
 def is_memory_queue(project: Any) -> bool:

@@ -5,6 +5,11 @@
 Flow to completion inside the calling process with jobflow-remote's own
 ``Runner``, which still submits every Job to the worker's scheduler (e.g. the
 local SLURM of ``scripts/slurm-local.sh``).
+
+Both give every Job its worker first
+(:func:`~cudiss.workflows.hpc.routing.assign_jobs`): the ``worker`` asked
+for, else the project's routing (short Jobs to the batch worker, GPAW Jobs to
+the queue), else the project's first worker.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from typing import Any
 from jobflow import Flow
 
 from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.hpc.batch import batch_worker_names, check_batch_workers
 from cudiss.workflows.hpc.project_files import load_project, projects_dir
 from cudiss.workflows.hpc.projects import is_memory_queue
+from cudiss.workflows.hpc.routing import assign_jobs
 from cudiss.workflows.hpc.status import JobStateRow, rows_from_controller, write_snapshot
 from cudiss.workflows.hpc.stores import check_mongo_reachable
 
@@ -43,7 +50,7 @@ def submit_flow(
     project : str, optional
         Project name; default jobflow-remote's current project.
     worker : str, optional
-        Worker name; default the project's first worker.
+        Worker for every Job; default the project's routing, else its first worker.
     exec_config : str, optional
         Name of an ``exec_config`` entry of the project.
     resources : dict, optional
@@ -59,18 +66,16 @@ def submit_flow(
     Raises
     ------
     CudissInputError
-        Unknown project/worker/exec_config, or the project's MongoDB does not
-        answer within a few seconds.
+        Unknown project/worker/exec_config, a malformed routing or batch
+        worker, or the project's MongoDB does not answer within a few seconds.
     """
     import jobflow_remote
     from jobflow_remote.config.base import ConfigError
 
     with projects_dir(directory):
         proj = load_project(project, directory)
-        if worker is not None and worker not in proj.workers:
-            raise CudissInputError(
-                f"project {proj.name!r} has no worker {worker!r} (has: {', '.join(proj.workers)})"
-            )
+        check_batch_workers(proj)
+        assign_jobs(flow, proj, worker)
         if is_memory_queue(proj):
             raise CudissInputError(
                 f"project {proj.name!r} keeps its queue in memory: run the Flow with "
@@ -127,11 +132,14 @@ def run_flow_in_process(
     project : str, optional
         Project name; default jobflow-remote's current project.
     worker : str, optional
-        Worker name; default the project's first worker.
+        Worker for every Job; default the project's routing, else its first worker.
     directory : str or Path, optional
         Projects folder; default ``~/.jfremote``.
     max_seconds : float
         Give up (``TimeoutError``) when Jobs are still pending after this.
+        With an in-memory queue and a batch worker, the run also waits for
+        the batch allocations to end (each ends ``max_wait`` seconds after
+        its last Job), so none outlives the queue it serves.
 
     Returns
     -------
@@ -142,8 +150,9 @@ def run_flow_in_process(
     Raises
     ------
     CudissInputError
-        Unknown project or worker, a time limit that is not a positive number,
-        or the project's MongoDB does not answer within a few seconds.
+        Unknown project or worker, a malformed routing or batch worker, a time
+        limit that is not a positive number, or the project's MongoDB does not
+        answer within a few seconds.
     TimeoutError
         Jobs still pending after ``max_seconds`` (their states are still
         written to the snapshot).
@@ -155,22 +164,24 @@ def run_flow_in_process(
     check_seconds("max_seconds", max_seconds)
     with projects_dir(directory):
         proj = load_project(project, directory)
-        if worker is not None and worker not in proj.workers:
-            raise CudissInputError(
-                f"project {proj.name!r} has no worker {worker!r} (has: {', '.join(proj.workers)})"
-            )
-        worker = worker or next(iter(proj.workers), None)
-        if worker is None:
+        check_batch_workers(proj)
+        assign_jobs(flow, proj, worker)
+        default = worker or next(iter(proj.workers), None)
+        if default is None:
             raise CudissInputError(f"project {proj.name!r} has no worker")
         check_mongo_reachable(proj)
+        # a batch allocation left behind by a memory queue could never get a Job
+        wait = is_memory_queue(proj) and bool(batch_worker_names(proj))
         runner = Runner(project_name=proj.name)
         jc = runner.job_controller
         try:
             if is_memory_queue(proj):
                 _reset_memory_queue(jc)
-            jc.add_flow(flow, worker=worker)
+            jc.add_flow(flow, worker=default)
             try:
-                runner.run_all_jobs(max_seconds=max(1, math.ceil(max_seconds)))
+                runner.run_all_jobs(
+                    max_seconds=max(1, math.ceil(max_seconds)), wait_for_batches=wait
+                )
             except RuntimeError as exc:
                 # jobflow-remote signals its time limit with a plain RuntimeError
                 if "within the selected amount of time" in str(exc):
