@@ -1,4 +1,4 @@
-"""``cudiss hpc init``, ``cudiss hpc check``, ``cudiss submit`` and ``cudiss status``.
+"""``cudiss hpc check``, ``cudiss submit`` and ``cudiss status`` (``hpc init``: :mod:`.hpc_init`).
 
 Thin wrappers over the ``cudiss.workflows.hpc.*`` modules; see ``docs/hpc.md``.
 They import those modules inside the commands, so that ``cudiss --help`` and
@@ -7,6 +7,7 @@ the other commands start without loading them.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,179 +52,6 @@ def campaign_to_flow(path: Path) -> Any:
     return campaign_flow(load_campaign(path))
 
 
-@hpc_app.command("init")
-def hpc_init(
-    name: Annotated[str, typer.Argument(help="Project name (file NAME.yaml).")],
-    scheduler: Annotated[
-        str, typer.Option("--scheduler", help="slurm or pbs (with --local: slurm or shell).")
-    ] = "slurm",
-    work_dir: Annotated[
-        str | None,
-        typer.Option("--work-dir", help="Absolute folder on the cluster for the Job folders."),
-    ] = None,
-    partition: Annotated[
-        str | None, typer.Option("--partition", "--queue", help="Partition / PBS queue.")
-    ] = None,
-    nodes: Annotated[int, typer.Option("--nodes", help="Nodes per Job.")] = 1,
-    ntasks: Annotated[
-        int, typer.Option("--ntasks", "--ntasks-per-node", help="MPI ranks per node (GPAW ranks).")
-    ] = 1,
-    walltime: Annotated[
-        str,
-        typer.Option(
-            "--walltime", help="Per Job: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS."
-        ),
-    ] = "01:00:00",
-    memory: Annotated[
-        str | None,
-        typer.Option("--mem", help="Memory per node, e.g. 64G (K, M, G, T; default unit M)."),
-    ] = None,
-    account: Annotated[str | None, typer.Option("--account", help="Account charged.")] = None,
-    pre_run: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--pre-run", help="Shell line before each Job (repeatable), e.g. 'module load gpaw'."
-        ),
-    ] = None,
-    mpi_launcher: Annotated[
-        str | None,
-        typer.Option(
-            "--mpi-launcher",
-            help="MPI command for GPAW scripts; {ntasks} = nodes x ranks per node "
-            "(default: mpiexec -np {ntasks} gpaw python).",
-        ),
-    ] = None,
-    host: Annotated[
-        str | None, typer.Option("--host", help="Reach the cluster over SSH from here.")
-    ] = None,
-    user: Annotated[str | None, typer.Option("--user", help="SSH user for --host.")] = None,
-    mongo_host: Annotated[
-        str | None, typer.Option("--mongo-host", help="MongoDB host (default: localhost).")
-    ] = None,
-    mongo_port: Annotated[
-        int | None, typer.Option("--mongo-port", help="MongoDB port (default: 27017).")
-    ] = None,
-    database: Annotated[
-        str | None, typer.Option("--database", help="MongoDB database (default: cudiss).")
-    ] = None,
-    local: Annotated[
-        bool,
-        typer.Option(
-            "--local", help="Test project: no MongoDB, in-process runner, outputs on disk."
-        ),
-    ] = False,
-    base_dir: Annotated[
-        Path | None,
-        typer.Option("--base-dir", help="Logs, --local outputs (default: PROJECTS/NAME)."),
-    ] = None,
-    projects_dir: ProjectsDir = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing project file.")
-    ] = False,
-) -> None:
-    """Write a jobflow-remote project for a SLURM or PBS cluster (or a --local test one).
-
-    Every value is checked before anything is written; a refused command
-    leaves the projects folder as it was.
-    """
-    from cudiss.workflows.hpc import checks
-    from cudiss.workflows.hpc.project_files import default_projects_dir, write_project
-    from cudiss.workflows.hpc.projects import DEFAULT_MPI_LAUNCHER, hpc_project, local_project
-    from cudiss.workflows.hpc.stores import mongo_store
-
-    checks.check_project_name(name)
-    folder = checks.check_folder("--projects-dir", projects_dir or default_projects_dir())
-    if base_dir is not None:
-        checks.check_folder("--base-dir", base_dir)
-    if local:
-        if scheduler not in ("slurm", "shell"):
-            raise CudissInputError(f"--local needs --scheduler slurm or shell, not {scheduler!r}")
-        unused = {
-            "--work-dir": work_dir,
-            "--partition": partition,
-            "--account": account,
-            "--mem": memory,
-            "--mpi-launcher": mpi_launcher,
-            "--host": host,
-            "--user": user,
-            "--mongo-host": mongo_host,
-            "--mongo-port": mongo_port,
-            "--database": database,
-        }
-        given = [option for option, value in unused.items() if value is not None]
-        if given:
-            raise CudissInputError(
-                f"{given[0]} has no effect with --local (a test project runs its Jobs on this "
-                "machine, queue in memory, outputs on disk); leave it out"
-            )
-        checks.check_count("--nodes", nodes)
-        checks.check_count("--ntasks", ntasks)
-        project = local_project(
-            name,
-            base_dir or folder / name,
-            scheduler=scheduler,  # type: ignore[arg-type]
-            walltime=walltime,
-            ntasks=nodes * ntasks,
-            pre_run=[checks.check_shell_line("--pre-run", line) for line in pre_run or ()],
-        )
-    else:
-        if scheduler not in ("slurm", "pbs"):
-            hint = " (shell is for --local test projects)" if scheduler == "shell" else ""
-            raise CudissInputError(f"--scheduler must be slurm or pbs, not {scheduler!r}{hint}")
-        if not work_dir:
-            raise CudissInputError("--work-dir (absolute path on the cluster) is required")
-        if user is not None and host is None:
-            raise CudissInputError("--user is the SSH user of --host: give --host too")
-        checks.check_count("--nodes", nodes)
-        checks.check_count("--ntasks", ntasks)
-        checks.check_script_path("--work-dir", work_dir)
-        checks.check_walltime(walltime)
-        if memory is not None:
-            checks.check_memory(memory)
-        lines = [checks.check_shell_line("--pre-run", line) for line in pre_run or ()]
-        launcher = checks.check_mpi_launcher(
-            mpi_launcher if mpi_launcher is not None else DEFAULT_MPI_LAUNCHER
-        )
-        if partition is not None:
-            checks.check_scheduler_word("--partition", partition)
-        if account is not None:
-            checks.check_scheduler_word("--account", account)
-        if host is not None:
-            checks.check_host("--host", host)
-        if user is not None:
-            checks.check_user("--user", user)
-        db_host = checks.check_host("--mongo-host", mongo_host or "localhost")
-        db_port = checks.check_port("--mongo-port", 27017 if mongo_port is None else mongo_port)
-        db_name = checks.check_database("--database", database or "cudiss")
-        project = hpc_project(
-            name,
-            scheduler,  # type: ignore[arg-type]
-            work_dir=work_dir,
-            nodes=nodes,
-            ntasks_per_node=ntasks,
-            walltime=walltime,
-            partition=partition,
-            account=account,
-            pre_run=lines,
-            mpi_launcher_cmd=launcher,
-            host=host,
-            user=user,
-            queue_store=mongo_store("jobs", db_host, db_port, db_name),
-            docs_store=mongo_store("outputs", db_host, db_port, db_name),
-            base_dir=base_dir or folder / name,
-            memory=memory,
-        )
-    path = write_project(project, folder, overwrite=force)
-    typer.echo(f"wrote {path}")
-    if local:
-        typer.echo(f"run with: cudiss submit CAMPAIGN.yaml --project {name} --in-process")
-    else:
-        typer.echo(
-            f"next: `jf -p {name} admin reset` once (needs MongoDB at {db_host}:{db_port}), "
-            f"`cudiss submit CAMPAIGN.yaml --project {name}`, `jf -p {name} runner start`"
-        )
-
-
 def _check_worker(project: Any, worker: str | None) -> None:
     if worker is not None and worker not in project.workers:
         raise CudissInputError(
@@ -254,18 +82,65 @@ def hpc_check(
     projects_dir: ProjectsDir = None,
     max_seconds: Annotated[float, typer.Option("--max-seconds", help="Give up after this.")] = 300,
 ) -> None:
-    """Run the three-Job EMT smoke test in process through the project's worker."""
+    """Run the three-Job EMT smoke test in process through the project's workers.
+
+    Without --worker: through every worker the project's routing names (the
+    batch worker and the plain one), else through its first worker.
+    """
+    from cudiss.workflows.hpc.batch import check_batch_workers
     from cudiss.workflows.hpc.checks import check_seconds
     from cudiss.workflows.hpc.project_files import load_project
-    from cudiss.workflows.hpc.smoke import smoke_test_flow
+    from cudiss.workflows.hpc.routing import project_routing
 
     check_seconds("--max-seconds", max_seconds)
     proj = load_project(project, projects_dir)
     _check_worker(proj, worker)
-    rows = _run_in_process(smoke_test_flow(), proj, worker, projects_dir, max_seconds)
+    batch_workers = check_batch_workers(proj)
+    routing = project_routing(proj)
+    if worker is not None:
+        workers = [worker]
+    elif routing is not None:
+        workers = list(dict.fromkeys(routing.values()))
+    else:
+        workers = [next(iter(proj.workers))]
+    flow, worker_of = _smoke_flows(workers)
+    with warnings.catch_warnings():
+        # the smoke flows of two workers share no Job: jobflow says so, harmlessly
+        warnings.filterwarnings("ignore", message="Some jobs are not connected")
+        rows = _run_in_process(flow, proj, worker, projects_dir, max_seconds)
     _print_states(rows, full=True)
+    for name in workers:
+        ids = sorted({r.process_id for r in rows if worker_of[r.uuid] == name and r.process_id})
+        kind = "batch worker" if name in batch_workers else "worker"
+        queue_ids = ", ".join(ids) or "none"
+        typer.echo(
+            f"{kind} {name}: {sum(worker_of[r.uuid] == name for r in rows)} Jobs in "
+            f"{len(ids)} queue job(s) ({queue_ids})"
+        )
     if any(r.state != "COMPLETED" for r in rows):
         raise typer.Exit(code=1)
+
+
+def _smoke_flows(workers: list[str]) -> tuple[Any, dict[str, str]]:
+    """One smoke-test Flow per worker (names prefixed by the worker when several).
+
+    Returns the Flow to run and Job uuid -> worker.
+    """
+    from jobflow import Flow
+    from jobflow_remote import set_run_config
+
+    from cudiss.workflows.hpc.smoke import smoke_test_flow
+
+    flows, worker_of = [], {}
+    for name in workers:
+        flow = smoke_test_flow()
+        for job in flow.jobs:
+            if len(workers) > 1:
+                job.name = f"{name}: {job.name}"
+            set_run_config(job, worker=name)
+            worker_of[job.uuid] = name
+        flows.append(flow)
+    return (flows[0] if len(flows) == 1 else Flow(flows, name="smoke test")), worker_of
 
 
 @app.command("submit")
@@ -275,7 +150,13 @@ def submit(
         str | None, typer.Option("--project", "-p", help="jobflow-remote project.")
     ] = None,
     worker: Annotated[
-        str | None, typer.Option("--worker", "-w", help="Worker of the project.")
+        str | None,
+        typer.Option(
+            "--worker",
+            "-w",
+            help="Send every Job to this worker (default: the project's routing -- short "
+            "Jobs to its batch worker, GPAW Jobs to the queue -- else its first worker).",
+        ),
     ] = None,
     in_process: Annotated[
         bool,
@@ -290,9 +171,11 @@ def submit(
     ] = None,
 ) -> None:
     """Submit a campaign's Flow to a jobflow-remote project (or run it in process)."""
+    from cudiss.workflows.hpc.batch import check_batch_workers
     from cudiss.workflows.hpc.checks import check_seconds
     from cudiss.workflows.hpc.project_files import load_project
     from cudiss.workflows.hpc.projects import is_memory_queue
+    from cudiss.workflows.hpc.routing import assign_jobs, project_routing
     from cudiss.workflows.hpc.stores import check_mongo_reachable
     from cudiss.workflows.hpc.submit import submit_flow
 
@@ -306,11 +189,16 @@ def submit(
     # the project first: a mistake there is found before the campaign is built
     proj = load_project(project, projects_dir)
     _check_worker(proj, worker)
+    check_batch_workers(proj)
+    project_routing(proj)
     if not in_process and is_memory_queue(proj):
         raise CudissInputError(f"project {proj.name!r} keeps its queue in memory; use --in-process")
     if not in_process:
         check_mongo_reachable(proj)
     flow = campaign_to_flow(campaign)
+    counts = assign_jobs(flow, proj, worker)
+    how = "--worker" if worker else "routing" if project_routing(proj) else "first worker"
+    typer.echo(f"{how}: " + ", ".join(f"{n} Jobs -> {w}" for w, n in counts.items()))
     if in_process:
         rows = _run_in_process(flow, proj, worker, projects_dir, seconds)
         _print_states(rows)
@@ -354,3 +242,7 @@ def _print_states(rows: list[Any], full: bool = False) -> None:
         uuid = r.uuid if full else r.uuid[:8]
         table.add_row(r.db_id, r.name, state, r.process_id or "", uuid, error)
     console.print(table)
+
+
+# registers `cudiss hpc init` on hpc_app (a module of its own: it has many options)
+from cudiss.workflows.cli import hpc_init  # noqa: E402, F401
