@@ -4,6 +4,12 @@ A production project's queue (MongoDB) outlives every process, so its states
 are read live. A test project's in-memory queue is gone once
 :func:`~cudiss.workflows.hpc.submit.run_flow_in_process` returns; that run
 leaves a snapshot (:data:`STATES_SNAPSHOT`) which :func:`job_states` reads.
+
+Two cases get a ``note`` (and a label, :func:`state_label`): a relaxation or
+NEB killed at its allocation's walltime is ``STOPPED (walltime)`` -- not
+FAILED -- with the steps its checkpoint kept and the command that continues it
+(:mod:`cudiss.workflows.hpc.walltime`); a step that completed after continuing
+from a checkpoint is ``COMPLETED, resumed`` (its document's ``resumed`` field).
 """
 
 from __future__ import annotations
@@ -45,6 +51,11 @@ class JobStateRow(NamedTuple):
         exception its step returned as a StepFailure), STOPPED (the failed step
         it depended on) or REMOTE_ERROR (the runner's error while uploading,
         submitting or downloading).
+    note : str or None
+        ``"walltime"`` for a Job killed at its allocation's walltime (state
+        ``STOPPED``; ``error`` ends with the steps kept and the command that
+        continues it); ``"resumed ..."`` (the step document's ``resumed`` text)
+        for a step that continued from a checkpoint. See :func:`state_label`.
     """
 
     name: str
@@ -53,6 +64,31 @@ class JobStateRow(NamedTuple):
     state: str
     process_id: str | None
     error: str | None
+    note: str | None = None
+
+
+#: ``note`` of a Job killed at its allocation's walltime.
+WALLTIME = "walltime"
+
+
+def state_label(row: JobStateRow) -> str:
+    """The state as ``cudiss status`` shows it: ``STOPPED (walltime)``, ``COMPLETED, resumed``.
+
+    Parameters
+    ----------
+    row : JobStateRow
+        A row of :func:`job_states`.
+
+    Returns
+    -------
+    str
+        ``row.state``, qualified by its note.
+    """
+    if row.note == WALLTIME:
+        return f"{row.state} (walltime)"
+    if row.note and row.note.startswith("resumed"):
+        return f"{row.state}, resumed"
+    return row.state
 
 
 #: What jobflow-remote says when a Job's script ended without running the Job
@@ -111,14 +147,22 @@ def rows_from_controller(jc: Any, flow_ids: list[str] | None = None) -> list[Job
     -------
     list of JobStateRow
     """
+    from cudiss.workflows.hpc.walltime import killed_at_walltime, walltime_note
+
     infos = jc.get_jobs_info(flow_ids=flow_ids or None, sort=[("db_id", 1)])
-    failures = _step_failures(jc, [i.uuid for i in infos])
+    failures, resumes = _step_outputs(jc, [i.uuid for i in infos])
     rows = []
     for i in infos:
-        state, error = i.state.value, _error_text(i)
+        state, error, note = i.state.value, _error_text(i), None
         failure = failures.get(i.uuid)
         if failure is not None and state == "COMPLETED":
             state, error = _failure_state(i.name, failure)
+        elif state == "COMPLETED":
+            note = resumes.get(i.uuid)
+        elif killed_at_walltime(i):
+            # not a failure of the step: it continues from its checkpoint when rerun
+            state, note = "STOPPED", WALLTIME
+            error = "\n".join(filter(None, [error, walltime_note(jc, i)]))
         rows.append(
             JobStateRow(
                 name=i.name,
@@ -127,26 +171,47 @@ def rows_from_controller(jc: Any, flow_ids: list[str] | None = None) -> list[Job
                 state=state,
                 process_id=i.remote.process_id if i.remote else None,
                 error=error,
+                note=note,
             )
         )
     return rows
 
 
-def _step_failures(jc: Any, uuids: list[str]) -> dict[str, Any]:
-    """uuid -> :class:`~cudiss.workflows.failures.StepFailure` of the Jobs that stored one.
+def _step_outputs(jc: Any, uuids: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The StepFailures and the resume notes among the outputs of these Jobs.
 
-    A step that raised completes with a StepFailure as its output (failures are
-    data, so the result job can report them); the queue calls it COMPLETED.
+    A step that raised completes with a
+    :class:`~cudiss.workflows.failures.StepFailure` as its output (failures are
+    data, so the result job can report them); the queue calls it COMPLETED. A
+    relaxation that continued from a checkpoint says so in its document's
+    ``resumed`` text, a NEB in ``resumed_steps``.
+
+    Returns
+    -------
+    tuple of dict
+        uuid -> StepFailure, and uuid -> ``resumed ...`` note.
     """
     from cudiss.workflows.failures import StepFailure
 
     store = jc.jobstore
     store.connect()
     criteria = {"uuid": {"$in": uuids}, "output.@class": StepFailure.__name__}
-    return {
+    failures = {
         doc["uuid"]: StepFailure.from_dict(doc["output"])
         for doc in store.query(criteria, properties=["uuid", "output"])
     }
+    resumes: dict[str, str] = {}
+    properties = ["uuid", "output.resumed", "output.resumed_steps"]
+    for doc in store.query({"uuid": {"$in": uuids}}, properties=properties, load=False):
+        output = doc.get("output")
+        if not isinstance(output, dict) or doc["uuid"] in failures:
+            continue
+        steps = output.get("resumed_steps")
+        if isinstance(output.get("resumed"), str):
+            resumes[doc["uuid"]] = output["resumed"]
+        elif isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
+            resumes[doc["uuid"]] = f"resumed from checkpoint at band step {steps}"
+    return failures, resumes
 
 
 def _failure_state(name: str, failure: Any) -> tuple[str, str]:
