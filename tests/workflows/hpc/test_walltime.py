@@ -104,6 +104,7 @@ def _adatom():
 def test_step_checkpoint_is_the_file_the_step_writes(tmp_path: Path, monkeypatch) -> None:
     root = tmp_path / "ck"
     monkeypatch.setenv("CUDISS_CHECKPOINT_DIR", str(root))
+    monkeypatch.chdir(tmp_path)  # the steps write their trajectories here
     atoms = _adatom()
     atoms.positions[-1] += (0.3, 0.2, 0.2)
     adaptor = AseAtomsAdaptor()
@@ -131,6 +132,7 @@ def test_rows_of_a_killed_and_a_resumed_step(tmp_path: Path, monkeypatch) -> Non
     """rows_from_controller on a fake controller: STOPPED (walltime) and COMPLETED, resumed."""
     root = tmp_path / "ck"
     monkeypatch.setenv("CUDISS_CHECKPOINT_DIR", str(root))
+    monkeypatch.chdir(tmp_path)  # the steps write their trajectories here
     atoms = _adatom()
     atoms.positions[-1] += (0.3, 0.2, 0.2)
     structure = AseAtomsAdaptor().get_structure(atoms)
