@@ -77,16 +77,17 @@ def state_label(row: JobStateRow) -> str:
     Parameters
     ----------
     row : JobStateRow
-        A row of :func:`job_states`.
+        A row of :func:`job_states` (any object with ``state``; ``note`` if it has one).
 
     Returns
     -------
     str
         ``row.state``, qualified by its note.
     """
-    if row.note == WALLTIME:
+    note = getattr(row, "note", None)  # rows of other kinds carry none
+    if note == WALLTIME:
         return f"{row.state} (walltime)"
-    if row.note and row.note.startswith("resumed"):
+    if note and note.startswith("resumed"):
         return f"{row.state}, resumed"
     return row.state
 
