@@ -87,7 +87,7 @@ class RemovalTarget(BindingTarget):
     then move the complex to the first free destination (:meth:`endpoints`). The
     sites around the target and the destinations depend on the slab and the target
     only, so they are found once (on first use) and serve any number of adsorbate
-    sets; a campaign check (:class:`cudiss.workflows.campaign.EndpointCache`) reuses
+    sets; a campaign check (:class:`cudiss.workflows.endpoint_cache.EndpointCache`) reuses
     one target for all sets on the same slab instead of rebuilding it for each.
 
     Attributes

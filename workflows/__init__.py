@@ -15,6 +15,7 @@ The chain, in the order data flows::
     mechanism_settings the campaign's mechanism: section and the jobs it adds
     mechanism_store   read gas and adsorption results back
     campaign      a campaign file -> configurations -> flows
+    endpoint_cache  the campaign's fast geometry check (adsorbate-free work shared)
     local | hpc/  run them here into a store, or on a queue through jobflow-remote
     store         open a results store (folder or jobflow's) and read its results
     store_files   a store folder's layout, read-only checks, read copy and creation

@@ -49,7 +49,6 @@ import math
 from pathlib import Path
 
 import yaml
-from ase import Atoms
 from jobflow import Flow, Job
 from pydantic import (
     ConfigDict,
@@ -63,10 +62,10 @@ from pydantic import (
 from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT, check_lattice_constant
 from cudiss.structures.errors import CudissInputError, UnknownAdsorbateError
-from cudiss.structures.removal import RemovalEndpoints, RemovalTarget
 from cudiss.structures.slabs import facet_key
 from cudiss.workflows.calculators import CalculatorSpec, as_spec
 from cudiss.workflows.calculators.presets import DuplicateKeyError, load_yaml
+from cudiss.workflows.endpoint_cache import EndpointCache
 from cudiss.workflows.errors import CampaignError, CheckedModel, first_error
 from cudiss.workflows.flows import (
     BULK_KIND,
@@ -296,44 +295,6 @@ def parse_campaign(data: object, source: str = "campaign") -> Campaign:
     except ValueError as exc:
         raise CampaignError(f"{source}: {exc}") from None
     return campaign
-
-
-class EndpointCache:
-    """Removal endpoints of many configurations, the adsorbate-free work done once each.
-
-    ``cache.endpoints(config)`` equals ``config.build(lattice_constant)``: both go
-    through :class:`~cudiss.structures.removal.RemovalTarget`. The cache builds the
-    bare configuration (slab, defect, target) once per facet x site class x slab
-    and keeps its target, whose sites and destinations then serve every adsorbate
-    set, and binds adsorbates once per prefix of a set: a few ms per
-    configuration instead of ~0.2 s. Errors are those of ``config.build``.
-    """
-
-    def __init__(self, lattice_constant: float = CU_LATTICE_CONSTANT) -> None:
-        self.lattice_constant = lattice_constant
-        # Per facet x site class x slab: the bare target and its slabs with each
-        # adsorbate prefix bound (RemovalTarget.bind); None: the bare
-        # configuration cannot be built.
-        self._targets: dict[tuple, tuple[RemovalTarget, dict[tuple[str, ...], Atoms]] | None] = {}
-
-    def endpoints(self, config: RemovalConfig) -> RemovalEndpoints:
-        """The removal endpoints of ``config`` (see the class docstring)."""
-        key = (config.facet, config.site_class, config.slab)
-        if key not in self._targets:
-            bare = config.model_copy(update={"adsorbates": ()})
-            try:
-                target = bare.build(self.lattice_constant).target
-            except CudissInputError:
-                self._targets[key] = None
-            else:
-                self._targets[key] = (target, {})
-        entry = self._targets[key]
-        if entry is None:
-            # Raise what config.build raises: with several problems (say a bad
-            # slab and an unknown adsorbate) it names the one it checks first.
-            return config.build(self.lattice_constant)
-        target, bound = entry
-        return target.endpoints(config.adsorbates, bound)
 
 
 def check_configurations(campaign: Campaign, source: str = "campaign") -> None:
