@@ -125,7 +125,10 @@ def check_batch(settings: BatchSettings) -> BatchSettings:
         checks.check_count("--batch-max-jobs", settings.max_jobs)
     checks.check_count("--batch-parallel", settings.parallel, maximum=4096)
     checks.check_seconds("--batch-max-wait", settings.max_wait)
-    walltime = checks.check_walltime(settings.walltime)
+    try:
+        walltime = checks.check_walltime(settings.walltime)
+    except CudissInputError as exc:
+        raise CudissInputError(f"--batch-walltime: {exc}") from None
     seconds = checks.walltime_seconds(walltime)
     max_time = settings.max_time
     if max_time is None:
