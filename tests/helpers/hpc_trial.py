@@ -1,6 +1,6 @@
 """The small EMT campaign of the HPC-path tests, and an honest count of the SLURM jobs a run used.
 
-:data:`TRIAL_CAMPAIGN` is the campaign docs/hpc.md's local trial writes
+:data:`TRIAL_CAMPAIGN` is docs/hpc.md's trial campaign with a second facet
 (four configurations, 25 Jobs: bulk, then per configuration endpoints,
 relaxed initial and final states, interpolation, CI-NEB, result).
 

@@ -14,8 +14,10 @@ the queue), else the project's first worker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,19 +96,26 @@ def submit_flow(
             raise CudissInputError(f"jobflow-remote: {str(exc).splitlines()[0]}") from None
 
 
+@contextlib.contextmanager
+def _quiet_job_controller() -> Iterator[None]:
+    """Keep jobflow-remote's JobController logger to errors for a while."""
+    jc_logger = logging.getLogger("jobflow_remote.jobs.jobcontroller")
+    level = jc_logger.level
+    jc_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        jc_logger.setLevel(level)
+
+
 def _reset_memory_queue(jc: Any) -> None:
     # A MemoryStore queue exists only in this Runner's JobController: Flows
     # must be added through it, after a reset creates the id counter document
     # that add_flow needs. reset() also rebuilds the output store's indexes;
     # montydb has no drop_indexes, which jobflow-remote logs as a harmless
     # warning with a traceback, so its logger is quietened meanwhile.
-    jc_logger = logging.getLogger("jobflow_remote.jobs.jobcontroller")
-    level = jc_logger.level
-    jc_logger.setLevel(logging.ERROR)
-    try:
+    with _quiet_job_controller():
         jc.reset(max_limit=0)
-    finally:
-        jc_logger.setLevel(level)
 
 
 def run_flow_in_process(
@@ -177,7 +186,8 @@ def run_flow_in_process(
         try:
             if is_memory_queue(proj):
                 _reset_memory_queue(jc)
-            jc.add_flow(flow, worker=default)
+            with _quiet_job_controller():  # not an INFO line listing every Job's uuid
+                jc.add_flow(flow, worker=default)
             try:
                 runner.run_all_jobs(
                     max_seconds=max(1, math.ceil(max_seconds)), wait_for_batches=wait
