@@ -9,7 +9,9 @@ Jobs -> the plain worker. Mistakes are one line, exit code 2, nothing written.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,20 @@ def test_hpc_check_runs_the_batch_worker(local_slurm: Path, tmp_path: Path) -> N
     # three Jobs in one allocation on the batch worker, three SLURM jobs on the plain one
     assert "batch worker batch: 3 Jobs in 1 queue job(s)" in out, out
     assert "worker local: 3 Jobs in 3 queue job(s)" in out, out
+
+
+def test_loading_a_batch_project_installs_the_quoting(tmp_path: Path) -> None:
+    # what `jf runner start` does: load the project in a fresh interpreter (no cudiss import)
+    _init(tmp_path, "try", "--local", "--batch")
+    code = (
+        "from jobflow_remote.config import ConfigManager\n"
+        "from jobflow_remote.remote.queue import QueueManager\n"
+        "ConfigManager().get_project('try')\n"
+        "print(getattr(QueueManager.get_shell_manager, 'cudiss_quoted', False))\n"
+    )
+    env = {**os.environ, "JFREMOTE_PROJECTS_FOLDER": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "True"
