@@ -232,13 +232,16 @@ def _print_states(rows: list[Any], full: bool = False) -> None:
     table = Table(title=None, show_lines=False)
     for column in ("id", "name", "state", "queue id", "uuid", "error"):
         table.add_column(column, overflow="fold")
-    colours = {"COMPLETED": "green", "FAILED": "red", "REMOTE_ERROR": "red"}
+    from cudiss.workflows.hpc.status import state_label
+
+    colours = {"COMPLETED": "green", "FAILED": "red", "REMOTE_ERROR": "red", "STOPPED": "yellow"}
     for r in rows:
         error = r.error or ""
         if error and not full:
             # the last line of a traceback names the exception and its message
             error = error.strip().splitlines()[-1]
-        state = f"[{colours[r.state]}]{r.state}[/]" if r.state in colours else r.state
+        label = state_label(r)  # e.g. STOPPED (walltime), COMPLETED, resumed
+        state = f"[{colours[r.state]}]{label}[/]" if r.state in colours else label
         uuid = r.uuid if full else r.uuid[:8]
         table.add_row(r.db_id, r.name, state, r.process_id or "", uuid, error)
     console.print(table)

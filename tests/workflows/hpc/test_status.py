@@ -43,3 +43,19 @@ def test_step_failures_are_failed_or_stopped_rows():
     assert (neb.state, neb.error) == ("FAILED", "MpiTaskError: bad xc\nMPI neb step failed\nbad xc")
     assert (later.state, later.error) == ("STOPPED", "not run: c: CI-NEB: MpiTaskError: bad xc")
     assert (result.state, result.error) == ("COMPLETED", None)
+
+
+def test_status_table_shows_walltime_stops_and_resumed_steps(capsys):
+    from cudiss.workflows.cli.hpc import _print_states
+    from cudiss.workflows.hpc.status import JobStateRow
+
+    rows = [
+        JobStateRow("c: relax initial", "u1" * 8, "1", "STOPPED", "11", "killed", "walltime"),
+        JobStateRow("c: CI-NEB", "u2" * 8, "2", "COMPLETED", "12", None, "resumed from step 4"),
+        JobStateRow("c: result", "u3" * 8, "3", "COMPLETED", "13", None),
+    ]
+    _print_states(rows)
+    out = capsys.readouterr().out
+    assert "STOPPED (walltime)" in out
+    assert "COMPLETED, resumed" in out
+    assert out.count("COMPLETED") == 2  # the plain one stays plain
