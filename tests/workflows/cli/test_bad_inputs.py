@@ -29,7 +29,11 @@ BAD_CAMPAIGNS = [
     ("unknown-slab-key", GOOD + "slab: {layer: 4}\n", "slab.layer: unknown key"),
     ("missing-facets", "name: x\nsites: [adatom]\n", "facets: Field required"),
     ("missing-name", "facets: ['100']\nsites: [adatom]\n", "name: Field required"),
-    ("empty-sites", "name: x\nfacets: ['100']\nsites: []\n", "sites: List should have"),
+    (
+        "empty-sites",
+        "name: x\nfacets: ['100']\nsites: []\n",
+        "sites: give at least one removal site class",
+    ),
     ("bad-name", "name: 'my campaign!'\nfacets: ['100']\nsites: [adatom]\n", "name:"),
     ("fmax-not-number", GOOD + "neb: {fmax: tight}\n", "neb.fmax"),
     ("negative-fmax", GOOD + "neb: {fmax: -0.05}\n", "neb.fmax"),
