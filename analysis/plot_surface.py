@@ -71,7 +71,7 @@ def lower_envelope(
     H* (ΔG = −0.2 eV + eU) against the bare site (0): they cross at U = +0.2 V.
 
     >>> segs, cross = lower_envelope([-0.5, 0.5], {"bare": [0, 0], "H*": [-0.7, 0.3]})
-    >>> segs
+    >>> [(name, round(float(lo), 6), round(float(hi), 6)) for name, lo, hi in segs]
     [('H*', -0.5, 0.2), ('bare', 0.2, 0.5)]
     >>> round(cross[0].U_V, 6), cross[0].from_state, cross[0].to_state
     (0.2, 'H*', 'bare')
