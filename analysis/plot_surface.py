@@ -73,7 +73,7 @@ def lower_envelope(
     >>> segs, cross = lower_envelope([-0.5, 0.5], {"bare": [0, 0], "H*": [-0.7, 0.3]})
     >>> [(name, round(float(lo), 6), round(float(hi), 6)) for name, lo, hi in segs]
     [('H*', -0.5, 0.2), ('bare', 0.2, 0.5)]
-    >>> round(cross[0].U_V, 6), cross[0].from_state, cross[0].to_state
+    >>> round(float(cross[0].U_V), 6), cross[0].from_state, cross[0].to_state
     (0.2, 'H*', 'bare')
     """
     grid = np.asarray(u, dtype=float)
