@@ -20,6 +20,7 @@ from typing import Literal
 
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from ase.parallel import world
 from ase.vibrations import Vibrations
 from jobflow import job
 from pymatgen.core import Structure
@@ -122,6 +123,9 @@ class VibrationsStepMaker(CuVibrationsMaker):
         frequencies = [
             float(f.real) if abs(f.imag) < 1e-9 else -float(f.imag) for f in vib.get_frequencies()
         ]
+        # On MPI ranks every rank reads the cache above; rank 0 must not delete it
+        # before the others have (KeyError on a displacement otherwise).
+        world.barrier()
         vib.clean()
         return VibrationsResult(
             indices=list(indices),
