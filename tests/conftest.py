@@ -22,17 +22,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("CUDISS_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="cudiss-checkpoints-"))
 
 
-def pytest_collection_modifyitems(config, items):
-    """Queue (local SLURM) and MPI tests run in one xdist worker, one after another.
-
-    They share one SLURM cluster, and each MPI test takes both cores: the
-    other worker runs the serial tests beside them.
-    """
-    for item in items:
-        if item.get_closest_marker("slurm") or item.get_closest_marker("mpi"):
-            item.add_marker(pytest.mark.xdist_group("queue-and-mpi"))
-
-
 @pytest.fixture(autouse=True)
 def _own_checkpoints(tmp_path, monkeypatch):
     """A test resumes only from its own checkpoints, never from another test's."""
