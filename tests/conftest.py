@@ -5,8 +5,11 @@ Plain helper functions, paths and subprocess scripts live in tests/helpers/.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # Relax/NEB checkpoints (cudiss.workflows.checkpoint) of the session go to a
 # temporary folder, never to the user's cache; each test gets its own (below).
-os.environ.setdefault("CUDISS_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="cudiss-checkpoints-"))
+# Set, not defaulted: xdist workers inherit the controller's environment, and two
+# workers running the same campaign must not resume from each other's checkpoints.
+os.environ["CUDISS_CHECKPOINT_DIR"] = tempfile.mkdtemp(prefix="cudiss-checkpoints-")
 
 
 @pytest.fixture(autouse=True)
@@ -52,8 +57,12 @@ def emt_campaign_store(tmp_path_factory) -> Path:
     from cudiss.workflows.campaign import load_campaign
     from cudiss.workflows.local import run_campaign
 
-    store = tmp_path_factory.mktemp("emt") / "store"
-    run_campaign(load_campaign(EXAMPLES / "emt_facets.yaml"), store, show_progress=False)
+    folder = tmp_path_factory.mktemp("emt")
+    store = folder / "store"
+    # Session fixtures are set up before the function-scoped _own_checkpoints.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CUDISS_CHECKPOINT_DIR", str(folder / "checkpoints"))
+        run_campaign(load_campaign(EXAMPLES / "emt_facets.yaml"), store, show_progress=False)
     return store
 
 
@@ -76,16 +85,40 @@ def _slurm_script(action: str):
     )
 
 
+@contextmanager
+def _slurm_users_lock() -> Iterator[Path]:
+    """Exclusive lock over the folder listing this test run's users of the local SLURM.
+
+    Under xdist each worker has its own session: the folder (one per test run,
+    shared by its workers) records who uses the cluster and whether this run
+    started it, so the last user out stops it and no worker stops it under another.
+    """
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid{os.getpid()}")
+    folder = Path(tempfile.gettempdir()) / f"cudiss-slurm-users-{run_id}"
+    folder.mkdir(exist_ok=True)
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def local_slurm():
     """A running local SLURM (scripts/slurm-local.sh); yields its state directory.
 
-    Shared by the tests of the queue path (``-m slurm``); stops the cluster at
-    the end only if this session started it.
+    Shared by the tests of the queue path (``-m slurm``) and by the xdist
+    workers of a run; stopped at the end by the last user only if this run
+    started it.
     """
-    was_running = _slurm_script("status").returncode == 0
-    started = _slurm_script("start")
-    assert started.returncode == 0, started.stderr
+    me = f"user-{os.getpid()}"
+    with _slurm_users_lock() as users:
+        if _slurm_script("status").returncode != 0:
+            (users / "started").touch()
+        started = _slurm_script("start")
+        assert started.returncode == 0, started.stderr
+        (users / me).touch()
     state_dir = Path(started.stdout.strip().splitlines()[-1])
     old_conf = os.environ.get("SLURM_CONF")
     # also covers a machine whose /etc/slurm/slurm.conf is not ours
@@ -95,6 +128,10 @@ def local_slurm():
         os.environ.pop("SLURM_CONF", None)
     else:
         os.environ["SLURM_CONF"] = old_conf
-    if not was_running:  # leave a cluster someone else started alone
-        stopped = _slurm_script("stop")
-        assert stopped.returncode == 0, stopped.stderr
+    with _slurm_users_lock() as users:
+        (users / me).unlink()
+        last = not any(users.glob("user-*"))
+        if last and (users / "started").exists():  # a cluster someone else started stays
+            (users / "started").unlink()
+            stopped = _slurm_script("stop")
+            assert stopped.returncode == 0, stopped.stderr

@@ -95,6 +95,7 @@ def run_neb(
     energies = attach_calculators(band_images, calculator_factory, endpoint_energies, counter)
     neb = _make_neb(band_images, settings, parallel, world)
     paths = _trajectory_paths(traj_prefix, len(band_images))
+    new_files = not any(Path(path).exists() and Path(path).stat().st_size for path in paths)
     with _trajectories(band_images, paths, append=saved is not None) as writers:
         start = time.perf_counter()
         watch = BandWatch(
@@ -116,6 +117,8 @@ def run_neb(
             logfile=logfile,
         )
         resumed_steps = _resume(run, saved)
+        if saved is not None and new_files:
+            _record_restored_band(run, writers)
         run_ladder(run, saved)
     return band_result(run, time.perf_counter() - start, paths, resumed_steps)
 
@@ -247,6 +250,20 @@ def _resume(run: Band, saved: BandState | None) -> int:
     run.used = list(run.stages[: saved.stage])
     # band steps whose forces were known before the interruption
     return run.watch.steps - 1
+
+
+def _record_restored_band(run: Band, writers: list) -> None:
+    """Write the band restored from a checkpoint as the first frame of new trajectories.
+
+    A run resumed in another folder (a rerun into a new store, the next
+    allocation) starts new trajectory files; without this frame a band that
+    was already converged would leave them empty. Its forces are needed next
+    anyway (the optimizer's first step or the final check), so they cost
+    nothing extra.
+    """
+    run.neb.get_forces()
+    for writer in writers:
+        writer.write()
 
 
 def run_ladder(run: Band, saved: BandState | None) -> None:

@@ -119,6 +119,36 @@ def test_trajectories_written_per_image(hop, tmp_path):
     assert np.allclose(frames[-1].positions, run.images[2].positions)
 
 
+def test_a_rerun_from_a_converged_checkpoint_writes_its_band(hop, tmp_path):
+    """A rerun in a new folder (a new store, the next allocation) finds the converged
+    band in its checkpoint; its new trajectories hold that band, not nothing."""
+    from ase.io import read
+
+    from cudiss.workflows.checkpoint import Checkpoint
+
+    initial, final, energies = hop
+    runs = []
+    for folder in ("first", "rerun"):
+        (tmp_path / folder).mkdir()
+        runs.append(
+            run_neb(
+                interpolate_band(initial, final, 3),
+                lambda i: EMT(),
+                NebSettings(),
+                endpoint_energies=tuple(energies),
+                traj_prefix=tmp_path / folder / "neb",
+                checkpoint=Checkpoint(tmp_path / "band.pkl"),
+            )
+        )
+    first, rerun = runs
+    assert first.converged and rerun.converged
+    assert rerun.steps == first.steps  # nothing recomputed but the check
+    for index in range(5):
+        frames = read(rerun.trajectories[index], ":")
+        assert len(frames) == 1
+        assert np.allclose(frames[0].positions, first.images[index].positions, atol=1e-6)
+
+
 def test_idpp_keeps_fixed_atoms_fixed(hop):
     initial, final, _ = hop
     band = interpolate_band(initial, final, 5, method="idpp")
