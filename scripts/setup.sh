@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Set up cudiss on a fresh Debian machine: system libraries, a virtual
-# environment, GPAW built with MPI + FFTW + ScaLAPACK, PAW data, and cudiss.
+# environment, GPAW built with MPI + FFTW + ScaLAPACK, PAW data, the CPU build of
+# torch with the ML potentials SevenNet and CHGNet, and cudiss.
 #
 # Idempotent: every step checks what is already there and skips it.
 #
-#   bash scripts/setup.sh          # runtime only
+#   bash scripts/setup.sh          # runtime only (extras hpc, ml)
 #   bash scripts/setup.sh --dev    # plus test and lint tools
 #
 # Environment:
@@ -15,8 +16,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${CUDISS_VENV:-$here/.venv}"
 python="${PYTHON:-python3}"
-extras="hpc"
-[[ "${1:-}" == "--dev" ]] && extras="hpc,dev"
+extras="hpc,ml"
+[[ "${1:-}" == "--dev" ]] && extras="hpc,ml,dev"
+torch_version="2.13.0"  # the CPU build; the ml extra in pyproject.toml pins the same
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
@@ -64,7 +66,17 @@ CFG
   rm -f "$siteconfig"
 fi
 
-# 4. cudiss itself (editable) with its dependencies, PAW data included.
+# 4. torch, CPU build, before anything that depends on it: `pip install
+# torch==2.13.0` takes the CPU wheel that machines of this kind keep on disk (about
+# 30 s). Left to pip's resolver, a bare or open-ended torch requirement would pull
+# a CUDA build of several GB.
+if ! "$venv/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$torch_version')" 2>/dev/null; then
+  say "installing torch $torch_version (CPU build)"
+  "${pip[@]}" install -q --no-cache-dir "torch==$torch_version"
+fi
+
+# 5. cudiss itself (editable) with its dependencies, PAW data and the ML potentials
+# (sevenn, chgnet: their weights ship in the wheels, nothing is downloaded at run time).
 stamp="$venv/.cudiss-installed-$extras"
 if [[ ! -f "$stamp" || "$here/pyproject.toml" -nt "$stamp" ]]; then
   say "installing cudiss[$extras] and its dependencies"
