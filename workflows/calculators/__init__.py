@@ -1,9 +1,10 @@
-"""What computes energies and forces: EMT for dry runs, GPAW with named presets.
+"""What computes energies and forces: EMT for dry runs, GPAW with named presets, MLIPs.
 
 spec       CalculatorSpec (plain data, in every result) -> a fresh calculator
 presets    GPAW presets as data (presets.yaml), with the bulk-Cu rule of each
 adaptive   SCF criteria that follow the force accuracy a driver asks for
 recovery   SCF failures retried on a ladder of safer settings
+mlip       machine-learned potentials (SevenNet, CHGNet) as offline ASE calculators
 """
 
 from cudiss.workflows.calculators.adaptive import (
@@ -13,6 +14,14 @@ from cudiss.workflows.calculators.adaptive import (
     AdaptiveScfCalculator,
     scf_convergence_for,
     set_scf_convergence,
+)
+from cudiss.workflows.calculators.mlip import (
+    MLIP_MODELS,
+    MLIP_NAMES,
+    MlipName,
+    check_mlip_name,
+    mlip_calculator,
+    torch_threads,
 )
 from cudiss.workflows.calculators.presets import GPAW_PRESETS, bulk_parameters
 from cudiss.workflows.calculators.recovery import SCF_LADDER, RecoveringCalculator
@@ -29,15 +38,21 @@ __all__ = [
     "GPAW_DEFAULT_CONVERGENCE",
     "GPAW_PRESETS",
     "LOOSEST_DENSITY",
+    "MLIP_MODELS",
+    "MLIP_NAMES",
     "SCF_LADDER",
     "AdaptiveScfCalculator",
     "CalculatorCode",
     "CalculatorSpec",
+    "MlipName",
     "RecoveringCalculator",
     "as_spec",
     "bulk_parameters",
+    "check_mlip_name",
     "make_calculator",
+    "mlip_calculator",
     "scf_convergence_for",
     "set_scf_convergence",
     "software_versions",
+    "torch_threads",
 ]
