@@ -23,6 +23,7 @@ import pandas as pd
 
 from cudiss.analysis.che import PotentialScale, _scale, check_ph, to_rhe
 from cudiss.analysis.mechanism_documents import AdsorptionResult, GasResult
+from cudiss.analysis.methods import method_notes
 from cudiss.analysis.reservoirs import (
     APPROX_CHE,
     APPROX_COVERAGE,
@@ -274,6 +275,12 @@ def adsorption_table(
     df = pd.DataFrame(rows, columns=COLUMNS)
     df = df.sort_values(["campaign", "calculator", "facet", "adsorbate", "U_V_RHE"], kind="stable")
     df = df.reset_index(drop=True)
-    df.attrs["approximations"] = [APPROX_CHE, APPROX_HARMONIC, APPROX_GAS, APPROX_COVERAGE]
+    df.attrs["approximations"] = [
+        *method_notes(df["calculator"]),
+        APPROX_CHE,
+        APPROX_HARMONIC,
+        APPROX_GAS,
+        APPROX_COVERAGE,
+    ]
     df.attrs["carbon_reservoir"] = carbon
     return df

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cudiss.analysis.che import PotentialScale, _scale
 from cudiss.analysis.documents import RemovalResult
+from cudiss.analysis.methods import is_screening, method_notes
 from cudiss.analysis.tableio import resolve_format
 from cudiss.structures.errors import CudissInputError
 
@@ -130,7 +131,7 @@ LATEX_LABELS: dict[str, str] = {
     "dG_dissolution_eV": r"$\Delta G_\mathrm{diss}(U)$ (eV)",
     "U_dissolution_V_RHE": r"$U_\mathrm{diss}$ (V vs RHE)",
 }
-#: Deterministic row order.
+#: Deterministic row order (after :func:`sort_rows` has put DFT and EMT rows before MLIP rows).
 SORT_KEYS = ("facet", "site_class", "adsorbates", "calculator", "config_id", "U_V_RHE")
 
 
@@ -148,6 +149,27 @@ def calculator_label(result: RemovalResult) -> str:
     """``code`` or ``code:preset``, e.g. ``gpaw:production``."""
     calc = result.calculator
     return f"{calc.code}:{calc.preset}" if calc.preset else calc.code
+
+
+def sort_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` in :data:`SORT_KEYS` order, the MLIP (screening) rows after all others.
+
+    Rows of one configuration under different calculators are never interleaved
+    with screening rows: the DFT (and EMT) block comes first, the screening block
+    after it, each in :data:`SORT_KEYS` order. Returns a fresh 0..n-1 index.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"facet": ["100", "111", "100"], "site_class": "adatom",
+    ...     "adsorbates": "bare", "calculator": ["sevennet", "gpaw:test", "gpaw:test"],
+    ...     "config_id": ["a", "b", "c"], "U_V_RHE": 0.0})
+    >>> sort_rows(df)[["facet", "calculator"]].values.tolist()
+    [['100', 'gpaw:test'], ['111', 'gpaw:test'], ['100', 'sevennet']]
+    """
+    screening = df["calculator"].map(is_screening).astype(bool).rename("_screening")
+    order = pd.concat([screening, df[list(SORT_KEYS)]], axis=1)
+    index = order.sort_values(["_screening", *SORT_KEYS], kind="mergesort").index
+    return df.loc[index].reset_index(drop=True)
 
 
 def table_columns(
@@ -205,13 +227,18 @@ def table_columns(
 
 
 def conditions_note(df: pd.DataFrame, latex: bool = False) -> str:
-    """One line of the conditions behind a barrier table: pH, Cu²⁺ activity, β.
+    """The conditions behind a barrier table: pH, Cu²⁺ activity, β; and which rows are MLIP.
+
+    One line, and a second paragraph (:func:`~cudiss.analysis.methods.method_notes`)
+    when rows come from a machine-learned potential: those are screening, not DFT.
 
     Examples
     --------
     >>> df = pd.DataFrame({"pH": [7.0], "Cu2_activity": [1e-6], "beta": [0.5]})
     >>> conditions_note(df)
     'pH 7, a(Cu²⁺) = 1e-06, β = 0.5 (CHE end-state shift); energies in eV, potentials in V.'
+    >>> conditions_note(df.assign(calculator="sevennet")).splitlines()[-1][:41]
+    'sevennet rows: MLIP screening, not DFT: u'
     """
 
     def values(col: str) -> str:
@@ -219,10 +246,13 @@ def conditions_note(df: pd.DataFrame, latex: bool = False) -> str:
         return "/".join(f"{v:g}" for v in found) or "--"
 
     names = ("a(Cu2+)", "beta") if latex else ("a(Cu²⁺)", "β")
-    return (
+    lines = [
         f"pH {values('pH')}, {names[0]} = {values('Cu2_activity')}, "
         f"{names[1]} = {values('beta')} (CHE end-state shift); energies in eV, potentials in V."
-    )
+    ]
+    lines += method_notes(df["calculator"]) if "calculator" in df else []
+    # Markdown: a paragraph each; LaTeX: a % line each.
+    return ("\n" if latex else "\n\n").join(lines)
 
 
 def _normalise_dtypes(df: pd.DataFrame) -> pd.DataFrame:

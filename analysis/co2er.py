@@ -28,6 +28,7 @@ import pandas as pd
 from cudiss.analysis.adsorption import adsorbate_formation, references_by_calculator
 from cudiss.analysis.che import ReactionStep, limiting_potential
 from cudiss.analysis.mechanism_documents import AdsorptionResult, GasResult
+from cudiss.analysis.methods import method_notes
 from cudiss.analysis.reservoirs import (
     APPROX_CHE,
     APPROX_COVERAGE,
@@ -213,6 +214,12 @@ def co2er_table(
                     | {"vibrations_source": vib, "gas_source": gas}
                 )
     df = pd.DataFrame(rows, columns=COLUMNS)
-    df.attrs["approximations"] = [APPROX_CHE, APPROX_HARMONIC, APPROX_GAS, APPROX_COVERAGE]
+    df.attrs["approximations"] = [
+        *method_notes(df["calculator"]),
+        APPROX_CHE,
+        APPROX_HARMONIC,
+        APPROX_GAS,
+        APPROX_COVERAGE,
+    ]
     df.attrs["routes_left_out"] = left
     return df

@@ -11,15 +11,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cudiss.analysis.methods import CalculatorCode
+
 RunState = Literal["successful", "unconverged", "failed"]
 
 
 class CalculatorInfo(BaseModel):
-    """Which calculator produced a result, with every parameter it used."""
+    """Which calculator produced a result, with every parameter it used.
+
+    ``code`` is DFT (``gpaw``), an MLIP (``sevennet``, ``chgnet``: screening) or EMT
+    (dry runs); :mod:`cudiss.analysis.methods` says which is which.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Literal["emt", "gpaw"]
+    code: CalculatorCode
     preset: str | None = Field(None, description="GPAW preset name ('test', 'production')")
     parameters: dict = Field(default_factory=dict, description="parameters passed to the code")
 

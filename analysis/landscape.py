@@ -39,6 +39,7 @@ from cudiss.analysis.dissolution import (
 )
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.mechanism_documents import GasResult
+from cudiss.analysis.methods import method_notes
 from cudiss.analysis.reservoirs import (
     APPROX_CHE,
     APPROX_COVERAGE,
@@ -311,6 +312,7 @@ def landscape_table(
     df = pd.DataFrame(rows, columns=COLUMNS)
     df = df.sort_values(["config_id", "U_V_RHE", "point"], kind="stable").reset_index(drop=True)
     df.attrs["approximations"] = [
+        *method_notes(df["calculator"]),
         APPROX_CHE, APPROX_HARMONIC, APPROX_GAS, APPROX_COVERAGE, APPROX_NEB, APPROX_TS,
         f"Cu2+ activity {activity:g}, U0 = 0.337 V SHE; carbon reservoir {carbon}",
     ]  # fmt: skip
@@ -358,7 +360,9 @@ def landscape_summary(
         raise CudissInputError(f"not a landscape table: columns {missing} missing")
     last = DISSOLUTION_POINT if through_dissolution else COMPLEX_POINT
     rows = []
-    for (_cid, u_rhe, ph), grp in landscape_df.groupby(["config_id", "U_V_RHE", "pH"], sort=True):
+    # A route is one configuration of one calculator: never a mix of two calculators.
+    route = ["config_id", "calculator"]
+    for (*_, u_rhe, ph), grp in landscape_df.groupby([*route, "U_V_RHE", "pH"], sort=True):
         grp = grp.sort_values("point")
         g_by_point = dict(zip(grp["point"], grp["G_eV"], strict=True))
         used = grp[grp["point"] <= last]
@@ -382,9 +386,9 @@ def landscape_summary(
     # One easiest route per group: the first in config_id order.
     dup = out[out["easiest"]].duplicated(subset=site, keep="first")
     out.loc[dup[dup].index, "easiest"] = False
-    opened = out[out["open"]].groupby(["config_id", "pH"])["U_V_RHE"]
+    opened = out[out["open"]].groupby([*route, "pH"])["U_V_RHE"]
     low, high = opened.min(), opened.max()
-    keys = list(zip(out["config_id"], out["pH"], strict=True))
+    keys = list(zip(out["config_id"], out["calculator"], out["pH"], strict=True))
     out["window_low_V_RHE"] = [low.get(key, NAN) for key in keys]
     out["window_high_V_RHE"] = [high.get(key, NAN) for key in keys]
     out.attrs["approximations"] = [

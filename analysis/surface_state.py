@@ -28,6 +28,7 @@ from cudiss.analysis.che import PotentialScale, _scale, check_ph, she_from_rhe
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.landscape import bare_partners
 from cudiss.analysis.mechanism_documents import AdsorptionResult, GasResult
+from cudiss.analysis.methods import method_notes
 from cudiss.analysis.reservoirs import (
     APPROX_CHE,
     APPROX_COVERAGE,
@@ -172,7 +173,13 @@ def surface_state_table(
     best = df.dropna(subset=["dG_eV"]).groupby([*GROUP, "pH", "U_V_RHE"])["dG_eV"].idxmin()
     df["most_stable"] = df.index.isin(best.to_numpy())
     df = df[COLUMNS]
-    df.attrs["approximations"] = [APPROX_CHE, APPROX_HARMONIC, APPROX_GAS, APPROX_COVERAGE]
+    df.attrs["approximations"] = [
+        *method_notes(df["calculator"]),
+        APPROX_CHE,
+        APPROX_HARMONIC,
+        APPROX_GAS,
+        APPROX_COVERAGE,
+    ]
     return df
 
 

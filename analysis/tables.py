@@ -40,6 +40,7 @@ from cudiss.analysis.barrier_columns import (
     adsorbate_label,
     calculator_label,
     conditions_note,
+    sort_rows,
     table_columns,
 )
 from cudiss.analysis.barriers import DEFAULT_BETA, barrier_warning, barriers_at_potentials
@@ -110,9 +111,11 @@ def barrier_table(
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`COLUMNS`, rows sorted by :data:`SORT_KEYS`, fresh
+        Columns :data:`COLUMNS`, rows sorted by :data:`SORT_KEYS` with the MLIP
+        (screening) rows after all DFT and EMT rows (:func:`sort_rows`), fresh
         0..n-1 index. A constant-potential result gives one row at its own
-        potential (``barrier_method == "constant-potential"``).
+        potential (``barrier_method == "constant-potential"``). Rows are never
+        aggregated: each is one configuration of one calculator (``calculator``).
 
     Raises
     ------
@@ -203,8 +206,7 @@ def barrier_table(
                     "error": (res.error or "").replace("\n", " "),
                 }
             )
-    df = pd.DataFrame(rows, columns=list(COLUMNS))
-    df = df.sort_values(list(SORT_KEYS), kind="mergesort").reset_index(drop=True)
+    df = sort_rows(pd.DataFrame(rows, columns=list(COLUMNS)))
     return _normalise_dtypes(df)
 
 

@@ -1,0 +1,94 @@
+"""What a calculator's numbers are: DFT, machine-learned screening or an EMT dry run.
+
+Every result records the code that produced it (:class:`~cudiss.analysis.documents.CalculatorInfo`,
+``code`` one of :data:`CalculatorCode`), and every table has a ``calculator`` column
+(``gpaw:test``, ``emt``, ``sevennet``...). Tables keep calculators apart: a row is one
+calculator's, and every aggregation (lowest site, most stable surface state,
+landscape, easiest route, CO2ER route) groups by the calculator label first, so no
+number ever combines two calculators. :func:`method_note` words, for a table's
+note or metadata, which rows are not DFT.
+
+The machine-learned interatomic potentials (MLIPs, ``sevennet`` and ``chgnet``,
+``cudiss.workflows.calculators.mlip``) were trained on bulk PBE data (MPtrj), not
+on surfaces with adsorbates: their rows are screening, to be confirmed with DFT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, get_args
+
+#: Every calculator a result can come from, by the name campaign files use.
+CalculatorCode = Literal["emt", "gpaw", "sevennet", "chgnet"]
+#: What the numbers of a calculator are.
+Method = Literal["DFT", "MLIP screening", "EMT dry run"]
+
+#: The one place that says which code gives which kind of numbers.
+METHODS: dict[str, Method] = {
+    "gpaw": "DFT",
+    "sevennet": "MLIP screening",
+    "chgnet": "MLIP screening",
+    "emt": "EMT dry run",
+}
+#: The machine-learned potentials: screening, never DFT.
+MLIP_CODES: tuple[str, ...] = tuple(
+    c for c in get_args(CalculatorCode) if METHODS[c] == "MLIP screening"
+)
+
+#: The note a table carries when it has MLIP rows (followed by which calculators).
+MLIP_NOTE = (
+    "MLIP screening, not DFT: universal potentials trained on bulk PBE data (MPtrj), "
+    "not on surfaces with adsorbates; confirm with DFT before quoting a number"
+)
+
+
+def method_of(label: str) -> Method:
+    """What the numbers of calculator ``label`` (``code`` or ``code:preset``) are.
+
+    Examples
+    --------
+    >>> method_of("gpaw:test"), method_of("sevennet"), method_of("emt")
+    ('DFT', 'MLIP screening', 'EMT dry run')
+    """
+    code = str(label).partition(":")[0]
+    if code not in METHODS:
+        raise ValueError(f"unknown calculator {label!r}; known: {', '.join(METHODS)}")
+    return METHODS[code]
+
+
+def is_screening(label: str) -> bool:
+    """Whether calculator ``label`` is an MLIP, whose rows are screening.
+
+    >>> is_screening("sevennet"), is_screening("gpaw:production")
+    (True, False)
+    """
+    return method_of(label) == "MLIP screening"
+
+
+def method_notes(labels: Iterable[str]) -> list[str]:
+    """The notes for a table whose rows come from calculators ``labels`` (one line, or none).
+
+    A table with MLIP rows says which calculators they are and that they are
+    screening; a table of DFT (and EMT) rows only needs no note.
+
+    Examples
+    --------
+    >>> method_notes(["gpaw:test", "sevennet", "sevennet"])[0].split(":")[0]
+    'sevennet rows'
+    >>> method_notes(["gpaw:test", "emt"])
+    []
+    """
+    mlips = sorted({str(x) for x in labels if is_screening(str(x))})
+    return [f"{', '.join(mlips)} rows: {MLIP_NOTE}"] if mlips else []
+
+
+__all__ = [
+    "METHODS",
+    "MLIP_CODES",
+    "MLIP_NOTE",
+    "CalculatorCode",
+    "Method",
+    "is_screening",
+    "method_notes",
+    "method_of",
+]
