@@ -117,6 +117,7 @@ class VibrationsStepMaker(CuVibrationsMaker):
             root.mkdir(parents=True, exist_ok=True)
             name = str(root / f"vib-{key}")
         vib = Vibrations(atoms, indices=indices, delta=self.delta, name=name)
+        _drop_unfinished_displacements(vib)
         vib.run()  # displacements already in the cache are not recomputed
         energies = vib.get_energies()
         real = [float(e.real) for e in energies if abs(e.imag) < 1e-9 and e.real > 0]
@@ -134,6 +135,20 @@ class VibrationsStepMaker(CuVibrationsMaker):
             zpe_eV=0.5 * sum(real),
             calculator=self.vibrations_spec().model_dump(),
         )
+
+
+def _drop_unfinished_displacements(vib: Vibrations) -> None:
+    """Delete the cache entries of displacements a killed run left unfinished.
+
+    ASE claims a displacement by creating its (empty) cache file before the
+    calculation; a run killed during it leaves that empty file, which a resumed
+    ``vib.run()`` takes as claimed by someone else and skips, and reading it
+    then fails (``'NoneType' object is not subscriptable``). Only one run uses
+    a cache at a time (its key is the step's inputs), so empty entries are stale.
+    """
+    if world.rank == 0:
+        vib.cache.strip_empties()
+    world.barrier()
 
 
 def vibrating_indices(atoms: Atoms, indices: Literal["all", "adsorbate"]) -> list[int]:

@@ -171,3 +171,25 @@ def test_vibrations_tighten_the_gpaw_scf_only():
     assert spec.parameters()["convergence"] == {"energy": 5.0e-4, "density": 1.0e-5}
     assert VibrationsStepMaker(calculator_spec=gpaw, scf_density=None).vibrations_spec() == gpaw
     assert VibrationsStepMaker().vibrations_spec() == CalculatorSpec()  # EMT unchanged
+
+
+def test_vibrations_resume_over_a_displacement_a_killed_run_left_unfinished(tmp_path):
+    """A run killed during a displacement leaves ASE's empty claim file; the resumed
+    run computes that displacement instead of failing on it (seen on GPAW: TypeError
+    'NoneType' object is not subscriptable)."""
+    from cudiss.workflows.checkpoint import checkpoint_key, checkpoint_root
+    from cudiss.workflows.mechanism_steps import VibrationsStepMaker
+
+    maker = VibrationsStepMaker(kind="molecule")
+    h2 = gas_molecule("h2")
+    clean = maker.run_vibrations(h2.copy(), [0, 1])
+    key = checkpoint_key(
+        "vib", h2, maker.calculator_spec.model_dump(), maker.kind, maker.delta, [0, 1]
+    )
+    cache = checkpoint_root() / f"vib-{key}"
+    cache.mkdir(parents=True, exist_ok=True)  # the clean run emptied it
+    (cache / "cache.0x+.json").touch()  # the claim of the killed run: an empty file
+    resumed = maker.run_vibrations(h2.copy(), [0, 1])
+    assert np.allclose(resumed.frequencies_cm, clean.frequencies_cm, atol=1e-6)
+    # H2 in EMT has one real stretch; the other five modes are ~0 (translations, rotations)
+    assert max(resumed.frequencies_cm) > 1000
