@@ -1,6 +1,7 @@
 """What computes energies and forces: EMT for dry runs, GPAW with named presets, MLIPs.
 
-spec       CalculatorSpec (plain data, in every result) -> a fresh calculator
+spec       CalculatorSpec (plain data, in every result) -> a fresh calculator: emt, gpaw,
+           or an MLIP for screening (sevennet, chgnet)
 presets    GPAW presets as data (presets.yaml), with the bulk-Cu rule of each
 adaptive   SCF criteria that follow the force accuracy a driver asks for
 recovery   SCF failures retried on a ladder of safer settings
@@ -26,6 +27,7 @@ from cudiss.workflows.calculators.mlip import (
 from cudiss.workflows.calculators.presets import GPAW_PRESETS, bulk_parameters
 from cudiss.workflows.calculators.recovery import SCF_LADDER, RecoveringCalculator
 from cudiss.workflows.calculators.spec import (
+    CALCULATOR_CODES,
     CalculatorCode,
     CalculatorSpec,
     as_spec,
@@ -34,6 +36,7 @@ from cudiss.workflows.calculators.spec import (
 )
 
 __all__ = [
+    "CALCULATOR_CODES",
     "FORCE_ERROR_PER_DENSITY_ERROR",
     "GPAW_DEFAULT_CONVERGENCE",
     "GPAW_PRESETS",

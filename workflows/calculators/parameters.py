@@ -1,4 +1,4 @@
-"""Calculator parameters GPAW or EMT would reject, found before anything runs.
+"""Calculator parameters GPAW, EMT or an MLIP would reject, found before anything runs.
 
 :func:`check_parameters` reads the keyword arguments a
 :class:`~cudiss.workflows.calculators.spec.CalculatorSpec` will build its
@@ -7,6 +7,8 @@ line, a name the calculator does not take or a value of the wrong kind: an
 unknown GPAW keyword, ``mode.name`` outside pw/lcao/fd, a plane-wave cutoff in
 an LCAO mode, a k-point grid that is not three positive integers, an unknown
 occupation or convergence keyword, and numbers that are not finite and positive.
+The MLIPs (``sevennet``, ``chgnet``) take no parameters at all: the name fixes the
+model, and ``OMP_NUM_THREADS`` the threads.
 It imports neither GPAW nor anything that runs: the names are GPAW's own
 (``gpaw.dft.PARAMETER_NAMES`` and the signatures of its mode and k-point classes,
 GPAW 26), kept here as data and compared with the installed GPAW by the tests.
@@ -326,12 +328,41 @@ def check_emt_parameters(parameters: Mapping[str, Any]) -> None:
             raise ValueError(f"{key} must be true or false, got {value!r}")
 
 
+def check_mlip_parameters(code: str, parameters: Mapping[str, Any]) -> None:
+    """Refuse any parameter given to the MLIP ``code``: it takes none.
+
+    Its model is fixed by the name (``workflows/calculators/mlip.py``), its torch
+    threads by ``OMP_NUM_THREADS``; a GPAW or EMT keyword means another code.
+
+    Raises
+    ------
+    ValueError
+        One line naming the first key.
+
+    Examples
+    --------
+    >>> check_mlip_parameters("sevennet", {})
+    >>> check_mlip_parameters("sevennet", {"model": "7net-l3i5"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: model: sevennet takes no parameters (the name fixes the model, ...
+    """
+    for key in parameters:
+        raise ValueError(
+            f"{key}: {code} takes no parameters (the name fixes the model, OMP_NUM_THREADS "
+            "the threads); leave out overrides"
+        )
+
+
 def check_parameters(code: str, parameters: Mapping[str, Any]) -> None:
-    """:func:`check_gpaw_parameters` or :func:`check_emt_parameters`, by ``code``."""
+    """:func:`check_gpaw_parameters`, :func:`check_emt_parameters` or
+    :func:`check_mlip_parameters`, by ``code``."""
     if code == "gpaw":
         check_gpaw_parameters(parameters)
-    else:
+    elif code == "emt":
         check_emt_parameters(parameters)
+    else:
+        check_mlip_parameters(code, parameters)
 
 
 __all__ = [
@@ -340,5 +371,6 @@ __all__ = [
     "GPAW_PARAMETERS",
     "check_emt_parameters",
     "check_gpaw_parameters",
+    "check_mlip_parameters",
     "check_parameters",
 ]

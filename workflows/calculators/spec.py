@@ -1,22 +1,28 @@
-"""Calculators behind one parameter: EMT for dry runs, GPAW with named presets.
+"""Calculators behind one parameter: EMT for dry runs, GPAW with named presets, MLIPs.
 
 A :class:`CalculatorSpec` is plain data (it goes into every result document and
 through jobflow serialisation); :meth:`CalculatorSpec.build` turns it into a
-fresh ASE calculator. Switching EMT <-> GPAW is the one field ``code``. The
-GPAW presets (``test``, ``production``) are data in ``presets.yaml``; every key
-can be overridden one by one through ``overrides``.
+fresh ASE calculator. Switching EMT <-> GPAW <-> an MLIP is the one field
+``code``. The GPAW presets (``test``, ``production``) are data in
+``presets.yaml``; every key can be overridden one by one through ``overrides``.
+The machine-learned potentials ``sevennet`` and ``chgnet``
+(:mod:`~cudiss.workflows.calculators.mlip`) run whole campaigns in seconds to
+minutes for screening; their results are labelled as such in every table
+(:mod:`cudiss.analysis.methods`).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ase.calculators.calculator import Calculator
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cudiss.analysis.methods import MLIP_CODES, CalculatorCode
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.calculators.adaptive import AdaptiveScfCalculator
+from cudiss.workflows.calculators.mlip import mlip_calculator
 from cudiss.workflows.calculators.parameters import check_parameters
 from cudiss.workflows.calculators.presets import (
     GPAW_PRESETS,
@@ -25,7 +31,10 @@ from cudiss.workflows.calculators.presets import (
 )
 from cudiss.workflows.errors import CheckedModel, SettingsError, first_error
 
-CalculatorCode = Literal["emt", "gpaw"]
+#: The codes, by name (``CalculatorCode`` lives with the documents that record it).
+CALCULATOR_CODES: tuple[str, ...] = get_args(CalculatorCode)
+#: Codes without presets: EMT and the MLIPs (a preset is a GPAW thing).
+NO_PRESETS: tuple[str, ...] = ("emt", *MLIP_CODES)
 #: What a calculator is for: a slab (the preset itself), bulk Cu or a gas molecule.
 SystemKind = Literal["slab", "bulk", "molecule"]
 
@@ -47,19 +56,22 @@ class CalculatorSpec(CheckedModel):
     Parameters
     ----------
     code
-        ``"emt"`` (ASE's effective-medium theory: seconds, qualitative) or
-        ``"gpaw"`` (any case).
+        ``"emt"`` (ASE's effective-medium theory: seconds, qualitative),
+        ``"gpaw"`` (DFT), or an MLIP for screening, ``"sevennet"`` (SevenNet
+        7net-0) or ``"chgnet"`` (CHGNet 0.3.0); any case.
     preset
-        GPAW preset name (``presets.yaml``: ``test``, ``production``). EMT has no
-        presets: a preset name given with EMT is dropped (``preset`` keeps its
-        default), so it changes neither the calculation nor its id.
+        GPAW preset name (``presets.yaml``: ``test``, ``production``). EMT and the
+        MLIPs have no presets: a GPAW preset name given with them is dropped
+        (``preset`` keeps its default), so it changes neither the calculation nor
+        its id; any other name is refused.
     overrides
         GPAW keyword arguments that replace the preset's, key by key; nested
         dicts (``mode``, ``convergence``...) are merged. The merged parameters are
         checked by :meth:`check` (campaigns and :func:`as_spec` call it) before
         anything runs: a keyword GPAW does not take, or a value of the wrong kind,
         is refused (:mod:`~cudiss.workflows.calculators.parameters`). For EMT:
-        ``asap_cutoff`` only.
+        ``asap_cutoff`` only; the MLIPs take none (their model is fixed by the
+        name, their threads by ``OMP_NUM_THREADS``).
 
     Raises
     ------
@@ -76,20 +88,21 @@ class CalculatorSpec(CheckedModel):
     @model_validator(mode="before")
     @classmethod
     def _normalise(cls, data: Any) -> Any:
-        # One calculator, one spelling: 'GPAW', ' gpaw ' are gpaw; EMT drops any
-        # preset name, so every EMT spec keeps the default one (and its id).
+        # One calculator, one spelling: 'GPAW', ' gpaw ' are gpaw; EMT and the
+        # MLIPs drop any preset name, so each keeps the default one (and its id).
         if not isinstance(data, dict):
             return data
         data = dict(data)
         for key in ("code", "preset"):
             if isinstance(data.get(key), str):
                 data[key] = data[key].strip().lower()
-        if data.get("code", "emt") == "emt" and "preset" in data:
+        code = data.get("code", "emt")
+        if code in NO_PRESETS and "preset" in data:
             preset = data.pop("preset")
             if preset not in GPAW_PRESETS and preset not in (None, ""):
                 raise ValueError(
-                    f"EMT has no presets (got {preset!r}); write just 'emt', or code gpaw "
-                    f"with a preset from {sorted(GPAW_PRESETS)}"
+                    f"{_display(code)} has no presets (got {preset!r}); write just "
+                    f"'{code}', or code gpaw with a preset from {sorted(GPAW_PRESETS)}"
                 )
         return data
 
@@ -123,13 +136,18 @@ class CalculatorSpec(CheckedModel):
 
     def parameters(self) -> dict[str, Any]:
         """The keyword arguments the calculator is built with (stored with results)."""
-        if self.code == "emt":
+        if self.code != "gpaw":
             return dict(self.overrides)
         return _merge(GPAW_PRESETS[self.preset], self.overrides)
 
     def label(self) -> str:
-        """A short name for tables and logs, e.g. ``gpaw-test`` or ``emt``."""
-        return "emt" if self.code == "emt" else f"gpaw-{self.preset}"
+        """A short name for tables and logs, e.g. ``gpaw-test``, ``emt`` or ``sevennet``."""
+        return f"gpaw-{self.preset}" if self.code == "gpaw" else self.code
+
+    @property
+    def is_mlip(self) -> bool:
+        """Whether this is a machine-learned potential (screening, not DFT)."""
+        return self.code in MLIP_CODES
 
     def bulk_parameters(self) -> dict[str, Any]:
         """The calculator parameters adapted to bulk Cu (the preset's ``bulk`` rule).
@@ -137,7 +155,7 @@ class CalculatorSpec(CheckedModel):
         Slab presets sample k only in the surface plane, switch point-group
         symmetry off (atoms move) and may add a dipole layer along z; bulk needs
         3-D k-points, can use its full symmetry, and has no vacuum for a dipole
-        layer. EMT's parameters are the same for both.
+        layer. EMT's and the MLIPs' parameters are the same for both.
         """
         params = self.parameters()
         return bulk_parameters(self.preset, params) if self.code == "gpaw" else params
@@ -146,7 +164,7 @@ class CalculatorSpec(CheckedModel):
         """The calculator parameters adapted to a gas molecule in a box (``molecule`` rule).
 
         A molecule needs the Gamma point only, moves (no point-group symmetry)
-        and has no slab for a dipole layer. EMT's parameters are the same.
+        and has no slab for a dipole layer. EMT's and the MLIPs' parameters are the same.
         """
         params = self.parameters()
         return molecule_parameters(self.preset, params) if self.code == "gpaw" else params
@@ -168,7 +186,9 @@ class CalculatorSpec(CheckedModel):
 
         GPAW comes as an :class:`AdaptiveScfCalculator`, a
         :class:`~cudiss.workflows.calculators.recovery.RecoveringCalculator` that
-        retries a failed SCF with safer settings.
+        retries a failed SCF with safer settings. An MLIP comes from
+        :func:`~cudiss.workflows.calculators.mlip.mlip_calculator` (its model loaded
+        once per process); ``txt`` and ``kind`` do not apply to it.
 
         Parameters
         ----------
@@ -181,8 +201,8 @@ class CalculatorSpec(CheckedModel):
             Further keyword arguments for the calculator (e.g. a communicator).
         """
         parameters = self.parameters_for(kind)
-        if self.code == "emt":
-            return make_calculator(self.code, parameters, **extra)
+        if self.code != "gpaw":
+            return make_calculator(self.code, parameters, txt=txt, **extra)
         return AdaptiveScfCalculator(
             lambda rung: make_calculator(self.code, _merge(parameters, rung), txt=txt, **extra),
             parameters.get("convergence", {}),
@@ -192,9 +212,32 @@ class CalculatorSpec(CheckedModel):
 def make_calculator(
     code: CalculatorCode, parameters: dict[str, Any], txt: str | None = "gpaw.txt", **extra: Any
 ) -> Calculator:
-    """Build an EMT or GPAW calculator from explicit parameters."""
-    if code not in ("emt", "gpaw"):
-        raise CudissInputError(f"unknown calculator {code!r}; choose 'emt' or 'gpaw'")
+    """Build an EMT, GPAW or MLIP calculator from explicit parameters.
+
+    Parameters
+    ----------
+    code
+        One of :data:`CALCULATOR_CODES`.
+    parameters
+        The calculator's keyword arguments (:meth:`CalculatorSpec.parameters`); an
+        MLIP takes none.
+    txt
+        GPAW's log file; ignored by EMT and the MLIPs.
+    **extra
+        Further keyword arguments (GPAW's communicator...); an MLIP takes none.
+
+    Raises
+    ------
+    CudissInputError
+        An unknown code; parameters given to an MLIP; GPAW or the MLIP not installed.
+    """
+    if code not in CALCULATOR_CODES:
+        raise CudissInputError(f"unknown calculator {code!r}; choose {_choices()}")
+    if code in MLIP_CODES:
+        given = sorted({**parameters, **extra})
+        if given:
+            raise CudissInputError(f"{code} takes no parameters, got {', '.join(given)}")
+        return mlip_calculator(code)
     if code == "emt":
         from ase.calculators.emt import EMT
 
@@ -208,8 +251,18 @@ def make_calculator(
     return GPAW(**parameters, txt=txt, **extra)
 
 
+def _display(code: str) -> str:
+    """How messages name a code: EMT upper case, the MLIPs as written."""
+    return "EMT" if code == "emt" else code
+
+
+def _choices() -> str:
+    """The accepted calculator strings, for messages."""
+    return "'emt', 'gpaw', 'gpaw:PRESET', " + ", ".join(f"'{c}'" for c in MLIP_CODES)
+
+
 def as_spec(value: CalculatorSpec | dict | str) -> CalculatorSpec:
-    """Coerce ``"emt"``, ``"gpaw"``, ``"gpaw:production"`` or a dict into a spec.
+    """Coerce ``"emt"``, ``"gpaw"``, ``"gpaw:production"``, ``"sevennet"`` or a dict into a spec.
 
     Raises
     ------
@@ -223,13 +276,20 @@ def as_spec(value: CalculatorSpec | dict | str) -> CalculatorSpec:
     --------
     >>> as_spec("GPAW:Production").label()
     'gpaw-production'
+    >>> as_spec(" SevenNet ").label()
+    'sevennet'
     """
     if isinstance(value, CalculatorSpec):
         return value
     if isinstance(value, str):
-        code, _, preset = value.strip().lower().partition(":")
-        if code not in ("emt", "gpaw"):
-            raise CudissInputError(f"unknown calculator {code!r}; choose 'emt' or 'gpaw'")
+        code, colon, preset = value.strip().lower().partition(":")
+        if code not in CALCULATOR_CODES:
+            raise CudissInputError(f"unknown calculator {code!r}; choose {_choices()}")
+        if code in MLIP_CODES and colon:
+            raise SettingsError(
+                f"{code} has no presets (got {value.strip()!r}); write just '{code}' "
+                f"(the model is fixed by the name), or 'gpaw:PRESET' for DFT"
+            )
         if preset and preset not in GPAW_PRESETS:
             if code == "emt":
                 raise SettingsError(
@@ -244,9 +304,7 @@ def as_spec(value: CalculatorSpec | dict | str) -> CalculatorSpec:
     elif isinstance(value, dict):
         data = value
     else:
-        raise SettingsError(
-            f"calculator must be 'emt', 'gpaw', 'gpaw:PRESET' or a mapping, got {value!r}"
-        )
+        raise SettingsError(f"calculator must be {_choices()} or a mapping, got {value!r}")
     try:
         spec = CalculatorSpec.model_validate(data)
     except ValidationError as exc:
@@ -262,7 +320,8 @@ def software_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for package in ("cudiss", "ase", "gpaw", "atomate2", "jobflow", "pymatgen", "numpy"):
+    packages = ("cudiss", "ase", "gpaw", "atomate2", "jobflow", "pymatgen", "numpy")
+    for package in (*packages, "torch", "sevenn", "chgnet"):
         try:
             versions[package] = version(package)
         except PackageNotFoundError:

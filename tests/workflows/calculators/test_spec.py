@@ -293,3 +293,92 @@ def test_set_scf_convergence_on_a_live_new_gpaw(tmp_path, monkeypatch):
     assert calc.params.convergence["density"] == 5e-4
     assert calc.dft.scf_loop.convergence["eigenstates"].tol == 1e-6
     assert calc.dft.scf_loop.eigensolver.residual_target == 1e-6
+
+
+# ------------------------------------------------------------ MLIPs for screening
+@pytest.mark.parametrize(
+    ("spelling", "code"),
+    [
+        ("sevennet", "sevennet"),
+        (" SevenNet ", "sevennet"),
+        ("chgnet", "chgnet"),
+        ({"code": "CHGNet"}, "chgnet"),
+        ({"code": "sevennet", "preset": "production"}, "sevennet"),  # a GPAW preset: dropped
+        ({"code": "sevennet", "overrides": {}}, "sevennet"),
+    ],
+)
+def test_an_mlip_is_one_calculator_however_spelled(spelling, code):
+    spec = as_spec(spelling)
+    assert spec == CalculatorSpec(code=code)
+    assert spec.model_dump(mode="json") == {"code": code, "preset": "test", "overrides": {}}
+    assert spec.label() == code and spec.is_mlip
+    # No presets, no parameters, nothing that depends on the kind of system.
+    assert [spec.parameters_for(kind) for kind in ("slab", "bulk", "molecule")] == [{}, {}, {}]
+
+
+def test_the_mlip_codes_are_the_mlips_and_the_documents_take_them():
+    from typing import get_args
+
+    from cudiss.analysis.documents import CalculatorInfo
+    from cudiss.analysis.methods import MLIP_CODES
+    from cudiss.workflows.calculators import MLIP_NAMES, CalculatorCode
+
+    assert set(MLIP_CODES) == set(MLIP_NAMES)
+    assert set(get_args(CalculatorCode)) == {"emt", "gpaw", *MLIP_NAMES}
+    for code in MLIP_NAMES:
+        assert CalculatorInfo(code=code).code == code
+    assert not CalculatorSpec().is_mlip and not CalculatorSpec(code="gpaw").is_mlip
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "fragment"),
+    [
+        ("sevennet:foo", SettingsError, "sevennet has no presets (got 'sevennet:foo')"),
+        ("chgnet:test", SettingsError, "chgnet has no presets (got 'chgnet:test')"),
+        ("sevennet:", SettingsError, "sevennet has no presets"),
+        ("mace", CudissInputError, "unknown calculator 'mace'; choose 'emt', 'gpaw', "),
+        ({"code": "sevennet", "preset": "foo"}, SettingsError, "has no presets (got 'foo')"),
+        (
+            {"code": "sevennet", "overrides": {"model": "7net-l3i5"}},
+            SettingsError,
+            "calculator: overrides: model: sevennet takes no parameters",
+        ),
+        (
+            {"code": "chgnet", "overrides": {"xc": "PBE"}},
+            SettingsError,
+            "calculator: overrides: xc: chgnet takes no parameters",
+        ),
+    ],
+)
+def test_bad_mlip_specs_are_one_line(value, error, fragment):
+    with pytest.raises(error) as info:
+        as_spec(value)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_unknown_calculator_error_names_the_mlips():
+    with pytest.raises(CudissInputError) as info:
+        as_spec("vasp")
+    assert "'sevennet', 'chgnet'" in str(info.value)
+
+
+def test_an_mlip_spec_builds_a_new_calculator_on_the_shared_model():
+    from sevenn.calculator import SevenNetCalculator
+
+    from cudiss.workflows.calculators import make_calculator
+
+    spec = as_spec("sevennet")
+    first, bulk, molecule = (spec.build(kind=k) for k in ("slab", "bulk", "molecule"))
+    assert all(isinstance(c, SevenNetCalculator) for c in (first, bulk, molecule))
+    assert first is not bulk and first.model is bulk.model is molecule.model
+    # What the bulk step calls directly (workflows/thermo_makers.py).
+    assert isinstance(make_calculator("sevennet", {}, txt="gpaw-bulk.txt"), SevenNetCalculator)
+    with pytest.raises(CudissInputError, match=r"^sevennet takes no parameters, got communicator$"):
+        make_calculator("sevennet", {}, communicator=object())
+
+
+def test_results_record_the_mlip_package_versions():
+    from cudiss.workflows.calculators import software_versions
+
+    versions = software_versions()
+    assert {"torch", "sevenn", "chgnet", "ase"} <= set(versions)
