@@ -59,6 +59,7 @@ from pydantic import (
     model_validator,
 )
 
+from cudiss.analysis.methods import MLIP_CODES, MLIP_NOTE
 from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT, check_lattice_constant
 from cudiss.structures.errors import CudissInputError, UnknownAdsorbateError
@@ -221,20 +222,32 @@ class Campaign(CheckedModel):
                     "mechanism: added the bare set [] to adsorbates (the removal landscape "
                     "measures every state from the bare site)"
                 )
-            species = [*self.mechanism.adsorbates, *(n for ads in self.adsorbates for n in ads)]
-            low_cutoff = cutoff_note(self.calculator, species)
-            if low_cutoff:
-                self._notes.append(low_cutoff)
-            if self.calculator.code == "emt":
-                self._notes.append(
-                    "EMT: energies of C, O and H (gases, adsorbates) are not physical; "
-                    "this run only exercises the jobs"
-                )
         return self
 
     def notes(self) -> list[str]:
-        """What validation changed or wants said (one line each), e.g. the added ``[]``."""
-        return list(dict.fromkeys(self._notes))
+        """What validation changed or wants said (one line each), e.g. the added ``[]``.
+
+        The calculator's notes are worked out here, not at validation, so that they
+        follow a calculator swapped in later (``cudiss run --calculator``).
+        """
+        return list(dict.fromkeys([*self._notes, *self._calculator_notes()]))
+
+    def _calculator_notes(self) -> list[str]:
+        """What the calculator's numbers are worth here: MLIP screening, EMT, a low cutoff."""
+        notes = []
+        if self.calculator.code in MLIP_CODES:
+            notes.append(f"{self.calculator.code}: {MLIP_NOTE}")
+        if self.mechanism is not None:
+            species = [*self.mechanism.adsorbates, *(n for ads in self.adsorbates for n in ads)]
+            low_cutoff = cutoff_note(self.calculator, species)
+            if low_cutoff:
+                notes.append(low_cutoff)
+            if self.calculator.code == "emt":
+                notes.append(
+                    "EMT: energies of C, O and H (gases, adsorbates) are not physical; "
+                    "this run only exercises the jobs"
+                )
+        return notes
 
     def configurations(self) -> list[RemovalConfig]:
         """Every facet x site x adsorbate-set configuration, in file order, each once."""

@@ -259,7 +259,7 @@ def hpc_init(
         typer.echo(
             f"workers: {plain} (one queue job per Job), batch (up to "
             f"{batch_settings.max_jobs or 'any number of'} Jobs per allocation); "
-            f"routing: short Jobs (no calculator or EMT) -> batch, GPAW Jobs -> {plain}"
+            f"routing: short Jobs (no calculator, EMT or an MLIP) -> batch, GPAW Jobs -> {plain}"
         )
     if local:
         typer.echo(f"run with: cudiss submit CAMPAIGN.yaml --project {name} --in-process")

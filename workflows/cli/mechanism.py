@@ -215,13 +215,17 @@ def export_mechanism_table(
     ``#`` lines at the top of the CSV and under ``metadata`` in the JSON.
     """
     from cudiss.analysis.fileio import atomic_write_text
+    from cudiss.analysis.methods import is_screening
     from cudiss.analysis.tableio import format_table
 
     if selection == "all" or (selection is None and fmt in ("csv", "json")):
         columns = list(df.columns)
     elif selection is None:
         columns = [c for c in COMPACT[kind] if c in df.columns]
-        if "calculator" in df and df["calculator"].nunique() > 1:
+        # Several calculators, or MLIP screening rows: every row says whose it is.
+        if "calculator" in df and (
+            df["calculator"].nunique() > 1 or df["calculator"].map(is_screening).any()
+        ):
             columns.insert(0, "calculator")
     else:
         columns = list(selection)

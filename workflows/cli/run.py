@@ -10,8 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cudiss.analysis.barrier_columns import calculator_label
 from cudiss.analysis.barriers import barrier_warning
 from cudiss.analysis.documents import RemovalResult
+from cudiss.analysis.methods import method_notes
 from cudiss.workflows.cli.app import app
 
 
@@ -41,6 +43,9 @@ def results_table(results: list[RemovalResult], title: str) -> Table:
             "—" if r.force_calls is None else str(r.force_calls),
             barrier_warning(r) or "—",
         )
+    notes = method_notes(calculator_label(r) for r in results)
+    if notes:
+        table.caption = " ".join(notes)
     return table
 
 
@@ -51,7 +56,10 @@ def run(
         "cudiss-store", "--store", help="Store folder (created if missing), or 'jobflow'."
     ),
     calculator: str | None = typer.Option(
-        None, "--calculator", help="Override the file's calculator: emt, gpaw or gpaw:PRESET."
+        None,
+        "--calculator",
+        help="Override the file's calculator: emt, gpaw, gpaw:PRESET, or an MLIP for "
+        "screening (not DFT): sevennet, chgnet.",
     ),
     quiet: bool = typer.Option(
         False, "--quiet", help="No progress (status line, or lines per finished step)."

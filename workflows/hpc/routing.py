@@ -15,8 +15,8 @@ and ``cudiss submit`` (without ``--worker``) sends every Job by its
 
 * ``short`` -- a Job that runs no calculator (endpoints, interpolation,
   adsorbate placement, lowest site, every result assembly: removal, gas and
-  adsorption results) or runs EMT (bulk, relaxations, CI-NEB, vibrations:
-  seconds each);
+  adsorption results) or runs EMT or an MLIP (``sevennet``, ``chgnet``: bulk,
+  relaxations, CI-NEB, vibrations, seconds to minutes each, never on MPI ranks);
 * ``gpaw`` -- a Job whose Maker runs GPAW (bulk E(V) scan, relaxation,
   single point, CI-NEB, vibrations).
 
@@ -102,9 +102,10 @@ def check_routing(routing: Any, workers: Iterable[str], where: str) -> dict[str,
         checked[key] = worker
     missing = [k.value for k in REQUIRED_KEYS if k.value not in checked]
     if missing:
+        short = missing[0] == "short"
+        jobs = "short Jobs (no calculator, EMT or an MLIP)" if short else "GPAW Jobs"
         raise CudissInputError(
-            f"routing of {where} has no {missing[0]!r} key: name the worker of "
-            f"{'short Jobs (no calculator or EMT)' if missing[0] == 'short' else 'GPAW Jobs'}"
+            f"routing of {where} has no {missing[0]!r} key: name the worker of {jobs}"
         )
     return checked
 
@@ -160,14 +161,14 @@ def route_key(job: Any) -> tuple[RouteKey, RouteKey | None]:
     Returns
     -------
     tuple
-        ``(RouteKey.SHORT, None)`` for a Job without a calculator or with EMT;
+        ``(RouteKey.SHORT, None)`` for a Job without a calculator, with EMT or an MLIP;
         ``(RouteKey.GPAW, step)`` for a GPAW Job (``step`` None for a Maker
         cudiss does not know).
     """
     maker = job.maker
     spec = getattr(maker, "calculator_spec", None)
     code = getattr(spec, "code", None)
-    if code is None or code == "emt":
+    if code != "gpaw":  # none, EMT or an MLIP: seconds to minutes, in one process
         return RouteKey.SHORT, None
     return RouteKey.GPAW, _step(maker)
 
