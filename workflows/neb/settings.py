@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cudiss.workflows.calculators.mlip import MlipName
+
 TangentMethod = Literal["improvedtangent", "aseneb", "eb", "spline", "string"]
 """ase.mep tangent estimates; ``improvedtangent`` (Henkelman & Jónsson 2000) is the default."""
 
@@ -19,8 +21,10 @@ OptimizerName = Literal["ode", "bfgs", "fire"]
 InterpolationMethod = Literal["idpp", "linear"]
 """How the first band is interpolated between the endpoints (ase.mep)."""
 
-SurrogateName = Literal["none", "emt"]
-"""Cheap calculators that can pre-converge a band (``none``: no surrogate stage)."""
+SurrogateName = Literal["none", "emt", MlipName]
+"""Cheap calculators that can pre-converge a band and precondition it (``none``: no
+surrogate stage): ASE's EMT, or a machine-learned potential (``sevennet``,
+``chgnet``; :mod:`cudiss.workflows.calculators.mlip` names them)."""
 
 
 class NebSettings(BaseModel):
@@ -57,9 +61,14 @@ class NebSettings(BaseModel):
         ``"emt"``: before any call to the real calculator, relax the band with ASE's
         EMT (milliseconds per call) to ``surrogate_fmax``, with EMT's forces shifted
         so that the given endpoints are its minima (:class:`EndpointShiftedCalculator`);
-        the real calculator then starts from that band. ``"none"``: start from the
-        interpolated band. See :meth:`fast` and ``bench/RESULTS.md`` for the
-        measured savings.
+        the real calculator then starts from that band. ``"sevennet"`` or
+        ``"chgnet"``: the same with a machine-learned potential (a tenth of a
+        second to a second per call, a few seconds to load once per process;
+        far better than EMT for C, O and H bound to Cu, docs/neb.md). ``"none"``:
+        start from the interpolated band. See :meth:`fast` and
+        ``bench/RESULTS.md`` for the measured savings. The surrogate shapes the
+        band and the preconditioner only; every reported number comes from the
+        real calculator.
     surrogate_fmax
         Force threshold of the surrogate stage (eV/Å); loose, the real stage refines.
     surrogate_climb
@@ -81,10 +90,13 @@ class NebSettings(BaseModel):
         Precondition the real stage's ODE optimizer with the surrogate's NEB
         Hessian (:func:`surrogate_neb_hessian`): minus the Jacobian of the
         surrogate band's NEB force (springs, tangents and climbing image
-        included) at the starting band, by finite differences (milliseconds of
-        EMT per column), symmetrised, with |eigenvalues| floored at
+        included) at the starting band, by finite differences (EMT: 2 calls per
+        free coordinate, milliseconds; an MLIP: 1 call per free coordinate,
+        about a minute for a 30-atom band of 3 images on one core), symmetrised,
+        with |eigenvalues| floored at
         ``surrogate_precon_floor``. The ODE then takes near-Newton steps in the
-        surrogate's metric. Needs a surrogate that describes every element.
+        surrogate's metric. The Hessian is that of ``surrogate``, or EMT's when
+        ``surrogate`` is ``"none"``; EMT needs to describe every element.
     surrogate_precon_floor
         Smallest curvature (eV/Å²) the preconditioner keeps; softer modes (CO
         tilting, frustrated translations) are stiffened to it so a poor
