@@ -15,7 +15,7 @@ import numpy as np
 from ase import Atoms
 from ase.geometry import find_mic
 
-from cudiss.structures.adsorbates import check_adsorbates
+from cudiss.structures.adsorbates import check_adsorbates, get_adsorbate
 
 # Re-exported: the crowding limits were defined here before binding got its own module.
 from cudiss.structures.binding import MAX_ADSORBATES_PER_CU as MAX_ADSORBATES_PER_CU
@@ -28,6 +28,7 @@ from cudiss.structures.errors import OverlapError
 from cudiss.structures.geometry import check_overlap
 from cudiss.structures.slabs import cu_slab
 from cudiss.structures.targets import check_removal_site, removal_destinations, resolve_target
+from cudiss.structures.tilt import tilt_upright
 from cudiss.structures.vacuum import keep_top_vacuum
 
 
@@ -155,15 +156,21 @@ class RemovalTarget(BindingTarget):
         -------
         RemovalEndpoints
             ``final`` moves the target and its adsorbates to the first of
-            :attr:`destinations` where they do not overlap.
+            :attr:`destinations` where they do not overlap. Upright adsorbates
+            (CO, OH) lean 5 degrees in both end points
+            (:func:`~cudiss.structures.tilt.tilt_upright`): relaxed upright, CO on
+            the Cu(100) adatom stopped on a ridge of its tilt, not in a minimum.
 
         Raises
         ------
         UnknownAdsorbateError, OverlapError
             For an unknown species, or no room for the adsorbates or the moved complex.
         """
-        # A copy: the result is the caller's to modify, the bound structure is not.
-        initial = self.bind(adsorbates, bound).copy()
+        # tilt_upright copies: the result is the caller's to modify, the bound
+        # structure is not. Tilted here, before `final` is copied from `initial`,
+        # so both end points lean the same way and the band does not rotate CO.
+        groups = _adsorbate_groups(len(self.slab), adsorbates)
+        initial = tilt_upright(self.bind(adsorbates, bound), groups)
         index = self.target_index
         ads_idx = list(range(len(self.slab), len(initial)))
         moving = [index, *ads_idx]
@@ -198,6 +205,18 @@ class RemovalTarget(BindingTarget):
             displacement=shift,
             target=self,
         )
+
+
+def _adsorbate_groups(start: int, adsorbates: Sequence[str]) -> list[list[int]]:
+    """Atom indices of each adsorbate appended from index ``start``, binding atom first."""
+    groups = []
+    for name in adsorbates:
+        ads = get_adsorbate(name)
+        indices = list(range(start, start + len(ads.atoms)))
+        pivot = indices[ads.binding[0]]
+        groups.append([pivot, *(i for i in indices if i != pivot)])
+        start += len(ads.atoms)
+    return groups
 
 
 def removal_target(slab: Atoms, target: int | str) -> RemovalTarget:
