@@ -90,9 +90,9 @@ class NebSettings(BaseModel):
         Precondition the real stage's ODE optimizer with the surrogate's NEB
         Hessian (:func:`surrogate_neb_hessian`): minus the Jacobian of the
         surrogate band's NEB force (springs, tangents and climbing image
-        included) at the starting band, by finite differences (EMT: 2 calls per
-        free coordinate, milliseconds; an MLIP: 1 call per free coordinate,
-        about a minute for a 30-atom band of 3 images on one core), symmetrised,
+        included) at the starting band, by finite differences (2 surrogate calls
+        per free coordinate, 1 for SevenNet: milliseconds with EMT, 1-2 minutes
+        with an MLIP for a 30-atom band of 3 images on one core), symmetrised,
         with |eigenvalues| floored at
         ``surrogate_precon_floor``. The ODE then takes near-Newton steps in the
         surrogate's metric. The Hessian is that of ``surrogate``, or EMT's when

@@ -92,7 +92,7 @@ def _run(case, name: str, precon: bool):
 @pytest.mark.parametrize("name", ["sevennet", "chgnet"])
 def test_mlip_surrogate_reaches_the_plain_ase_barrier(bare, name, precon):
     # Measured (EMT calls; plain ASE BFGS 44, barrier 0.414 eV): precon
-    # SevenNet 12, CHGNet 15; without, both 24.
+    # SevenNet 12, CHGNet 9; without, both 24.
     run = _run(bare, name, precon)
     reference, reference_calls = bare[2]
     assert run.converged
@@ -102,13 +102,12 @@ def test_mlip_surrogate_reaches_the_plain_ase_barrier(bare, name, precon):
     assert run.force_calls < reference_calls
 
 
-@pytest.mark.parametrize("name", ["sevennet", "chgnet"])
-def test_mlip_surrogate_with_oxygen_on_the_moving_cu(oxygen, name):
-    # Measured (EMT calls; plain ASE BFGS 95, barrier 0.383 eV): SevenNet 27,
-    # CHGNet 42. (CO on this cell is no test: EMT's C-O is 1.12 Å and soft, the
-    # MLIPs' is PBE's, so the endpoint shift pulls 3.9 eV/Å on C and O and the
-    # MLIP stage does not converge; the driver then drops its band.)
-    run = _run(oxygen, name, precon=True)
+def test_mlip_surrogate_with_oxygen_on_the_moving_cu(oxygen):
+    # Measured (EMT calls; plain ASE BFGS 95, barrier 0.383 eV): SevenNet 27
+    # (CHGNet 30, not run here: seconds saved). CO on this cell is no test: EMT's
+    # C-O is 1.12 Å, the MLIPs' is PBE's, so the endpoint shift pulls 3.9 eV/Å on
+    # C and O, the MLIP stage does not converge and the driver drops its band.
+    run = _run(oxygen, "sevennet", precon=True)
     reference, reference_calls = oxygen[2]
     assert run.converged
     assert run.forward_barrier == pytest.approx(reference, abs=0.02)
@@ -130,15 +129,16 @@ def test_the_shifted_mlip_has_the_real_endpoints_as_minima(oxygen):
     assert np.allclose(middle.offset, 0.5 * (factory(0).offset + factory(4).offset))
 
 
-def test_the_mlip_hessian_by_forward_differences_is_close_to_central(bare):
+def test_the_sevennet_hessian_by_forward_differences_is_close_to_central(bare):
     band = [bare[0][0], bare[0][2], bare[0][-1]]  # one interior image: 15 coordinates
     neb = NEB([image.copy() for image in band], k=0.1, climb=True, method="improvedtangent")
-    forward = surrogate_neb_hessian(neb, "chgnet")  # forward: the default for an MLIP
-    central = surrogate_neb_hessian(neb, "chgnet", central=True)
+    forward = surrogate_neb_hessian(neb, "sevennet")  # forward: SevenNet's default
+    central = surrogate_neb_hessian(neb, "sevennet", central=True)
     for hessian in (forward, central):
         assert np.allclose(hessian, hessian.T)
         assert np.linalg.eigvalsh(hessian).min() >= 1.0 - 1e-9
-    assert np.linalg.norm(forward - central) < 0.1 * np.linalg.norm(central)
+    # measured 0.1-2 % on the bands of docs/neb.md
+    assert np.linalg.norm(forward - central) < 0.05 * np.linalg.norm(central)
 
 
 def test_each_call_builds_a_new_mlip_calculator():
