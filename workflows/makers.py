@@ -29,9 +29,10 @@ from atomate2.ase.utils import OPTIMIZERS
 from emmet.core.neb import NebMethod
 from emmet.core.types.enums import TaskState
 from jobflow import job
-from pymatgen.core import Structure
+from pymatgen.core import Molecule, Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
+from cudiss.analysis.methods import MLIP_CODES
 from cudiss.workflows import mpi, progress
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.checkpoint import Checkpoint, resumable
@@ -41,6 +42,18 @@ from cudiss.workflows.failures import failures_as_data
 # Re-exported: campaign.py and flows.py import the field checks from here.
 from cudiss.workflows.maker_checks import FMAX_MAX, check_fmax, check_type
 from cudiss.workflows.neb import NebSettings, run_neb, unwrap_band
+from cudiss.workflows.prerelax import (
+    FD_STEP,
+    HESSIAN_FLOOR,
+    MAX_SHIFT,
+    PrerelaxName,
+    PrerelaxStage,
+    check_prerelax,
+    count_force_calls,
+    prerelax,
+    stage_checkpoint,
+    with_initial_hessian,
+)
 
 # Documents are defined in schemas.py; stored flows and documents written
 # before the move name them as cudiss.workflows.makers.<name>.
@@ -74,7 +87,7 @@ __all__ = [
 
 @dataclass
 class CuRelaxMaker(AseRelaxMaker):
-    """Relax a slab (fixed cell) with EMT or GPAW.
+    """Relax a slab (fixed cell) with EMT or GPAW, optionally pre-relaxed with an MLIP.
 
     Parameters
     ----------
@@ -84,6 +97,15 @@ class CuRelaxMaker(AseRelaxMaker):
         Force threshold in eV/Å.
     traj_file
         ASE trajectory written in the job directory.
+    prerelax
+        ``none``, ``sevennet`` or ``chgnet``: first relax with that MLIP (same
+        fmax and step limit, fixed atoms fixed), then with the calculator from
+        the MLIP's geometry (:mod:`cudiss.workflows.prerelax`). Skipped when the
+        calculator is itself an MLIP.
+    prerelax_hessian
+        With ``prerelax``: BFGS starts from the MLIP's Hessian at that geometry
+        (eigenvalues floored at 1 eV/Å², fixed atoms 70 eV/Å²) instead of ASE's
+        70 eV/Å² identity. Needs the BFGS optimizer.
     """
 
     name: str = "relax"
@@ -96,16 +118,35 @@ class CuRelaxMaker(AseRelaxMaker):
     # Per-step structures and forces live in the .traj file; keeping them out of
     # the document keeps the store small (montydb scans whole documents).
     ionic_step_data: tuple[str, ...] | None = ("energy",)
+    prerelax: PrerelaxName = "none"
+    prerelax_hessian: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_type(self.calculator_spec, CalculatorSpec, f"{type(self).__name__}: calculator_spec")
-        check_fmax(self.fmax, f"{type(self).__name__}: fmax")
+        name = type(self).__name__
+        check_type(self.calculator_spec, CalculatorSpec, f"{name}: calculator_spec")
+        check_fmax(self.fmax, f"{name}: fmax")
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise SettingsError(
-                f"{type(self).__name__}: steps must be an integer >= 1, got {self.steps!r}"
-            )
+            raise SettingsError(f"{name}: steps must be an integer >= 1, got {self.steps!r}")
+        self.prerelax = check_prerelax(self.prerelax, f"{name}: prerelax")
+        check_type(self.prerelax_hessian, bool, f"{name}: prerelax_hessian")
+        if self.prerelax != "none":
+            self._check_prerelax()
         self.relax_kwargs = {"fmax": self.fmax, "traj_file": self.traj_file, **self.relax_kwargs}
+
+    def _check_prerelax(self) -> None:
+        name = type(self).__name__
+        if self.steps <= 1 or self.relax_cell:
+            what = "a single point" if self.steps <= 1 else "a cell relaxation"
+            raise SettingsError(f"{name}: prerelax={self.prerelax!r} cannot precede {what}")
+        optimizer = self.optimizer_kwargs.get("optimizer", "BFGS")
+        if self.prerelax_hessian:
+            with_initial_hessian(OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer)
+
+    @property
+    def _prerelaxing(self) -> bool:
+        # an MLIP calculator would only repeat its own pre-relaxation
+        return self.prerelax != "none" and self.calculator_spec.code not in MLIP_CODES
 
     def _get_calculator(self) -> Calculator:
         return self.calculator_spec.build()
@@ -114,19 +155,48 @@ class CuRelaxMaker(AseRelaxMaker):
         """Where this relaxation of ``mol_or_struct`` saves its steps (``None``: nowhere).
 
         Named by everything that determines the path: structure, calculator,
-        fmax, step limit and optimizer.
+        fmax, step limit, optimizer and the MLIP pre-relaxation (the input
+        structure names it, not the MLIP's geometry: a resume finds the file
+        before the MLIP stage is looked at).
         """
         if self.steps <= 1:
             return None  # atomate2 runs a single point: nothing to resume
         atoms = AseAtomsAdaptor().get_atoms(mol_or_struct)
-        return Checkpoint.for_inputs(
-            "relax",
+        inputs = [
             atoms,
             self.calculator_spec.model_dump(),
             self.fmax,
             self.steps,
             self.optimizer_kwargs,
             self.relax_cell,
+        ]
+        if self._prerelaxing:  # without it, the key of relaxations checkpointed before
+            inputs.append(
+                {
+                    "prerelax": self.prerelax,
+                    "hessian": self.prerelax_hessian,
+                    "floor": HESSIAN_FLOOR,
+                    "fd_step": FD_STEP,
+                    "max_shift": MAX_SHIFT,
+                }
+            )
+        return Checkpoint.for_inputs("relax", *inputs)
+
+    def prerelax_stage(self, mol_or_struct) -> PrerelaxStage | None:
+        """The MLIP stage of this relaxation of ``mol_or_struct`` (``None``: no pre-relaxation).
+
+        Computed once and saved (:func:`~cudiss.workflows.prerelax.stage_checkpoint`):
+        the MLIP's trajectory goes to ``prerelax.traj`` in the job folder.
+        """
+        if not self._prerelaxing:
+            return None
+        atoms = AseAtomsAdaptor().get_atoms(mol_or_struct)
+        inputs = (self.prerelax, self.fmax, self.steps, self.prerelax_hessian)
+        return prerelax(
+            atoms,
+            *inputs,
+            checkpoint=stage_checkpoint(atoms, *inputs),
+            trajectory="prerelax.traj",
         )
 
     @job(data=["trajectory"])
@@ -152,7 +222,13 @@ class CuRelaxMaker(AseRelaxMaker):
             tags=self.tags,
         )
         return CuRelaxTaskDoc.model_validate(
-            {**dict(doc), "scf_recoveries": result.scf_recoveries, "resumed": result.resumed}
+            {
+                **dict(doc),
+                "scf_recoveries": result.scf_recoveries,
+                "resumed": result.resumed,
+                "force_calls": result.force_calls,
+                "prerelax": result.prerelax,
+            }
         )
 
     def run_ase(self, mol_or_struct, prev_dir=None) -> CuRelaxResult:
@@ -163,8 +239,14 @@ class CuRelaxMaker(AseRelaxMaker):
         and its result's ``resumed`` says so; SCF retries are listed in its
         ``scf_recoveries``. With an MPI launcher set (:mod:`cudiss.workflows.mpi`)
         a GPAW relaxation runs this same method on all ranks in a subprocess.
+        With ``prerelax``, the MLIP stage runs first, in this process (the MPI
+        worker then reads it from its saved file), and the calculator relaxes
+        from its geometry; ``force_calls`` counts the calculator's calls.
         """
         command = mpi.launcher_command(self.calculator_spec)
+        # before the MPI branch: the worker's ranks read the saved stage, so torch
+        # and the MLIP never load beside GPAW on the MPI ranks
+        stage = self.prerelax_stage(mol_or_struct)
         if command is not None:
             return mpi.run_task("relax", {"maker": self, "structure": mol_or_struct}, command)
         checkpoint = self.checkpoint(mol_or_struct)
@@ -172,22 +254,41 @@ class CuRelaxMaker(AseRelaxMaker):
         # this call only, so the maker stays serialisable.
         saved_relax, saved_optimizer = self.relax_kwargs, self.optimizer_kwargs
         self.relax_kwargs = {**saved_relax, "logfile": progress.OptimizerLog()}
+        name = saved_optimizer.get("optimizer", "BFGS")
+        optimizer = OPTIMIZERS[name] if isinstance(name, str) else name
         if checkpoint is not None:
-            name = saved_optimizer.get("optimizer", "BFGS")
-            optimizer = OPTIMIZERS[name] if isinstance(name, str) else name
-            self.optimizer_kwargs = {**saved_optimizer, "optimizer": resumable(optimizer)}
+            optimizer = resumable(optimizer)
             self.relax_kwargs.update(checkpoint=checkpoint, steps_include_resumed=True)
+        start = mol_or_struct
+        if stage is not None:
+            start = _like(mol_or_struct, stage.atoms)
+            if stage.hessian is not None:
+                optimizer = with_initial_hessian(optimizer)
+                self.relax_kwargs["initial_hessian"] = stage.hessian
+        self.optimizer_kwargs = {**saved_optimizer, "optimizer": optimizer}
         recoveries = getattr(self.calculator, "recoveries", [])
         before = len(recoveries)
         try:
-            result = super().run_ase(mol_or_struct, prev_dir)
+            with count_force_calls(self.calculator) as calls:
+                result = super().run_ase(start, prev_dir)
         finally:
             self.relax_kwargs, self.optimizer_kwargs = saved_relax, saved_optimizer
         return CuRelaxResult(
             **dict(result),
             scf_recoveries=recoveries[before:],
             resumed=checkpoint.describe() if checkpoint is not None else None,
+            force_calls=calls.count,
+            prerelax=stage.record if stage is not None else None,
         )
+
+
+def _like(mol_or_struct, atoms):
+    """``atoms`` as the type of ``mol_or_struct`` (a Structure stays a Structure for atomate2)."""
+    if isinstance(mol_or_struct, Structure):
+        return AseAtomsAdaptor().get_structure(atoms)
+    if isinstance(mol_or_struct, Molecule):
+        return AseAtomsAdaptor().get_molecule(atoms)
+    return atoms
 
 
 @dataclass

@@ -12,6 +12,29 @@ from emmet.core.neb import NebResult
 from pydantic import BaseModel, Field
 
 
+class PrerelaxRecord(BaseModel):
+    """The MLIP stage of a pre-relaxed relaxation (:mod:`cudiss.workflows.prerelax`)."""
+
+    mlip: str = Field(description="the MLIP: sevennet or chgnet")
+    steps: int = Field(description="BFGS steps of the MLIP relaxation")
+    force_calls: int = Field(description="MLIP force calls of the relaxation")
+    converged: bool = Field(description="the MLIP relaxation reached the maker's fmax")
+    fmax: float = Field(description="largest MLIP force at its last geometry, eV/Å")
+    max_shift_A: float = Field(description="largest displacement of an atom by the MLIP, Å")
+    used: bool = Field(False, description="the real relaxation started from the MLIP geometry")
+    hessian_used: bool = Field(
+        False, description="the MLIP Hessian was BFGS's initial Hessian (a resume keeps its own)"
+    )
+    hessian_force_calls: int = Field(0, description="MLIP force calls of the Hessian")
+    lowest_eigenvalue: float | None = Field(
+        None, description="lowest MLIP Hessian eigenvalue before the floor, eV/Å²"
+    )
+    floored: int = Field(0, description="eigenvalues raised to the floor (1 eV/Å²)")
+    wall_time_s: float = Field(0.0, description="MLIP stage wall time (model load included)")
+    reused: bool = Field(False, description="read from the saved stage, not computed again")
+    note: str | None = Field(None, description="why the MLIP geometry was not used")
+
+
 class CuRelaxResult(AseResult):
     """atomate2's relaxation result plus what happened on the way (``run_ase``'s output)."""
 
@@ -21,10 +44,14 @@ class CuRelaxResult(AseResult):
     resumed: str | None = Field(
         None, description="how the relaxation continued from a checkpoint; None: fresh start"
     )
+    force_calls: int | None = Field(
+        None, description="force calls of the relaxation's calculator in this run"
+    )
+    prerelax: PrerelaxRecord | None = Field(None, description="the MLIP stage; None: none")
 
 
 class CuRelaxTaskDoc(AseStructureTaskDoc):
-    """atomate2's relaxation task document plus SCF recoveries and the resume note."""
+    """atomate2's relaxation task document plus SCF recoveries, resume note and cost."""
 
     scf_recoveries: list[str] = Field(
         default_factory=list, description="SCF retries on safer settings, one line each"
@@ -32,6 +59,10 @@ class CuRelaxTaskDoc(AseStructureTaskDoc):
     resumed: str | None = Field(
         None, description="how the relaxation continued from a checkpoint; None: fresh start"
     )
+    force_calls: int | None = Field(
+        None, description="force calls of the relaxation's calculator in this run"
+    )
+    prerelax: PrerelaxRecord | None = Field(None, description="the MLIP stage; None: none")
 
 
 class BulkResult(BaseModel):

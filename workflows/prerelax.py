@@ -1,0 +1,398 @@
+"""Pre-relaxation with an MLIP, and the MLIP's Hessian as the real relaxation's first one.
+
+A relaxation with ``prerelax`` set (:class:`~cudiss.workflows.makers.CuRelaxMaker`)
+runs in two stages:
+
+1. the structure is relaxed with the MLIP (ASE BFGS, the maker's fmax and step
+   limit); fixed atoms stay where they are, so the slab keeps the real
+   calculator's lattice even though the MLIP's Cu lattice constant is not DFT's;
+2. the real calculator relaxes from the MLIP's geometry, its BFGS starting from
+   the MLIP's Hessian there (:func:`mlip_hessian`) instead of ASE's 70 eV/Å² times
+   the identity.
+
+The MLIP stage is computed once and saved (:func:`stage_checkpoint`): a rerun, a
+resume and the ranks of an MPI run all start the real stage from the same
+geometry and Hessian. A resumed real stage continues with its own checkpointed
+BFGS Hessian, never the MLIP's again (:func:`with_initial_hessian`).
+
+If the MLIP moves an atom further than :data:`MAX_SHIFT` it has found another
+basin (an adatom hopping, an adsorbate changing site) and the real relaxation
+would no longer find the minimum a plain one finds: its geometry is then
+dropped, and the real stage starts from the input with ASE's default Hessian;
+the stage's record says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import numpy as np
+from ase import Atoms
+from ase.optimize import BFGS
+from ase.optimize.optimize import Optimizer
+from ase.parallel import broadcast, world
+
+from cudiss.workflows.calculators.mlip import mlip_calculator
+from cudiss.workflows.checkpoint import Checkpoint, checkpoint_key, checkpoint_root
+from cudiss.workflows.errors import SettingsError
+from cudiss.workflows.schemas import PrerelaxRecord
+
+__all__ = [
+    "FD_STEP",
+    "FIXED_CURVATURE",
+    "HESSIAN_FLOOR",
+    "MAX_SHIFT",
+    "PRERELAX_CHOICES",
+    "PrerelaxName",
+    "PrerelaxStage",
+    "check_prerelax",
+    "count_force_calls",
+    "free_coordinates",
+    "mlip_hessian",
+    "prerelax",
+    "stage_checkpoint",
+    "with_initial_hessian",
+]
+
+#: What a relaxation may be pre-relaxed with: nothing, or an MLIP of
+#: :mod:`cudiss.workflows.calculators.mlip`.
+PrerelaxName = Literal["none", "sevennet", "chgnet"]
+PRERELAX_CHOICES: tuple[str, ...] = get_args(PrerelaxName)
+
+#: Smallest |eigenvalue| (eV/Å²) kept in the MLIP Hessian; smaller ones, and
+#: negative ones (the MLIP stopped on a saddle or a ridge), are raised to it, so
+#: BFGS's first steps stay bounded along the MLIP's soft modes. The same floor
+#: as the NEB surrogate preconditioner's (``NebSettings.surrogate_precon_floor``).
+HESSIAN_FLOOR = 1.0
+
+#: Curvature (eV/Å²) given to fixed coordinates, uncoupled: ASE BFGS's default
+#: ``alpha``. Their forces are zero, so the value only has to keep the matrix regular.
+FIXED_CURVATURE = 70.0
+
+#: Finite-difference step of the Hessian, Å (that of ``surrogate_neb_hessian``).
+FD_STEP = 0.01
+
+#: Largest displacement (Å) of any atom in the MLIP stage for its geometry to be
+#: used: beyond it the MLIP went to another basin (a hop is 1.8 Å on Cu(100)),
+#: while a different Cu lattice or a softer adsorbate moves atoms by tenths.
+MAX_SHIFT = 1.0
+
+
+def check_prerelax(value: object, where: str = "prerelax") -> str:
+    """``value`` as one of :data:`PRERELAX_CHOICES` (case ignored), else one line.
+
+    Raises
+    ------
+    SettingsError
+        Naming the choices, e.g. ``prerelax must be one of none, sevennet, chgnet, got 'emt'``.
+    """
+    key = value.strip().lower() if isinstance(value, str) else None
+    if key not in PRERELAX_CHOICES:
+        what = f"{where} must" if where else "must"
+        raise SettingsError(f"{what} be one of {', '.join(PRERELAX_CHOICES)}, got {value!r}")
+    return key
+
+
+class _ForceCalls:
+    """Number of force evaluations a calculator really made (see :func:`count_force_calls`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@contextmanager
+def count_force_calls(calc: Any) -> Iterator[_ForceCalls]:
+    """Count ``calc``'s force evaluations at new positions while the block runs.
+
+    A call at the positions of the previous call is the calculator's cache and
+    is not counted. ``calc.get_forces`` is wrapped on the instance and put back
+    on exit, so any calculator with a ``get_forces(atoms)`` method is counted
+    (ASE's, GPAW's new one, which is not an ASE ``Calculator``).
+    """
+    counter = _ForceCalls()
+    had_own = "get_forces" in vars(calc)
+    original = calc.get_forces
+    last: list[np.ndarray | None] = [None]
+
+    def counted(atoms: Atoms | None = None, *args: Any, **kwargs: Any) -> np.ndarray:
+        positions = atoms.get_positions() if atoms is not None else None
+        if positions is None or last[0] is None or not np.array_equal(positions, last[0]):
+            counter.count += 1
+            last[0] = positions
+        return original(atoms, *args, **kwargs)
+
+    calc.get_forces = counted
+    try:
+        yield counter
+    finally:
+        if had_own:
+            calc.get_forces = original
+        else:
+            del calc.get_forces
+
+
+def free_coordinates(atoms: Atoms) -> np.ndarray:
+    """Which of the 3N Cartesian coordinates the constraints let move, shape (3N,).
+
+    A coordinate is free if the constraints leave a unit force on it non-zero
+    (FixAtoms zeroes whole atoms, FixCartesian single directions).
+    """
+    probe = np.ones((len(atoms), 3))
+    for constraint in atoms.constraints:
+        constraint.adjust_forces(atoms, probe)
+    return (probe != 0).ravel()
+
+
+def mlip_hessian(
+    atoms: Atoms,
+    delta: float = FD_STEP,
+    floor: float = HESSIAN_FLOOR,
+    central: bool = False,
+) -> tuple[np.ndarray, float, int]:
+    """Hessian of ``atoms`` with its calculator, by finite differences of the forces.
+
+    Only free coordinates (:func:`free_coordinates`) are displaced. The block of
+    free coordinates is symmetrised and its eigenvalues replaced by
+    ``max(|lambda|, floor)``, so the matrix is symmetric positive definite; fixed
+    coordinates get :data:`FIXED_CURVATURE` on the diagonal and no coupling.
+
+    Parameters
+    ----------
+    atoms
+        Structure with a calculator (not moved in the end).
+    delta
+        Displacement, Å.
+    floor
+        Smallest eigenvalue kept, eV/Å².
+    central
+        Central differences (2 calls per free coordinate) instead of forward ones
+        (1 call, plus the forces at ``atoms``).
+
+    Returns
+    -------
+    hessian : numpy.ndarray
+        Shape (3N, 3N), eV/Å², ordered like ``atoms.positions.ravel()`` (ASE
+        BFGS's ``H0``).
+    lowest : float
+        Lowest eigenvalue of the free block before the floor, eV/Å² (negative: the
+        geometry is a saddle or a ridge of the MLIP's surface).
+    floored : int
+        How many eigenvalues were raised to ``floor``.
+    """
+    free = free_coordinates(atoms)
+    x0 = atoms.positions.copy()
+    flat = x0.ravel()
+
+    def forces_at(x: np.ndarray) -> np.ndarray:
+        # positions set directly: constraints must not undo a displaced coordinate
+        atoms.positions[:] = x.reshape(-1, 3)
+        return atoms.get_forces(apply_constraint=False).ravel()
+
+    f0 = None if central else forces_at(flat)
+    columns = []
+    for j in np.flatnonzero(free):
+        x = flat.copy()
+        x[j] += delta
+        plus = forces_at(x)
+        if central:
+            x[j] -= 2 * delta
+            columns.append(-(plus - forces_at(x)) / (2 * delta))
+        else:
+            columns.append(-(plus - f0) / delta)
+    atoms.positions[:] = x0
+    jacobian = np.array(columns).T[free]  # d(-F_i)/dx_j over free i, j
+    block = 0.5 * (jacobian + jacobian.T)
+    values, vectors = np.linalg.eigh(block)
+    kept = np.maximum(np.abs(values), floor)
+    hessian = np.eye(len(flat)) * FIXED_CURVATURE
+    hessian[np.ix_(free, free)] = (vectors * kept) @ vectors.T
+    lowest = float(values.min()) if len(values) else float("nan")
+    return hessian, lowest, int(np.count_nonzero(np.abs(values) < floor))
+
+
+@dataclass
+class PrerelaxStage:
+    """The MLIP stage's outcome: where the real relaxation starts, and how.
+
+    Attributes
+    ----------
+    atoms
+        The start of the real stage: the MLIP-relaxed geometry, or the input if
+        it was dropped (constraints kept, no calculator).
+    hessian
+        BFGS's initial Hessian (3N, 3N), eV/Å², or ``None`` (ASE's default).
+    record
+        What happened, for the relaxation document.
+    """
+
+    atoms: Atoms
+    hessian: np.ndarray | None
+    record: PrerelaxRecord
+
+
+def _run_stage(
+    atoms: Atoms, name: str, fmax: float, steps: int, hessian: bool, trajectory: str | None
+) -> PrerelaxStage:
+    """Relax a copy of ``atoms`` with MLIP ``name`` and take its Hessian there."""
+    start = time.perf_counter()
+    work = atoms.copy()
+    work.calc = mlip_calculator(name)
+    with count_force_calls(work.calc) as relax_calls:
+        optimizer = BFGS(work, logfile=None, trajectory=trajectory)
+        converged = bool(optimizer.run(fmax=fmax, steps=steps))
+        forces = work.get_forces()
+    shift = float(np.linalg.norm(work.positions - atoms.positions, axis=1).max(initial=0.0))
+    record: dict[str, Any] = {
+        "mlip": name,
+        "steps": int(optimizer.nsteps),
+        "force_calls": relax_calls.count,
+        "converged": converged,
+        "fmax": float(np.sqrt((forces**2).sum(axis=1).max(initial=0.0))),
+        "max_shift_A": shift,
+    }
+    matrix = None
+    if not np.all(np.isfinite(work.positions)) or shift > MAX_SHIFT:
+        record["note"] = (
+            f"MLIP geometry dropped: an atom moved {shift:.2f} Å (> {MAX_SHIFT:g} Å, another "
+            "basin); the real relaxation starts from the input with ASE's default Hessian"
+        )
+        work = atoms.copy()
+    else:
+        record["used"] = True
+        if hessian:
+            with count_force_calls(work.calc) as hessian_calls:
+                matrix, lowest, floored = mlip_hessian(work)
+            record.update(
+                hessian_force_calls=hessian_calls.count,
+                hessian_used=True,
+                lowest_eigenvalue=lowest,
+                floored=floored,
+            )
+    work.calc = None
+    record["wall_time_s"] = time.perf_counter() - start
+    return PrerelaxStage(work, matrix, PrerelaxRecord(**record))
+
+
+def stage_checkpoint(atoms: Atoms, name: str, fmax: float, steps: int, hessian: bool) -> Checkpoint:
+    """Where the MLIP stage of these inputs is saved.
+
+    Under :func:`~cudiss.workflows.checkpoint.checkpoint_root`, or in the job
+    folder when checkpoints are switched off: the MPI worker of a GPAW
+    relaxation reads the stage its parent process computed from there, so
+    torch is never loaded on the MPI ranks.
+    """
+    key = checkpoint_key(
+        "prerelax", atoms, name, fmax, steps, hessian, FD_STEP, HESSIAN_FLOOR, MAX_SHIFT
+    )
+    return Checkpoint((checkpoint_root() or Path.cwd()) / f"{key}.pkl")
+
+
+def prerelax(
+    atoms: Atoms,
+    name: str,
+    fmax: float,
+    steps: int,
+    hessian: bool = True,
+    checkpoint: Checkpoint | None = None,
+    trajectory: str | None = None,
+) -> PrerelaxStage:
+    """The MLIP stage of a relaxation of ``atoms``: saved once, reused after.
+
+    Parameters
+    ----------
+    atoms
+        The input structure (not modified); its constraints are kept.
+    name
+        ``sevennet`` or ``chgnet``.
+    fmax
+        Force threshold of the MLIP relaxation, eV/Å.
+    steps
+        Step limit of the MLIP relaxation (an unconverged stage is still used
+        unless it moved an atom more than :data:`MAX_SHIFT`).
+    hessian
+        Also compute the MLIP Hessian at the relaxed geometry (:func:`mlip_hessian`).
+    checkpoint
+        Where the stage is saved and looked up (:func:`stage_checkpoint`);
+        ``None``: computed every time.
+    trajectory
+        ASE trajectory of the MLIP relaxation (written when computed, not when reused).
+
+    Returns
+    -------
+    PrerelaxStage
+        On MPI ranks, rank 0 computes it and the others receive it, so every
+        rank starts the real stage from the same numbers.
+    """
+    saved = checkpoint.load() if checkpoint is not None else None
+    if saved is not None and "record" in saved:
+        start = atoms.copy()
+        start.positions = np.asarray(saved["positions"])
+        record = PrerelaxRecord(**{**saved["record"], "reused": True})
+        return PrerelaxStage(start, saved["hessian"], record)
+    stage = None
+    if world.rank == 0:
+        stage = _run_stage(atoms, name, fmax, steps, hessian, trajectory)
+    if world.size > 1:
+        stage = broadcast(stage, root=0, comm=world)
+    if checkpoint is not None:
+        checkpoint.save(
+            {
+                "nsteps": stage.record.steps,
+                "positions": stage.atoms.positions,
+                "hessian": stage.hessian,
+                "record": stage.record.model_dump(),
+            }
+        )
+    return stage
+
+
+class _InitialHessian:
+    """Gives a BFGS optimizer a starting Hessian (``initial_hessian=`` keyword).
+
+    ASE's BFGS builds its first Hessian from ``H0`` at its first step (``H0`` is
+    ``alpha`` times the identity, set in ``initialize``); a restored optimizer
+    has its own Hessian already (``state``) and ignores ``H0``. So ``H0`` is
+    replaced after construction, and a run resumed from a checkpoint continues
+    with the Hessian it had, updated by its own steps.
+    """
+
+    def __init__(self, atoms: Any, *args: Any, initial_hessian: Any = None, **kwargs: Any) -> None:
+        super().__init__(atoms, *args, **kwargs)  # type: ignore[call-arg]
+        if initial_hessian is None:
+            return
+        # a copy: BFGS updates its Hessian in place
+        matrix = np.array(initial_hessian, dtype=float)
+        n = self.optimizable.ndofs()  # type: ignore[attr-defined]
+        if matrix.shape != (n, n):
+            raise ValueError(f"initial_hessian must be {n} x {n}, got {matrix.shape}")
+        if getattr(self, "state", None) is None:
+            self.H0 = matrix
+
+
+_WITH_HESSIAN: dict[type, type] = {}
+
+
+def with_initial_hessian(optimizer_class: type[Optimizer]) -> type[Optimizer]:
+    """``optimizer_class`` (ASE's BFGS or a subclass) taking ``initial_hessian=``.
+
+    Works on the resumable classes of :func:`cudiss.workflows.checkpoint.resumable`.
+
+    Raises
+    ------
+    SettingsError
+        For an optimizer that is not BFGS (only BFGS starts from a Hessian).
+    """
+    if not issubclass(optimizer_class, BFGS):
+        raise SettingsError(
+            f"an MLIP Hessian needs the BFGS optimizer, got {optimizer_class.__name__}"
+        )
+    if optimizer_class not in _WITH_HESSIAN:
+        _WITH_HESSIAN[optimizer_class] = type(
+            f"{optimizer_class.__name__}WithHessian", (_InitialHessian, optimizer_class), {}
+        )
+    return _WITH_HESSIAN[optimizer_class]
