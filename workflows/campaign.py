@@ -10,6 +10,7 @@ A campaign YAML file looks like::
     slab: {size: [2, 2], layers: 3, vacuum: 6.0, fixed_layers: 1}
     neb: {n_images: 3, fmax: 0.05, optimizer: ode}
     relax_fmax: 0.05
+    prerelax: none                              # or sevennet, chgnet: MLIP first (prerelax.py)
     dissolution: true                           # also relax the vacancy slab
     lattice_constant: null                      # null: fit a0 with the same calculator
     mechanism:                                  # optional: gases, adsorption, vibrations
@@ -84,6 +85,7 @@ from cudiss.workflows.mechanism_settings import (
     mechanism_jobs,
 )
 from cudiss.workflows.neb import NebSettings
+from cudiss.workflows.prerelax import PrerelaxName, check_prerelax
 
 
 def _unique(items: list) -> list:
@@ -135,6 +137,7 @@ class Campaign(CheckedModel):
     slab: SlabSettings = Field(default_factory=SlabSettings)
     neb: NebSettings = Field(default_factory=NebSettings)
     relax_fmax: float = 0.05
+    prerelax: PrerelaxName = "none"
     dissolution: bool = True
     lattice_constant: float | None = None
     mechanism: MechanismSettings | None = None
@@ -192,6 +195,11 @@ class Campaign(CheckedModel):
     @classmethod
     def _relax_fmax_range(cls, value: float) -> float:
         return check_fmax(value, "")
+
+    @field_validator("prerelax", mode="before")
+    @classmethod
+    def _prerelax_choice(cls, value: object) -> str:
+        return check_prerelax(value, "")
 
     @field_validator("lattice_constant")
     @classmethod
@@ -272,6 +280,7 @@ class Campaign(CheckedModel):
             dissolution=self.dissolution,
             store_root=store_root,
             vibrations=self.mechanism is not None and self.mechanism.vibrations,
+            prerelax=self.prerelax,
         )
 
     def job_ids(self) -> set[str]:

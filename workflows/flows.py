@@ -42,6 +42,7 @@ from cudiss.workflows.makers import (
 )
 from cudiss.workflows.mechanism_steps import VibrationsStepMaker
 from cudiss.workflows.neb import InterpolationMethod, NebSettings, interpolate_band
+from cudiss.workflows.prerelax import PrerelaxName, check_prerelax
 
 # The result job lives in results.py; stored flows and documents name it
 # cudiss.workflows.flows.removal_result, so it stays importable from here.
@@ -247,6 +248,9 @@ class RemovalBarrierMaker(Maker):
         For a configuration with adsorbates, also compute the adsorbates'
         harmonic frequencies (slab frozen, the moving Cu included) in the
         relaxed initial state and in the lifted complex (the relaxed final state).
+    prerelax
+        MLIP pre-relaxation of the endpoint and vacancy relaxations (``none``,
+        ``sevennet``, ``chgnet``; :class:`~cudiss.workflows.makers.CuRelaxMaker`).
     """
 
     name: str = "Cu removal barrier"
@@ -256,11 +260,13 @@ class RemovalBarrierMaker(Maker):
     dissolution: bool = True
     store_root: str | None = None
     vibrations: bool = False
+    prerelax: PrerelaxName = "none"
 
     def __post_init__(self) -> None:
         check_type(self.calculator_spec, CalculatorSpec, "RemovalBarrierMaker: calculator_spec")
         check_type(self.neb_settings, NebSettings, "RemovalBarrierMaker: neb_settings")
         check_fmax(self.relax_fmax, "RemovalBarrierMaker: relax_fmax")
+        self.prerelax = check_prerelax(self.prerelax, "RemovalBarrierMaker: prerelax")
 
     def make(self, config: RemovalConfig, bulk: BulkResult | Job | None = None) -> Flow:
         """Build the flow; ``bulk`` is a finished :class:`BulkResult`, a job's output or None.
@@ -295,7 +301,9 @@ class RemovalBarrierMaker(Maker):
                 f"RemovalBarrierMaker.make: bulk must be a BulkResult, a bulk job or its "
                 f"output, or None (computed here), got {type(bulk).__name__}"
             )
-        relax = CuRelaxMaker(calculator_spec=self.calculator_spec, fmax=self.relax_fmax)
+        relax = CuRelaxMaker(
+            calculator_spec=self.calculator_spec, fmax=self.relax_fmax, prerelax=self.prerelax
+        )
         endpoints = build_endpoints(config, bulk)
         endpoints.name = f"{label}: endpoints"
         jobs.append(endpoints)

@@ -45,6 +45,7 @@ from cudiss.workflows.flows import SlabSettings
 from cudiss.workflows.makers import CuRelaxMaker, check_fmax, check_type
 from cudiss.workflows.mechanism_results import adsorption_result, gas_result, pick_lowest
 from cudiss.workflows.mechanism_steps import MoleculeRelaxMaker, VibrationsStepMaker
+from cudiss.workflows.prerelax import PrerelaxName, check_prerelax
 from cudiss.workflows.schemas import BulkResult
 
 __all__ = [
@@ -266,6 +267,9 @@ class AdsorptionMaker(Maker):
     lattice_constant
         a0 (Å) used only to find the sites when the flow is built; the jobs
         build the slabs at the bulk result's a0.
+    prerelax
+        MLIP pre-relaxation of the slab relaxations (``none``, ``sevennet``,
+        ``chgnet``; :class:`~cudiss.workflows.makers.CuRelaxMaker`).
     """
 
     name: str = "adsorption"
@@ -273,17 +277,25 @@ class AdsorptionMaker(Maker):
     relax_fmax: float = 0.05
     vibrations: bool = True
     lattice_constant: float = CU_LATTICE_CONSTANT
+    prerelax: PrerelaxName = "none"
 
     def __post_init__(self) -> None:
         check_type(self.calculator_spec, CalculatorSpec, "AdsorptionMaker: calculator_spec")
         check_fmax(self.relax_fmax, "AdsorptionMaker: relax_fmax")
+        self.prerelax = check_prerelax(self.prerelax, "AdsorptionMaker: prerelax")
+
+    def relax_maker(self) -> CuRelaxMaker:
+        """The maker of this flow's slab relaxations."""
+        return CuRelaxMaker(
+            calculator_spec=self.calculator_spec, fmax=self.relax_fmax, prerelax=self.prerelax
+        )
 
     def clean_slab(self, config: AdsorptionConfig, bulk) -> list[Job]:
         """The build and relaxation jobs of ``config``'s clean slab (shared per facet)."""
         label = f"Cu({config.facet}) clean slab"
         build = build_clean_slab(config, bulk)
         build.name = f"{label}: build"
-        relax = CuRelaxMaker(calculator_spec=self.calculator_spec, fmax=self.relax_fmax)
+        relax = self.relax_maker()
         relax_job = relax.make(build.output)
         relax_job.name = f"{label}: relax"
         return [build, relax_job]
@@ -322,7 +334,7 @@ class AdsorptionMaker(Maker):
             raise SettingsError(
                 f"{label}: none of the site kinds {list(config.sites or ())} is on this slab"
             )
-        relax = CuRelaxMaker(calculator_spec=self.calculator_spec, fmax=self.relax_fmax)
+        relax = self.relax_maker()
         placed, relaxed = [], []
         for index, kind, site in choices:
             place = place_on_site(config, bulk, index, kind, site)

@@ -208,6 +208,7 @@ def adsorption_maker(campaign: Campaign) -> AdsorptionMaker:
         relax_fmax=campaign.relax_fmax,
         vibrations=campaign.mechanism.vibrations,
         lattice_constant=campaign.lattice_constant or CU_LATTICE_CONSTANT,
+        prerelax=campaign.prerelax,
     )
 
 
