@@ -32,7 +32,7 @@ FORWARD_DIFFERENCES: frozenset[str] = frozenset({"sevennet"})
 
 Measured on Cu(100) adatom bands (docs/neb.md). SevenNet's forces are smooth:
 its forward Hessian is within 2 % (Frobenius) of the central one, and it took
-86 s instead of 137 s on a 30-atom band of 3 images (189 free coordinates, one
+72-86 s instead of 137 s on a 30-atom band of 3 images (189 free coordinates, one
 core shared with GPAW). CHGNet's forces wiggle on the 0.01 Å scale (the
 adatom's curvature reads -0.9 to 4.5 eV/Å² depending on the step), so it keeps
 central differences, which average over 0.02 Å: forward ones cost its
