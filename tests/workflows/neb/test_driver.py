@@ -9,11 +9,11 @@ import pytest
 from ase.build import add_adsorbate, fcc100
 from ase.calculators.emt import EMT
 from ase.constraints import FixAtoms
-from ase.mep import NEB
 from ase.optimize import BFGS
 
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.neb import NebSettings, interpolate_band, run_neb
+from tests.helpers.neb_reference import plain_ase_barrier
 
 A_EMT = 3.59  # ASE EMT's own fcc Cu lattice constant
 
@@ -38,22 +38,10 @@ def hop():
     return _relaxed_hop_endpoints()
 
 
-def _plain_ase_barrier(initial, final, fmax=0.05):
-    """Independent reference: ASE NEB, linear interpolation, BFGS, improved tangent, CI."""
-    images = [initial.copy() for _ in range(4)] + [final.copy()]
-    for image in images:
-        image.calc = EMT()
-    band = NEB(images, climb=True, method="improvedtangent")
-    band.interpolate()
-    BFGS(band, logfile=None).run(fmax=fmax, steps=500)
-    energies = [image.get_potential_energy() for image in images]
-    return max(energies) - energies[0]
-
-
 @pytest.mark.parametrize("optimizer", ["ode", "bfgs", "fire"])
 def test_barrier_matches_plain_ase(hop, optimizer):
     initial, final, energies = hop
-    reference = _plain_ase_barrier(initial, final)
+    reference, _ = plain_ase_barrier(initial, final)
     band = interpolate_band(initial, final, 3)
     run = run_neb(
         band,

@@ -24,19 +24,10 @@ from cudiss.structures.removal import build_removal_system
 from cudiss.workflows.neb import NebSettings, interpolate_band, run_neb, surrogate_neb_hessian
 from cudiss.workflows.neb import surrogate as surrogate_module
 from cudiss.workflows.neb.surrogate import shifted_surrogates, surrogate_calculator
+from tests.helpers.neb_reference import plain_ase_barrier
 
 A_EMT = 3.59  # ASE EMT's own fcc Cu lattice constant (Å)
 FMAX = 0.05
-
-
-class CountedEMT(EMT):
-    """EMT counting its own evaluations (the target's force calls of plain ASE)."""
-
-    calls = 0
-
-    def calculate(self, *args, **kwargs):
-        CountedEMT.calls += 1
-        super().calculate(*args, **kwargs)
 
 
 def _hop(adsorbates: list[str]):
@@ -54,32 +45,16 @@ def _hop(adsorbates: list[str]):
     return band, tuple(energies)
 
 
-def _plain_ase_barrier(band) -> tuple[float, int]:
-    """Independent reference: ASE NEB, linear interpolation, BFGS, improved tangent, CI.
-
-    Returns the barrier (eV) and the EMT calls it took (endpoints included).
-    """
-    images = [band[0].copy() for _ in range(4)] + [band[-1].copy()]
-    CountedEMT.calls = 0
-    for image in images:
-        image.calc = CountedEMT()
-    neb = NEB(images, climb=True, method="improvedtangent")
-    neb.interpolate()
-    BFGS(neb, logfile=None).run(fmax=FMAX, steps=500)
-    energies = [image.get_potential_energy() for image in images]
-    return max(energies) - energies[0], CountedEMT.calls
-
-
 @pytest.fixture(scope="module")
 def bare():
     band, energies = _hop([])
-    return band, energies, _plain_ase_barrier(band)
+    return band, energies, plain_ase_barrier(band[0], band[-1], FMAX)
 
 
 @pytest.fixture(scope="module")
 def oxygen():
     band, energies = _hop(["O"])
-    return band, energies, _plain_ase_barrier(band)
+    return band, energies, plain_ase_barrier(band[0], band[-1], FMAX)
 
 
 def _run(case, name: str, precon: bool):
