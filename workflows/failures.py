@@ -88,6 +88,14 @@ class StepFailure:
         return cls(data["step"], data["error"], data.get("detail", ""))
 
 
+def stored_failure(store: Any, uuid: str) -> StepFailure | None:
+    """The failure a job stored as its output in ``store`` (a jobflow JobStore), or ``None``."""
+    doc = store.query_one(
+        {"uuid": uuid, "output.@class": StepFailure.__name__}, properties=["output"]
+    )
+    return None if doc is None else StepFailure.from_dict(doc["output"])
+
+
 def first_failure(values: Iterable[Any]) -> StepFailure | None:
     """The first :class:`StepFailure` among ``values`` (looking into lists, tuples, dicts)."""
     for value in values:

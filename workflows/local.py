@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,7 @@ from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.campaign import Campaign, bulk_key, campaign_flow
 from cudiss.workflows.checkpoint import CHECKPOINT_ENV, checkpoint_root
 from cudiss.workflows.claims import Claims
+from cudiss.workflows.failures import StepFailure, stored_failure
 from cudiss.workflows.mechanism_settings import gas_maker, mechanism_ids
 from cudiss.workflows.mechanism_store import (
     adsorption_results_in,
@@ -137,8 +138,10 @@ class _JobflowWatcher(logging.Handler):
         console: Console,
         run_progress: progress.RunProgress | None = None,
         lines: bool = False,
+        failure_of: Callable[[str], StepFailure | None] | None = None,
     ) -> None:
         super().__init__(logging.INFO)
+        self.failure_of = failure_of
         self.status = status
         self.console = console
         self.run_progress = run_progress
@@ -162,7 +165,9 @@ class _JobflowWatcher(logging.Handler):
                 self.run_progress.started(match.group(2), match.group(1))
             self.update()
         elif (match := self._finish.search(message)) and self.run_progress is not None:
-            line = self.run_progress.finished(match.group(2), match.group(1))
+            uuid = match.group(2)
+            failure = self.failure_of(uuid) if self.failure_of is not None else None
+            line = self.run_progress.finished(uuid, match.group(1), failure)
             if self.lines:
                 # Plain text, not rich: rich ends the process (SystemExit) on a broken pipe.
                 try:
@@ -177,17 +182,24 @@ def _watch_jobflow(
     console: Console,
     show_progress: bool,
     run_progress: progress.RunProgress | None = None,
+    failure_of: Callable[[str], StepFailure | None] | None = None,
 ) -> Iterator[_JobflowWatcher]:
     """Show jobflow's jobs and optimizer steps.
 
     In a terminal: a live status line (the step running, k of N, fmax, time
-    left). Otherwise (batch job, nohup, a pipe): one line per finished step.
+    left). Otherwise (batch job, nohup, a pipe): one line per finished step;
+    ``failure_of(uuid)`` (the job's stored failure, if any) makes a failed
+    step's line say so.
     """
     logger = logging.getLogger("jobflow")
     live = show_progress and console.is_terminal
     status = console.status("starting", spinner="dots") if live else None
     watcher = _JobflowWatcher(
-        status, console, run_progress, lines=show_progress and not console.is_terminal
+        status,
+        console,
+        run_progress,
+        lines=show_progress and not console.is_terminal,
+        failure_of=failure_of,
     )
     old_level, old_propagate = logger.level, logger.propagate
     logger.setLevel(logging.INFO)
@@ -323,7 +335,12 @@ def run_campaign(
             checkpoints = CHECKPOINT_ENV not in os.environ or checkpoint_root() is not None
             try:
                 with (
-                    _watch_jobflow(console, show_progress, run_progress),
+                    _watch_jobflow(
+                        console,
+                        show_progress,
+                        run_progress,
+                        lambda uuid: stored_failure(store, uuid),
+                    ),
                     _checkpoints_under(root / "checkpoints"),
                 ):
                     with _quiet_jobflow():

@@ -18,7 +18,10 @@ import io
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from cudiss.workflows.failures import StepFailure
 
 _listener: Callable[[int, float], None] | None = None
 
@@ -82,10 +85,19 @@ class _Step:
     seconds: float | None = None
 
 
+def _outcome(step: _Step, failure: StepFailure | None) -> str:
+    """``done in 4.0 s``, ``failed after 4.0 s: ERROR`` or ``not run (STEP failed)``."""
+    if failure is None:
+        return f"done in {duration(step.seconds)}"
+    if failure.step.endswith(f": {step.name}") or failure.step == step.name:
+        return f"failed after {duration(step.seconds)}: {failure.error}"
+    return f"not run ({failure.step} failed)"
+
+
 def _kind(name: str) -> str:
     """The cost class of a step, from its name (``relax initial`` -> ``relax``)."""
     lowered = name.lower()
-    for kind in ("ci-neb", "relax", "bulk"):
+    for kind in ("ci-neb", "relax", "bulk", "vibrations"):
         if kind in lowered:
             return kind
     return "light"
@@ -112,12 +124,18 @@ class RunProgress:
     -----
     The estimate of what is left adds, for every step not finished yet, the
     mean time of the finished steps of its kind (relaxation, CI-NEB, bulk,
-    light bookkeeping steps), or, for a kind not timed yet, its weight (a
-    relaxation 1, a CI-NEB two per image) times the time per weight measured
-    so far; the running step's elapsed time is subtracted from its share.
+    vibrations, light bookkeeping steps), or, for a kind not timed yet, its
+    weight (a relaxation or a vibrations step 1, a CI-NEB two per image)
+    times the time per weight measured so far; the running step's elapsed
+    time is subtracted from its share.
     """
 
-    WEIGHTS: ClassVar[dict[str, float]] = {"relax": 1.0, "bulk": 1.0, "light": 0.02}
+    WEIGHTS: ClassVar[dict[str, float]] = {
+        "relax": 1.0,
+        "bulk": 1.0,
+        "vibrations": 1.0,
+        "light": 0.02,
+    }
 
     def __init__(
         self,
@@ -169,18 +187,21 @@ class RunProgress:
         self.current = self._step(uuid, name)
         self.current.started = self.clock()
 
-    def finished(self, uuid: str, name: str) -> str:
-        """A job has finished: mark it and return its progress line."""
+    def finished(self, uuid: str, name: str, failure: StepFailure | None = None) -> str:
+        """A job has finished: mark it and return its progress line.
+
+        ``failure``: the job's output, when it is a failure. Its own (the step
+        raised) reads ``failed after ...: ERROR``; one passed on from an earlier
+        step reads ``not run (STEP failed)``.
+        """
         step = self._step(uuid, name)
         now = self.clock()
         step.seconds = now - (step.started if step.started is not None else now)
         if self.current is step:
             self.current = None
         where = self._where(step)
-        line = (
-            f"[{self.done}/{self.total}] {where}: {step.name} done in {duration(step.seconds)}"
-            f" ({self._times()})"
-        )
+        line = f"[{self.done}/{self.total}] {where}: {step.name} {_outcome(step, failure)}"
+        line += f" ({self._times()})"
         if step.configuration is not None and all(
             s.seconds is not None
             for s in self.steps.values()

@@ -8,9 +8,12 @@ import logging
 import re
 
 import pytest
+from jobflow import Flow, JobStore, job, run_locally
+from maggma.stores import MemoryStore
 from rich.console import Console
 
 from cudiss.workflows import makers, progress
+from cudiss.workflows.failures import StepFailure, failures_as_data, stored_failure
 from cudiss.workflows.local import _watch_jobflow
 from cudiss.workflows.progress import RunProgress, duration
 from cudiss.workflows.store import open_results
@@ -76,6 +79,61 @@ def test_run_progress_counts_steps_configurations_and_estimates_what_is_left():
         line = run.finished(uuid, name)
     assert line.endswith("configuration 2 finished (2 of 2)") and run.left() == 0.0
     assert run.configurations_done() == 2
+
+
+def test_a_failed_step_says_so_and_a_step_it_stopped_says_why():
+    clock = Clock()
+    run = RunProgress(JOBS, ["Cu(100) adatom bare", "Cu(100) adatom +O"], clock=clock)
+    failure = StepFailure("Cu(100) adatom bare: relax initial", "GPAWError: SCF did not converge")
+    run.started("u1", JOBS[1][1])
+    clock.now = 3.0
+    line = run.finished("u1", JOBS[1][1], failure)
+    assert "Cu(100) adatom bare: relax initial failed after 3.0 s: GPAWError: SCF" in line
+    assert " done in " not in line
+    run.started("u3", JOBS[3][1])
+    line = run.finished("u3", JOBS[3][1], failure)
+    assert "Cu(100) adatom bare: CI-NEB not run (Cu(100) adatom bare: relax initial failed)" in line
+
+
+def test_vibrations_are_estimated_as_heavy_steps_not_bookkeeping():
+    clock = Clock()
+    jobs = [("r", "Cu(100) +H: relax hollow"), ("v", "Cu(100) +H: vibrations")]
+    run = RunProgress(jobs, ["Cu(100) +H"], clock=clock)
+    run.started("r", jobs[0][1])
+    clock.now = 60.0
+    run.finished("r", jobs[0][1])
+    assert run.left() == pytest.approx(60.0)  # weighted as a relaxation until one is timed
+
+
+@pytest.mark.filterwarnings("ignore:Some jobs are not connected")
+def test_stored_failure_finds_a_failed_jobs_output_in_the_store(tmp_path):
+    @job
+    @failures_as_data
+    def breaks(x: int) -> int:
+        raise ValueError(f"bad {x}")
+
+    @job
+    @failures_as_data
+    def works(x: int) -> int:
+        return x + 1
+
+    first, second = breaks(1), works(2)
+    first.name, second.name = "c: breaks", "c: works"
+    store = JobStore(MemoryStore())
+    run_locally(Flow([first, second]), store=store, root_dir=tmp_path, log=False)
+    assert stored_failure(store, first.uuid) == StepFailure("c: breaks", "ValueError: bad 1")
+    assert stored_failure(store, second.uuid) is None
+
+
+def test_the_watcher_reports_a_stored_failure():
+    console = Console(file=io.StringIO(), force_terminal=False)
+    run = RunProgress(JOBS, ["Cu(100) adatom bare", "Cu(100) adatom +O"])
+    failure = StepFailure("Cu(100) adatom bare: relax initial", "RuntimeError: boom")
+    with _watch_jobflow(console, True, run, {"u1": failure}.get) as watcher:
+        watcher.emit(_record("Starting job - Cu(100) adatom bare: relax initial (u1)"))
+        watcher.emit(_record("Finished job - Cu(100) adatom bare: relax initial (u1, 1)"))
+    assert "relax initial failed after" in console.file.getvalue()
+    assert "RuntimeError: boom" in console.file.getvalue()
 
 
 def test_durations_read_well():
