@@ -50,7 +50,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "COH": ("COOH*", "CO*", "COH*"),
 }
 COLUMNS = [
-    "campaign", "calculator", "facet", "route", "step_index", "step", "dG0_eV",
+    "campaign", "calculator", "facet", "cell", "route", "step_index", "step", "dG0_eV",
     "n_electrons", "U_L_V_RHE", "potential_determining", "vibrations_source", "gas_source",
 ]  # fmt: skip
 # (F at 0 V, n pairs, vibrations label, gas label) of one species
@@ -207,7 +207,8 @@ def co2er_table(
             lim = limiting_potential(steps)
             for i, (step, (vib, gas)) in enumerate(zip(steps, labels[route], strict=True)):
                 rows.append(
-                    {"campaign": campaign, "calculator": label, "facet": facet, "route": route}
+                    {"campaign": campaign, "calculator": label, "facet": facet, "cell": cell}
+                    | {"route": route}
                     | {"step_index": i, "step": step.name, "dG0_eV": step.dG0_eV}
                     | {"n_electrons": step.n_electrons, "U_L_V_RHE": lim.U_L_V_RHE}
                     | {"potential_determining": i == lim.step_index}

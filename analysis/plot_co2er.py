@@ -85,8 +85,9 @@ def co2er_figure(
         raise CudissInputError(f"CO2ER table lacks columns: {', '.join(sorted(missing))}")
     if table.empty:
         raise CudissInputError("the CO2ER table is empty")
-    # A row of panels per facet (and per campaign/calculator when the table mixes them).
-    keys = [c for c in ("campaign", "calculator") if c in table and table[c].nunique() > 1]
+    # A row of panels per facet (and per campaign/calculator/cell when the table mixes them).
+    mixed = ("campaign", "calculator", "cell")
+    keys = [c for c in mixed if c in table and table[c].nunique() > 1]
     keys.append("facet")
     table = table.assign(facet=table["facet"].astype(str))
     facets = sorted(table[keys].drop_duplicates().itertuples(index=False, name=None))

@@ -114,3 +114,15 @@ def test_bad_inputs():
         co2er_routes([*adsorptions(), ads("CO", -116.0)], gases(), "100")
     with pytest.raises(CudissInputError):
         co2er_table([], gases())
+
+
+def test_two_cells_of_one_facet_are_told_apart_by_the_cell_column():
+    # the same energies in a 3x3 cell (E_slab -100 too): the same steps, labelled 3x3
+    big = [
+        a.model_copy(update={"slab_size": (3, 3), "adsorption_id": "big"}) for a in adsorptions()
+    ]
+    df = co2er_table([*adsorptions(), *big], gases())
+    assert sorted(df["cell"].unique()) == ["2x2", "3x3"]
+    co = df[df["route"] == "CO"].groupby("cell")["dG0_eV"].apply(list)
+    assert co["2x2"] == pytest.approx([0.5, -0.8, 0.5], abs=1e-5)
+    assert co["3x3"] == pytest.approx([0.5, -0.8, 0.5], abs=1e-5)

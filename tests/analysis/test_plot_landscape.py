@@ -185,6 +185,14 @@ def test_co2er_panels_limiting_potential_and_bold_step(tmp_path):
     assert png_size(out)[0] > 200
 
 
+def test_co2er_panels_of_two_cells_of_one_facet_are_separate_rows():
+    frame = pd.concat([co2er_frame().assign(cell="2x2"), co2er_frame().assign(cell="3x3")])
+    titles = [ax.get_title() for ax in _visible(co2er_figure(frame))]
+    assert len(titles) == 4  # 2 cells x 2 routes, not two staircases drawn on one panel
+    assert titles[0].startswith("Cu(100): CO$_2$ → CO(g) [2x2]")
+    assert titles[2].startswith("Cu(100): CO$_2$ → CO(g) [3x3]")
+
+
 def test_co2er_refuses_missing_columns():
     with pytest.raises(CudissInputError, match="lacks columns: U_L_V_RHE"):
         co2er_figure(co2er_frame().drop(columns="U_L_V_RHE"))
