@@ -295,7 +295,8 @@ def run_campaign(
         console.print(f"[yellow]note[/yellow] {escape(note)}")
     gas_ids, adsorption_ids = mechanism_ids(campaign)
     ids = campaign.job_ids()
-    done = (finished_config_ids(store) | finished_mechanism_ids(store)) & ids
+    vibrations = campaign.mechanism is not None and campaign.mechanism.vibrations
+    done = (finished_config_ids(store, vibrations) | finished_mechanism_ids(store)) & ids
     root = run_root(store_location)
     root.mkdir(parents=True, exist_ok=True)
     claims = Claims(root / ".claims")
@@ -348,7 +349,8 @@ def run_campaign(
                             flow, store=store, create_folders=True, root_dir=root, log=False
                         )
             except KeyboardInterrupt:
-                in_store = (finished_config_ids(store) | finished_mechanism_ids(store)) & ids
+                finished = finished_config_ids(store, vibrations)
+                in_store = (finished | finished_mechanism_ids(store)) & ids
                 raise RunInterrupted(
                     len(in_store - done), len(in_store), len(ids), checkpoints
                 ) from None

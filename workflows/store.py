@@ -418,9 +418,20 @@ def open_results(
         store.close()
 
 
-def finished_config_ids(store: JobStore) -> set[str]:
-    """Configurations whose latest result is not ``failed`` (so a rerun skips them)."""
-    return {r.config_id for r in results_in(store, load_data=False) if r.state != "failed"}
+def finished_config_ids(store: JobStore, vibrations: bool = False) -> set[str]:
+    """Configurations whose latest result is not ``failed`` (so a rerun skips them).
+
+    With ``vibrations`` (a campaign whose mechanism asks for them), a result
+    with adsorbates but no adsorbate frequencies is not finished either: it was
+    computed without vibrations (the switch is not part of the configuration's
+    key), or its vibrations failed; the rerun computes them.
+    """
+    return {
+        r.config_id
+        for r in results_in(store, load_data=False)
+        if r.state != "failed"
+        and not (vibrations and r.adsorbates and not r.initial_frequencies_cm)
+    }
 
 
 def cached_bulk(store: JobStore, key: str):

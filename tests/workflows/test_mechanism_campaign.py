@@ -161,3 +161,32 @@ def test_a_campaign_without_sites_needs_a_mechanism_section():
     data = {"name": "empty", "calculator": "emt", "facets": ["100"], "sites": []}
     with pytest.raises(CampaignError, match="sites: give at least one removal site class"):
         parse_campaign(data)
+
+
+@pytest.mark.filterwarnings("ignore:Some jobs are not connected")
+def test_turning_vibrations_on_recomputes_removals_that_lack_them(tmp_path, monkeypatch):
+    """The switch is not in the configuration's key: a result without frequencies is redone."""
+    monkeypatch.setenv("CUDISS_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["adsorbates"] = [[], ["CO"]]
+    quiet = Console(file=open(tmp_path / "log.txt", "w"))
+    store = tmp_path / "store"
+
+    def run(vibrations: bool):
+        data["mechanism"] = {"adsorbates": ["H"], "sites": ["hollow"], "vibrations": vibrations}
+        campaign = parse_campaign(data)
+        return run_campaign(campaign, store, console=quiet, show_progress=False)
+
+    try:
+        without = run(False)
+        with_vibrations = run(True)
+        again = run(True)
+    finally:
+        quiet.file.close()
+    assert without.ran == 2 + 4 + 1  # bare, CO; H2, H2O, CO, CO2; H*
+    # the CO removal (no frequencies) runs again, and the gases and H* (whose ids name the
+    # switch); the bare removal has no adsorbate to vibrate and is kept
+    assert (with_vibrations.skipped, with_vibrations.ran) == (1, 6)
+    co = [r for r in open_mechanism(store).removals if r.adsorbates == ["CO"]]
+    assert co[-1].initial_frequencies_cm and co[-1].final_frequencies_cm
+    assert again.ran == 0
