@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cudiss.workflows.calculators.mlip import MlipName
 
@@ -122,6 +122,12 @@ class NebSettings(BaseModel):
     scf_tight_factor: float = Field(3.0, ge=1)
     surrogate_precon: bool = False
     surrogate_precon_floor: float = Field(1.0, gt=0)
+
+    @field_validator("surrogate", "optimizer", "method", "interpolation", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        """Names are matched without case (``SevenNet``, ``ODE``), as calculator codes are."""
+        return value.strip().lower() if isinstance(value, str) else value
 
     @classmethod
     def fast(cls, **overrides: object) -> NebSettings:

@@ -127,6 +127,17 @@ def test_an_unknown_surrogate_names_the_choices():
         surrogate_calculator("mace")  # type: ignore[arg-type]  # what a user might write
 
 
+def test_names_in_a_campaign_file_are_matched_without_case():
+    settings = NebSettings(surrogate=" SevenNet", optimizer="ODE", interpolation="IDPP")
+    assert (settings.surrogate, settings.optimizer, settings.interpolation) == (
+        "sevennet",
+        "ode",
+        "idpp",
+    )
+    with pytest.raises(ValueError, match="'none', 'emt', 'sevennet' or 'chgnet'"):
+        NebSettings(surrogate="SevenNet-0")
+
+
 def test_an_mlip_error_is_not_taken_for_a_missing_element(bare, monkeypatch):
     """EMT's KeyError means "element not described" (band left as it is); an MLIP's is a bug."""
 
