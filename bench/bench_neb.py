@@ -25,7 +25,7 @@ Usage::
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_neb.py
         # everything: ~2.5-4 h on 2 idle cores (3 GPAW cases, 10 GPAW NEBs)
-    .venv/bin/python bench/bench_neb.py --skip-gpaw     # EMT cases only (~10-15 min, MLIPs)
+    .venv/bin/python bench/bench_neb.py --skip-gpaw     # EMT cases only (~40 min: MLIP rows)
     .venv/bin/python bench/bench_neb.py --cases emt-adatom-hop --methods ase-bfgs,cudiss-fast
     .venv/bin/python bench/bench_neb.py --cases gpaw-adatom-co \\
         --methods ase-bfgs,cudiss-fast,cudiss-sevennet,cudiss-chgnet   # CHGNet on request
