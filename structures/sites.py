@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ase import Atoms
+from ase.geometry import get_distances
 from pymatgen.analysis.adsorption import AdsorbateSiteFinder
 from pymatgen.io.ase import AseAtomsAdaptor
 
@@ -313,6 +314,48 @@ def get_site(slab: Atoms, kind: str) -> Site:
     raise SiteNotFoundError(f"no {key!r} site on this slab; sites present: {present}")
 
 
+def site_under(atoms: Atoms, adsorbate_indices: Sequence[int]) -> Site:
+    """The site an adsorbate sits on, read from its geometry (e.g. after a relaxation).
+
+    The adsorbate's anchor is its atom nearest to a Cu atom (minimum image); the
+    site is the one a probe dropped at the anchor's lateral position touches
+    (:func:`site_at` on the slab without the adsorbate). An adsorbate placed
+    ``ontop`` that slid into a hollow during its relaxation reads ``fcc``,
+    ``hcp`` or ``hollow`` here.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Slab with the adsorbate (and possibly others, which are ignored).
+    adsorbate_indices : sequence of int
+        Indices of the adsorbate's atoms in ``atoms``.
+
+    Returns
+    -------
+    Site
+
+    Examples
+    --------
+    >>> from cudiss.structures.placement import place_adsorbate
+    >>> from cudiss.structures.slabs import cu_slab
+    >>> slab = cu_slab("111")
+    >>> h = place_adsorbate(slab, "H", "ontop")
+    >>> h.positions[-1, :2] = get_site(slab, "fcc").position[:2]  # slide it to fcc
+    >>> site_under(h, [len(h) - 1]).kind
+    'fcc'
+    """
+    ads = [int(k) for k in adsorbate_indices]
+    if not ads:
+        raise ValueError("site_under: no adsorbate atoms given")
+    cu = cu_indices(atoms)
+    _, distances = get_distances(
+        atoms.positions[ads], atoms.positions[cu], cell=atoms.cell, pbc=atoms.pbc
+    )
+    anchor = ads[int(np.argmin(distances.min(axis=1)))]
+    slab = atoms[[k for k in range(len(atoms)) if k not in set(ads)]]
+    return site_at(slab, atoms.positions[anchor, :2])
+
+
 # Placement (module ``placement``) builds on site finding; it is served from here lazily
 # to avoid a circular import.
 _PLACEMENT = ("place_adsorbate", "place_adsorbates", "resolve_site")
@@ -333,4 +376,5 @@ __all__ = [
     "find_sites",
     "get_site",
     "site_at",
+    "site_under",
 ]

@@ -19,7 +19,13 @@ from cudiss.structures.errors import (
     UnknownAdsorbateError,
 )
 from cudiss.structures.geometry import min_distance_ratio
-from cudiss.structures.sites import find_sites, place_adsorbate, place_adsorbates
+from cudiss.structures.sites import (
+    find_sites,
+    get_site,
+    place_adsorbate,
+    place_adsorbates,
+    site_under,
+)
 from cudiss.structures.slabs import FACETS, cu_slab
 
 REQUIRED = ("CO2", "COOH", "CO", "CHO", "COH", "OCHO", "H", "OH", "O", "H2O")
@@ -202,3 +208,31 @@ def test_random_coverages_never_overlap(facet, a, ny, names, data):
     radii = covalent_radii[out.numbers]
     assert len(out) == len(slab) + sum(len(get_adsorbate(n).atoms) for n in names)
     assert radii.shape == (len(out),)
+
+
+@pytest.mark.parametrize(
+    ("facet", "start", "slide_to"),
+    [
+        ("111", "ontop", "fcc"),
+        ("111", "fcc", "hcp"),
+        ("100", "ontop", "hollow"),
+        ("100", "hollow", "bridge"),
+    ],
+)
+def test_site_under_reads_the_site_an_adsorbate_ended_on(facet, start, slide_to):
+    slab = cu_slab(facet)
+    placed = place_adsorbate(slab, "OH", start)
+    ads = [len(placed) - 2, len(placed) - 1]
+    assert site_under(placed, ads).kind == start
+    # slide the whole OH laterally onto the other site (heights as placed)
+    shift = get_site(slab, slide_to).position[:2] - get_site(slab, start).position[:2]
+    placed.positions[ads, :2] += shift
+    assert site_under(placed, ads).kind == slide_to
+    # another adsorbate elsewhere does not count
+    with_h = place_adsorbate(placed, "H", "ontop:3" if facet == "111" else "ontop:2")
+    assert site_under(with_h, ads).kind == slide_to
+
+
+def test_site_under_needs_adsorbate_atoms():
+    with pytest.raises(ValueError, match="no adsorbate atoms"):
+        site_under(cu_slab("100"), [])
