@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from ase import Atoms
 
 from cudiss.analysis.che import PotentialScale, _scale, check_ph, to_rhe
 from cudiss.analysis.mechanism_documents import AdsorptionResult, GasResult
@@ -42,6 +43,7 @@ from cudiss.analysis.thermo import (
     adsorbate_correction,
 )
 from cudiss.structures.errors import CudissInputError
+from cudiss.structures.sites import site_under
 
 NAN = float("nan")
 #: Imaginary modes softer than this (cm⁻¹) are numerical noise of a flat mode and are
@@ -53,6 +55,7 @@ COLUMNS = [
     "facet",
     "adsorbate",
     "best_site",
+    "relaxed_site",
     "coverage_ML",
     "n_surface_atoms",
     "calculator",
@@ -191,6 +194,20 @@ def references_by_calculator(
     }
 
 
+def relaxed_site(ads: AdsorptionResult) -> str:
+    """The site the adsorbate of ``ads`` ended on at its best site, from the stored geometry.
+
+    ``best_site`` is where the relaxation started; an adsorbate that slid off it
+    (ontop OH into a hollow, say) is labelled by where it sits now
+    (:func:`cudiss.structures.sites.site_under`). ``""`` when the document holds
+    no geometry (a failed result).
+    """
+    if not (ads.positions_A and ads.adsorbate_indices and ads.cell_A):
+        return ""
+    atoms = Atoms(ads.symbols, positions=ads.positions_A, cell=ads.cell_A, pbc=(True, True, False))
+    return site_under(atoms, ads.adsorbate_indices).kind
+
+
 def adsorption_table(
     adsorptions: Sequence[AdsorptionResult],
     gases: Sequence[GasResult],
@@ -246,6 +263,7 @@ def adsorption_table(
         label = calculator_label(ads.calculator)
         ref = refs.get(label, GasReferences(G_eV={}))
         e = adsorbate_formation(ads, ref, carbon, temperature_K)
+        ended_on = relaxed_site(ads)
         gas_src = e.gas_source if label in refs else f"no gas results for {label}"
         for u, u_rhe in grid:
             rows.append(
@@ -254,6 +272,7 @@ def adsorption_table(
                     "facet": ads.facet,
                     "adsorbate": ads.adsorbate,
                     "best_site": ads.best_site or "",
+                    "relaxed_site": ended_on,
                     "coverage_ML": float(ads.coverage_ML),
                     "n_surface_atoms": int(ads.n_surface_atoms),
                     "calculator": label,

@@ -10,6 +10,9 @@ from cudiss.analysis.adsorption import adsorbate_vibrations, adsorption_table
 from cudiss.analysis.documents import CalculatorInfo
 from cudiss.analysis.mechanism_documents import AdsorptionResult, GasResult
 from cudiss.structures.errors import CudissInputError
+from cudiss.structures.placement import place_adsorbate
+from cudiss.structures.sites import get_site
+from cudiss.structures.slabs import cu_slab
 
 # Literature gas corrections (analysis.thermo), kT(298.15 K) = 0.0256928 eV:
 # H2 -0.0500752, H2O -0.0072288, CO2 -0.2600752. Gas energies chosen so that G is round:
@@ -139,3 +142,24 @@ def test_bad_inputs_are_one_line_errors(kwargs):
     with pytest.raises(CudissInputError) as err:
         adsorption_table(**args)
     assert "\n" not in str(err.value)
+
+
+def test_relaxed_site_is_read_from_the_stored_geometry():
+    """An OH started ontop that ended in a Cu(111) fcc hollow is labelled fcc, not ontop."""
+    slab = cu_slab("111")
+    oh = place_adsorbate(slab, "OH", "ontop")
+    indices = [len(oh) - 2, len(oh) - 1]
+    oh.positions[indices, :2] += get_site(slab, "fcc").position[:2] - oh.positions[-2, :2]
+    doc = ads("OH", -110.0, facet="111").model_copy(
+        update={
+            "best_site": "ontop",
+            "adsorbate_indices": indices,
+            "symbols": oh.get_chemical_symbols(),
+            "positions_A": oh.positions.tolist(),
+            "cell_A": oh.cell.tolist(),
+        }
+    )
+    df = adsorption_table([doc, ads("H", -103.3)], gases(), potentials=[0.0])
+    assert df.set_index("adsorbate")["best_site"].to_dict() == {"OH": "ontop", "H": "hollow"}
+    # the H document holds no geometry: nothing to read
+    assert df.set_index("adsorbate")["relaxed_site"].to_dict() == {"OH": "fcc", "H": ""}

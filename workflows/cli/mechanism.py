@@ -51,7 +51,8 @@ _ADD_SECTION = "add a mechanism: section to the campaign and run it"
 #: Columns of the Markdown/LaTeX view of each table (CSV and JSON carry every column).
 COMPACT: dict[str, tuple[str, ...]] = {
     "adsorption": (
-        "facet", "adsorbate", "best_site", "coverage_ML", "U_V", "dE_ads_eV", "zpe_eV",
+        "facet", "adsorbate", "best_site", "relaxed_site", "coverage_ML", "U_V", "dE_ads_eV",
+        "zpe_eV",
         "ts_eV", "dG0_ads_eV", "n_pairs", "dG_ads_eV", "vibrations_source",
     ),
     "surface": (

@@ -112,7 +112,14 @@ def test_markdown_and_latex_notes(monkeypatch, mech_store, capsys):
                     "-U", "0", "-U", "-0.5") == 0  # fmt: skip
     text = capsys.readouterr().out
     header = [c.strip() for c in text.splitlines()[0].strip("|").split("|")]
-    assert header[:5] == ["facet", "adsorbate", "best_site", "coverage_ML", "U (V vs RHE)"]
+    assert header[:6] == [
+        "facet",
+        "adsorbate",
+        "best_site",
+        "relaxed_site",
+        "coverage_ML",
+        "U (V vs RHE)",
+    ]
     assert "Approximations and conditions:" in text and "\n- CHE" in text
     assert len([line for line in text.splitlines() if line.startswith("| 100")]) == 4
     assert _run_cli(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "landscape",
