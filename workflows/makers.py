@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ase import Atoms
 from ase.calculators.calculator import Calculator
 from atomate2.ase.jobs import AseRelaxMaker
 from atomate2.ase.neb import AseNebFromImagesMaker
@@ -161,7 +162,7 @@ class CuRelaxMaker(AseRelaxMaker):
         """
         if self.steps <= 1:
             return None  # atomate2 runs a single point: nothing to resume
-        atoms = AseAtomsAdaptor().get_atoms(mol_or_struct)
+        atoms = _as_atoms(mol_or_struct)
         inputs = [
             atoms,
             self.calculator_spec.model_dump(),
@@ -190,7 +191,7 @@ class CuRelaxMaker(AseRelaxMaker):
         """
         if not self._prerelaxing:
             return None
-        atoms = AseAtomsAdaptor().get_atoms(mol_or_struct)
+        atoms = _as_atoms(mol_or_struct)
         inputs = (self.prerelax, self.fmax, self.steps, self.prerelax_hessian)
         return prerelax(
             atoms,
@@ -280,6 +281,13 @@ class CuRelaxMaker(AseRelaxMaker):
             force_calls=calls.count,
             prerelax=stage.record if stage is not None else None,
         )
+
+
+def _as_atoms(mol_or_struct) -> Atoms:
+    """ASE atoms of a Structure, a Molecule or (copied) of ASE atoms."""
+    if isinstance(mol_or_struct, Atoms):
+        return mol_or_struct.copy()
+    return AseAtomsAdaptor().get_atoms(mol_or_struct)
 
 
 def _like(mol_or_struct, atoms):

@@ -62,6 +62,20 @@ def test_relax_maker_relaxes_free_atoms_only_and_writes_a_trajectory(tmp_path):
     assert frames[-1].get_potential_energy() == pytest.approx(doc.output.energy)
 
 
+def test_run_ase_takes_ase_atoms_as_atomate2_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    slab = fcc100("Cu", (2, 2, 3), a=3.59, vacuum=6.0)
+    slab.set_constraint(FixAtoms(mask=slab.get_tags() == 3))
+    add_adsorbate(slab, "O", 1.6, "hollow")
+    maker = CuRelaxMaker(fmax=0.02)
+    from_atoms = maker.run_ase(slab.copy())  # raised AttributeError: no is_ordered
+    from_structure = maker.run_ase(AseAtomsAdaptor().get_structure(slab))
+    assert from_atoms.force_calls > 2 and from_atoms.resumed is None
+    # the same relaxation whichever type it was given: one checkpoint, found again
+    assert from_structure.resumed.startswith("resumed from checkpoint")
+    assert from_atoms.final_energy == pytest.approx(from_structure.final_energy, abs=1e-9)
+
+
 def test_vibrations_maker_gives_3n_modes_and_zpe(tmp_path):
     slab = fcc100("Cu", (2, 2, 3), a=3.59, vacuum=6.0)
     slab.set_constraint(FixAtoms(mask=slab.get_tags() >= 2))
