@@ -27,6 +27,24 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ["CUDISS_CHECKPOINT_DIR"] = tempfile.mkdtemp(prefix="cudiss-checkpoints-")
 
 
+_HEAVY = ("gpaw", "slurm", "mpi")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with GPAW, MPI or SLURM tests first, each module's tests in their order.
+
+    ``--dist loadfile`` hands modules out in collection order: a long GPAW module
+    collected last ran alone on one worker at the end of CI while the other
+    idled. Started first, the long modules overlap, and the quick ones fill the gaps.
+    """
+
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]  # the file: loadfile's unit
+
+    heavy = {module(item) for item in items if any(item.get_closest_marker(m) for m in _HEAVY)}
+    items.sort(key=lambda item: module(item) not in heavy)
+
+
 @pytest.fixture(autouse=True)
 def _own_checkpoints(tmp_path, monkeypatch):
     """A test resumes only from its own checkpoints, never from another test's."""
