@@ -81,6 +81,7 @@ from cudiss.workflows.mechanism_settings import (
     MechanismSettings,
     check_mechanism_sites,
     cutoff_note,
+    kpoint_note,
     mechanism_ids,
     mechanism_jobs,
 )
@@ -247,9 +248,8 @@ class Campaign(CheckedModel):
             notes.append(f"{self.calculator.code}: {MLIP_NOTE}")
         if self.mechanism is not None:
             species = [*self.mechanism.adsorbates, *(n for ads in self.adsorbates for n in ads)]
-            low_cutoff = cutoff_note(self.calculator, species)
-            if low_cutoff:
-                notes.append(low_cutoff)
+            coarse = (cutoff_note(self.calculator, species), kpoint_note(self.calculator))
+            notes += [note for note in coarse if note]
             if self.calculator.code == "emt":
                 notes.append(
                     "EMT: energies of C, O and H (gases, adsorbates) are not physical; "

@@ -190,3 +190,27 @@ def test_turning_vibrations_on_recomputes_removals_that_lack_them(tmp_path, monk
     co = [r for r in open_mechanism(store).removals if r.adsorbates == ["CO"]]
     assert co[-1].initial_frequencies_cm and co[-1].final_frequencies_cm
     assert again.ran == 0
+
+
+@pytest.mark.parametrize(
+    ("calculator", "cutoff", "kpoints"),
+    [
+        ({"code": "gpaw", "preset": "test"}, True, True),  # PW 250, k 2x2x1
+        ({"code": "gpaw", "preset": "test-co2er"}, False, True),  # PW 400, k 2x2x1
+        ({"code": "gpaw", "preset": "production"}, False, False),  # PW 450, k density 4
+        (
+            {"code": "gpaw", "preset": "test-co2er", "overrides": {"kpts": {"size": [6, 6, 1]}}},
+            False,
+            False,
+        ),
+        ({"code": "emt"}, False, False),
+    ],
+)
+def test_a_mechanism_campaign_says_when_its_numbers_only_test_the_workflow(
+    calculator, cutoff, kpoints
+):
+    data = _data(adsorbates=["CO"])
+    data["calculator"] = calculator
+    notes = " | ".join(parse_campaign(data).notes())
+    assert ("too low for C and O" in notes) == cutoff, notes
+    assert ("k-points 2x2x1 on the slabs" in notes) == kpoints, notes
