@@ -119,6 +119,9 @@ class VibrationsStepMaker(CuVibrationsMaker):
         vib = Vibrations(atoms, indices=indices, delta=self.delta, name=name)
         _drop_unfinished_displacements(vib)
         vib.run()  # displacements already in the cache are not recomputed
+        # ASE saves each displacement on rank 0 only and run() ends without a
+        # barrier: another rank would read the last cache entry before it is written.
+        world.barrier()
         energies = vib.get_energies()
         real = [float(e.real) for e in energies if abs(e.imag) < 1e-9 and e.real > 0]
         frequencies = [

@@ -61,7 +61,8 @@ def mechanism_store(tmp_path_factory):
 def test_gas_zero_point_energies_and_entropies_match_the_literature(mechanism_store):
     gases = gas_results_in(mechanism_store)
     assert sorted(g.name for g in gases) == sorted(GASES)
-    assert all(g.state == "successful" and g.relax_converged for g in gases)
+    states = {g.name: (g.state, g.relax_converged, g.error) for g in gases}
+    assert all(g.state == "successful" and g.relax_converged for g in gases), states
     refs = gas_free_energies(gases)
     for name in GASES:
         assert refs.source[name].startswith("own vibrations"), refs.source[name]
