@@ -5,8 +5,10 @@ Every result records the code that produced it (:class:`~cudiss.analysis.documen
 (``gpaw:test``, ``emt``, ``sevennet``...). Tables keep calculators apart: a row is one
 calculator's, and every aggregation (lowest site, most stable surface state,
 landscape, easiest route, CO2ER route) groups by the calculator label first, so no
-number ever combines two calculators. :func:`method_note` words, for a table's
-note or metadata, which rows are not DFT.
+number ever combines two calculators. :func:`method_notes` words, for a table's
+note or metadata, which rows are not DFT; :func:`screening_label` is the shorter
+line a figure carries when it draws MLIP numbers
+(:func:`cudiss.analysis.plot_style.mark_screening`).
 
 The machine-learned interatomic potentials (MLIPs, ``sevennet`` and ``chgnet``,
 ``cudiss.workflows.calculators.mlip``) were trained on bulk PBE data (MPtrj), not
@@ -35,9 +37,11 @@ MLIP_CODES: tuple[str, ...] = tuple(
     c for c in get_args(CalculatorCode) if METHODS[c] == "MLIP screening"
 )
 
+#: What MLIP numbers are, in a few words (figures; the start of :data:`MLIP_NOTE`).
+MLIP_LABEL = "MLIP screening, not DFT"
 #: The note a table carries when it has MLIP rows (followed by which calculators).
 MLIP_NOTE = (
-    "MLIP screening, not DFT: universal potentials trained on bulk PBE data (MPtrj), "
+    f"{MLIP_LABEL}: universal potentials trained on bulk PBE data (MPtrj), "
     "not on surfaces with adsorbates; confirm with DFT before quoting a number"
 )
 
@@ -82,13 +86,35 @@ def method_notes(labels: Iterable[str]) -> list[str]:
     return [f"{', '.join(mlips)} rows: {MLIP_NOTE}"] if mlips else []
 
 
+def screening_label(labels: Iterable[object]) -> str | None:
+    """The line of a figure that draws numbers of calculators ``labels``, or None.
+
+    A figure with results of an MLIP names those calculators and says they are
+    screening (:data:`MLIP_LABEL`); a figure of DFT and EMT results only needs
+    no label. Unlike :func:`method_notes` it accepts any value (a hand-made
+    table's unknown calculator, a missing one as NaN): only the MLIP codes of
+    :data:`METHODS` count.
+
+    Examples
+    --------
+    >>> screening_label(["gpaw:test", "sevennet", "chgnet", "sevennet"])
+    'chgnet, sevennet (MLIP screening, not DFT)'
+    >>> screening_label(["gpaw:test", "emt", float("nan")]) is None
+    True
+    """
+    mlips = sorted({str(x) for x in labels if str(x).partition(":")[0] in MLIP_CODES})
+    return f"{', '.join(mlips)} ({MLIP_LABEL})" if mlips else None
+
+
 __all__ = [
     "METHODS",
     "MLIP_CODES",
+    "MLIP_LABEL",
     "MLIP_NOTE",
     "CalculatorCode",
     "Method",
     "is_screening",
     "method_notes",
     "method_of",
+    "screening_label",
 ]

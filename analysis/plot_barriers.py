@@ -17,11 +17,13 @@ from matplotlib.lines import Line2D
 from cudiss.analysis.che import PotentialScale, _scale
 from cudiss.analysis.plot_style import (
     LEGEND_FONTSIZE,
+    _by_config,
     _flagged,
     _legend_outside,
     _potential_label,
     _scientific,
     _shared_calculator,
+    mark_screening,
     series_label,
     series_style,
 )
@@ -40,7 +42,9 @@ def barriers_figure(
     appears once in the legend (right of the panels), with its band warning if
     flagged; a calculator shared by all is the legend's title. The panel titles
     state the conditions of the table: β and pH over the barriers, pH and Cu²⁺
-    activity over dissolution.
+    activity over dissolution. Rows of a machine-learned potential make the
+    figure say so on its first line (:func:`mark_screening`); a configuration
+    under two calculators is two series.
 
     Parameters
     ----------
@@ -73,14 +77,16 @@ def barriers_figure(
         return str(group[name].iloc[0]) if name in group else default
 
     shared = _shared_calculator(table["calculator"]) if "calculator" in table else None
+    groups = _by_config(table)
     if figsize is None:
         # One legend entry is about 1.36 x 7.5 pt; 0.9 of the height is for the legend.
-        entries = table["config_id"].nunique()
+        entries = len(groups)
         figsize = (10.0, max(4.0, entries * 1.36 * LEGEND_FONTSIZE / 72.0 / 0.9 + 0.2))
     fig = Figure(figsize=figsize, layout="constrained")
     ax_b, ax_d = fig.subplots(1, 2)
     handles = []
-    for config_id, group in table.groupby("config_id", sort=True):
+    drawn_calculators = []
+    for (config_id, *_), group in groups:
         group = group.sort_values(x_col)
         style = series_style(len(handles))
         n = len(group)
@@ -108,6 +114,7 @@ def barriers_figure(
             if label.startswith("Cu(?)"):
                 label = str(config_id)
             label = _flagged(label, column(group, "barrier_warning"))
+            drawn_calculators.extend(group.get("calculator", ()))
             handles.append(Line2D([], [], lw=1.4, ms=4.5, label=label, **style))
     if not handles:
         raise CudissInputError("no finite barrier or dissolution energy to plot")
@@ -137,6 +144,7 @@ def barriers_figure(
     for ax in (ax_b, ax_d):
         ax.set_xlabel(_potential_label(scale))
     _legend_outside(fig, handles, title=f"calculator: {shared}" if shared else None)
+    mark_screening(fig, drawn_calculators)
     return fig
 
 

@@ -4,7 +4,9 @@ Drawn from :func:`cudiss.analysis.co2er.co2er_table` (one row per facet ×
 route × step: ``dG0_eV`` at 0 V vs RHE, ``n_electrons``, the route's limiting
 potential ``U_L_V_RHE`` and its ``potential_determining`` step). Each panel is
 the route's staircase at U = 0 V vs RHE (solid) and at U = U_L (dashed, where
-every step is downhill), the potential-determining step drawn bold.
+every step is downhill), the potential-determining step drawn bold. Routes of
+a machine-learned potential make the figure say so on its first line
+(:func:`~cudiss.analysis.plot_style.mark_screening`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from cudiss.analysis.che import ReactionStep, free_energy_diagram
-from cudiss.analysis.plot_style import LEGEND_FONTSIZE, _legend_outside, _signed
+from cudiss.analysis.plot_style import LEGEND_FONTSIZE, _legend_outside, _signed, mark_screening
 from cudiss.structures.errors import CudissInputError
 
 #: Columns the CO2ER figure needs.
@@ -130,6 +132,7 @@ def co2er_figure(
         fontsize="medium",
     )
     _legend_outside(fig, handles, below=True)
+    mark_screening(fig, table.get("calculator", ()))
     return fig
 
 

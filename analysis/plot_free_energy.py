@@ -19,7 +19,13 @@ from cudiss.analysis.che import (
     she_from_rhe,
     to_rhe,
 )
-from cudiss.analysis.plot_style import DEFAULT_FIGSIZE, _legend_outside, _signed, series_style
+from cudiss.analysis.plot_style import (
+    DEFAULT_FIGSIZE,
+    _legend_outside,
+    _signed,
+    mark_screening,
+    series_style,
+)
 from cudiss.structures.errors import CudissInputError
 
 
@@ -49,6 +55,7 @@ def free_energy_figure(
     pH: float = 0.0,
     initial_state: str = "initial",
     figsize: tuple[float, float] = DEFAULT_FIGSIZE,
+    calculators: Iterable[str] = (),
 ) -> Figure:
     """Free-energy diagram of a CHE network at several potentials, limiting step marked.
 
@@ -57,7 +64,8 @@ def free_energy_figure(
     for a network of oxidation steps only, the step that needs the highest
     potential) is drawn bold in every staircase and labelled with its ΔG(0);
     the title gives U_L. Potentials are labelled on ``scale``; on the SHE scale
-    the pH is stated too.
+    the pH is stated too. Steps computed with a machine-learned potential make
+    the figure say so on its first line (:func:`mark_screening`).
 
     Parameters
     ----------
@@ -73,6 +81,9 @@ def free_energy_figure(
         Name of the first level.
     figsize : (float, float)
         Inches.
+    calculators : iterable of str
+        Calculator labels (``code`` or ``code:preset``) the ΔG values come
+        from; steps carry none, so give them to have MLIP numbers labelled.
 
     Returns
     -------
@@ -148,4 +159,5 @@ def free_energy_figure(
         title += f" (pH {pH:g})"
     fig.suptitle(title, fontsize="medium")
     _legend_outside(fig, handles, below=True)
+    mark_screening(fig, calculators)
     return fig

@@ -11,6 +11,9 @@ configuration × potential × point, ``kind`` "state" or "ts") and
 - :func:`span_figure`: energy span and ΔG of forming the mobile Cu–adsorbate
   complex vs U, one series per configuration (and pH), the span threshold drawn;
   filled markers where the route is open.
+
+Both say so on their first line when they draw an MLIP's routes
+(:func:`~cudiss.analysis.plot_style.mark_screening`).
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from matplotlib.lines import Line2D
 from cudiss.analysis.che import _finite, _scale
 from cudiss.analysis.plot_style import (
     LEGEND_FONTSIZE,
+    _by_config,
     _legend_outside,
     _potential_label,
     _signed,
+    mark_screening,
     series_label,
     series_style,
 )
@@ -170,7 +175,7 @@ def landscape_figure(
     if data.empty:
         raise CudissInputError(f"the landscape table has no rows at pH {ph:g}")
     chosen = _pick_potentials(data[x_col].to_numpy(dtype=float), potentials)
-    panels = list(data.groupby("config_id", sort=True))
+    panels = _by_config(data)
     several_calculators = "calculator" in data and data["calculator"].nunique() > 1
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
@@ -199,6 +204,7 @@ def landscape_figure(
         fontsize="medium",
     )
     _legend_outside(fig, handles, below=True)
+    mark_screening(fig, data.get("calculator", ()))
     return fig
 
 
@@ -306,7 +312,7 @@ def span_figure(
         x_col, scale = "U_V_RHE", "RHE"
     else:
         x_col, scale = _x_column(summary, scale)
-    groups = list(summary.groupby(["config_id", "pH"], sort=True))
+    groups = _by_config(summary, "pH")
     several_ph = summary["pH"].nunique() > 1
     several_calculators = "calculator" in summary and summary["calculator"].nunique() > 1
     if figsize is None:
@@ -316,7 +322,8 @@ def span_figure(
     fig = Figure(figsize=figsize, layout="constrained")
     ax_s, ax_c = fig.subplots(1, 2)
     handles = []
-    for (_, ph), group in groups:
+    drawn = []
+    for (*_, ph), group in groups:
         group = group.sort_values(x_col)
         style = series_style(len(handles))
         opened = (
@@ -324,7 +331,7 @@ def span_figure(
             if "open" in group
             else np.ones(len(group), dtype=bool)
         )
-        drawn = False
+        seen = False
         for ax, col in ((ax_s, "energy_span_eV"), (ax_c, "dG_complex_eV")):
             if col not in group:
                 continue
@@ -343,8 +350,9 @@ def span_figure(
                     mec=style["color"],
                     mfc=face,
                 )
-            drawn = True
-        if drawn:
+            seen = True
+        if seen:
+            drawn.extend(group.get("calculator", ()))
             label = _config_label(group, several_calculators)
             label += f", pH {ph:g}" if several_ph else ""
             label += _window_note(group)
@@ -381,6 +389,7 @@ def span_figure(
         Line2D([], [], color="0.3", ls="none", marker="o", mfc="white", label="hollow: closed")
     )
     _legend_outside(fig, handles, below=True)
+    mark_screening(fig, drawn)
     return fig
 
 

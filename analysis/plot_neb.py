@@ -26,6 +26,7 @@ from cudiss.analysis.plot_style import (
     _legend_outside,
     _shared_calculator,
     config_label,
+    mark_screening,
     series_style,
 )
 from cudiss.analysis.tables import calculator_label
@@ -127,7 +128,8 @@ def neb_profiles_figure(
     Each configuration has its own colour, line style (the fit) and marker (the
     images); a band flagged by :func:`~cudiss.analysis.barriers.barrier_flags`
     carries its warning in the legend. Results without a band (failed runs)
-    are skipped; it is an error if none is left.
+    are skipped; it is an error if none is left. Bands of a machine-learned
+    potential make the figure say so on its first line (:func:`mark_screening`).
 
     Parameters
     ----------
@@ -153,7 +155,8 @@ def neb_profiles_figure(
     with_band = [r for r in results if len(r.images) >= 2]
     if not with_band:
         raise CudissInputError("no result with a NEB band to plot")
-    shared = _shared_calculator(calculator_label(r) for r in with_band)
+    calculators = [calculator_label(r) for r in with_band]
+    shared = _shared_calculator(calculators)
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     handles = []
@@ -179,4 +182,5 @@ def neb_profiles_figure(
         ax.set_title(title, fontsize="medium")
     if len(with_band) > 1:
         _legend_outside(fig, handles, title=f"calculator: {shared}" if shared else None)
+    mark_screening(fig, calculators)
     return fig

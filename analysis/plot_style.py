@@ -6,6 +6,9 @@ hide data (:func:`_legend_outside`); axes name their quantity and unit and
 potentials their scale. Figures are written atomically as PNG or SVG, chosen
 by the file suffix (:func:`save_figure`); the pixel size of a PNG is
 ``figsize × dpi``, with dpi between :data:`MIN_DPI` and :data:`MAX_DPI`.
+A figure that draws numbers of a machine-learned potential says so on its
+first line (:func:`mark_screening`): every figure function calls it with the
+calculators of what it drew.
 
 The figures themselves are in :mod:`cudiss.analysis.plot_neb`,
 :mod:`cudiss.analysis.plot_free_energy` and :mod:`cudiss.analysis.plot_barriers`;
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")  # headless: batch nodes have no display
 
@@ -29,6 +33,7 @@ from matplotlib.lines import Line2D
 from cudiss.analysis.che import _finite, _scale
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.fileio import atomic_write
+from cudiss.analysis.methods import screening_label
 from cudiss.analysis.tables import adsorbate_label, calculator_label
 from cudiss.structures.errors import CudissInputError
 
@@ -208,6 +213,48 @@ def _flagged(label: str, warning: str) -> str:
     return f"{label} ⚠ {warning}" if warning else label
 
 
+def _by_config(table: pd.DataFrame, *more: str) -> list[tuple[tuple, pd.DataFrame]]:
+    """``table`` grouped by ``config_id``, ``calculator`` (if a column) and ``more``.
+
+    A series or panel is one configuration of one calculator: never a mix of
+    two calculators' numbers, even under one ``config_id``.
+    """
+    keys = ["config_id", *(["calculator"] if "calculator" in table else []), *more]
+    return list(table.groupby(keys, sort=True, dropna=False))
+
+
 def _shared_calculator(calculators: Iterable[str]) -> str | None:
     found = set(calculators)
     return found.pop() if len(found) == 1 else None
+
+
+def mark_screening(fig: Figure, calculators: Iterable[object]) -> str | None:
+    """Say on ``fig`` that it draws MLIP numbers, if ``calculators`` include an MLIP.
+
+    The label of :func:`~cudiss.analysis.methods.screening_label` (e.g.
+    ``sevennet (MLIP screening, not DFT)``) becomes the first line of the
+    figure's suptitle: it is read before any number, and constrained layout
+    keeps it clear of the axes. A figure without a suptitle gets the label
+    alone, at the left, clear of a legend right of the axes (which reaches the
+    top of the figure). A figure of DFT and EMT results only is left as it is.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The finished figure.
+    calculators : iterable
+        Calculator labels (``code`` or ``code:preset``) of every result drawn.
+
+    Returns
+    -------
+    str or None
+        The label written, or None.
+    """
+    label = screening_label(calculators)
+    if label is not None:
+        title = fig.get_suptitle()
+        if title:
+            fig.suptitle(f"{label}\n{title}", fontsize="medium")
+        else:
+            fig.suptitle(label, x=0.02, ha="left", fontsize="medium")
+    return label

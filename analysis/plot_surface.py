@@ -26,6 +26,7 @@ from cudiss.analysis.plot_style import (
     _legend_outside,
     _potential_label,
     _signed,
+    mark_screening,
 )
 from cudiss.structures.errors import CudissInputError
 
@@ -178,7 +179,9 @@ def surface_state_figure(
     Each crossing potential is marked on the envelope, with a dotted vertical
     line and its value. With several pH values on the SHE scale every pH has
     its own line style; on the RHE scale CHE free energies do not depend on pH,
-    so one set of lines is drawn and the title says so.
+    so one set of lines is drawn and the title says so. Free energies of a
+    machine-learned potential make the figure say so on its first line
+    (:func:`~cudiss.analysis.plot_style.mark_screening`).
 
     Parameters
     ----------
@@ -264,6 +267,7 @@ def surface_state_figure(
         fontsize="medium",
     )
     _legend_outside(fig, handles, title="state")
+    mark_screening(fig, data.get("calculator", ()))
     return fig
 
 

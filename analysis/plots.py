@@ -9,6 +9,10 @@ Every series has its own colour, line style and marker (:func:`series_style`:
 distinct for the first 280 series); legends sit outside the axes, so they never
 hide data; axes name their quantity and unit, potentials their scale, and the
 conditions behind the numbers (pH, Cu²⁺ activity, β) are written on the figure.
+A figure that draws numbers of a machine-learned potential (``sevennet``,
+``chgnet``) says so on its first line, e.g. ``sevennet (MLIP screening, not DFT)``
+(:func:`mark_screening`, wording from :mod:`cudiss.analysis.methods`); a figure of
+DFT and EMT numbers carries no such line.
 
 This module is the face of the plotting code and writes the files
 (``plot_*``); each figure is built in its own module and re-exported here:
@@ -51,6 +55,7 @@ from cudiss.analysis.plot_style import (
     _check_figure_target,
     check_dpi,
     config_label,
+    mark_screening,
     save_figure,
     series_label,
     series_style,
@@ -79,6 +84,7 @@ __all__ = [
     "free_energy_figure",
     "landscape_figure",
     "lower_envelope",
+    "mark_screening",
     "neb_images",
     "neb_profile",
     "neb_profiles_figure",
@@ -126,11 +132,21 @@ def plot_free_energy_diagram(
     initial_state: str = "initial",
     figsize: tuple[float, float] = DEFAULT_FIGSIZE,
     dpi: int = DEFAULT_DPI,
+    calculators: Iterable[str] = (),
 ) -> Path:
-    """Write :func:`free_energy_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``)."""
+    """Write :func:`free_energy_figure` to ``path`` (``.png`` or ``.svg``, PNG at ``dpi``).
+
+    ``calculators`` are the labels the ΔG values come from (an MLIP is labelled).
+    """
     _check_figure_target(path, dpi)
     fig = free_energy_figure(
-        steps, potentials, scale=scale, pH=pH, initial_state=initial_state, figsize=figsize
+        steps,
+        potentials,
+        scale=scale,
+        pH=pH,
+        initial_state=initial_state,
+        figsize=figsize,
+        calculators=calculators,
     )
     return save_figure(fig, path, dpi)
 
