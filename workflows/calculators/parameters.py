@@ -16,9 +16,22 @@ GPAW 26), kept here as data and compared with the installed GPAW by the tests.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from typing import Any
+
+
+def merge_parameters(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``overrides`` into ``base`` key by key (nested dicts merged too, copies)."""
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_parameters(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
 
 #: GPAW's keyword arguments (``gpaw.dft.PARAMETER_NAMES``, GPAW 26).
 GPAW_PARAMETERS = frozenset(

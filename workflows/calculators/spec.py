@@ -13,7 +13,6 @@ minutes for screening; their results are labelled as such in every table
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Literal, get_args
 
 from ase.calculators.calculator import Calculator
@@ -22,8 +21,13 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator, model_
 from cudiss.analysis.methods import MLIP_CODES, CalculatorCode
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.calculators.adaptive import AdaptiveScfCalculator
+from cudiss.workflows.calculators.electrode import (
+    ElectrodeSpec,
+    check_electrode_mode,
+    electrode_calculator,
+)
 from cudiss.workflows.calculators.mlip import mlip_calculator
-from cudiss.workflows.calculators.parameters import check_parameters
+from cudiss.workflows.calculators.parameters import check_parameters, merge_parameters
 from cudiss.workflows.calculators.presets import (
     GPAW_PRESETS,
     bulk_parameters,
@@ -37,17 +41,6 @@ CALCULATOR_CODES: tuple[str, ...] = get_args(CalculatorCode)
 NO_PRESETS: tuple[str, ...] = ("emt", *MLIP_CODES)
 #: What a calculator is for: a slab (the preset itself), bulk Cu or a gas molecule.
 SystemKind = Literal["slab", "bulk", "molecule"]
-
-
-def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``overrides`` into ``base`` key by key (nested dicts merged too)."""
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 class CalculatorSpec(CheckedModel):
@@ -72,6 +65,10 @@ class CalculatorSpec(CheckedModel):
         is refused (:mod:`~cudiss.workflows.calculators.parameters`). For EMT:
         ``asap_cutoff`` only; the MLIPs take none (their model is fixed by the
         name, their threads by ``OMP_NUM_THREADS``).
+    electrode
+        GPAW only: hold the electrode at a potential with GPAW's solvated jellium
+        method (:class:`~cudiss.workflows.calculators.electrode.ElectrodeSpec`);
+        ``None`` (default): a neutral slab in vacuum.
 
     Raises
     ------
@@ -84,6 +81,14 @@ class CalculatorSpec(CheckedModel):
     code: CalculatorCode = "emt"
     preset: str = "test"
     overrides: dict[str, Any] = Field(default_factory=dict)
+    # left out of dumps when unset, so the ids of stores written before stay the same
+    electrode: ElectrodeSpec | None = Field(None, exclude_if=lambda value: value is None)
+
+    @model_validator(mode="after")
+    def _electrode_needs_gpaw(self) -> CalculatorSpec:
+        if self.electrode is not None and self.code != "gpaw":
+            raise ValueError(f"an electrode potential needs code gpaw (SJM), not {self.code}")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -132,17 +137,26 @@ class CalculatorSpec(CheckedModel):
         except ValueError as exc:
             where = "overrides" if self.overrides else f"preset {self.preset!r}"
             raise SettingsError(f"{where}: {exc}") from None
+        if self.electrode is not None:
+            check_electrode_mode(self.parameters())
         return self
 
     def parameters(self) -> dict[str, Any]:
         """The keyword arguments the calculator is built with (stored with results)."""
         if self.code != "gpaw":
             return dict(self.overrides)
-        return _merge(GPAW_PRESETS[self.preset], self.overrides)
+        return merge_parameters(GPAW_PRESETS[self.preset], self.overrides)
 
     def label(self) -> str:
-        """A short name for tables and logs, e.g. ``gpaw-test``, ``emt`` or ``sevennet``."""
-        return f"gpaw-{self.preset}" if self.code == "gpaw" else self.code
+        """A short name for tables and logs, e.g. ``gpaw-test``, ``emt``, ``sevennet``.
+
+        At an electrode potential its tag follows: ``gpaw-sjm-test@-0.50V_RHE``.
+        """
+        if self.code != "gpaw":
+            return self.code
+        if self.electrode is None:
+            return f"gpaw-{self.preset}"
+        return f"gpaw-{self.preset}@{self.electrode.tag()}"
 
     @property
     def is_mlip(self) -> bool:
@@ -203,8 +217,12 @@ class CalculatorSpec(CheckedModel):
         parameters = self.parameters_for(kind)
         if self.code != "gpaw":
             return make_calculator(self.code, parameters, txt=txt, **extra)
+        if self.electrode is not None and kind == "slab":
+            return electrode_calculator(parameters, self.electrode, txt, **extra)
         return AdaptiveScfCalculator(
-            lambda rung: make_calculator(self.code, _merge(parameters, rung), txt=txt, **extra),
+            lambda rung: make_calculator(
+                self.code, merge_parameters(parameters, rung), txt=txt, **extra
+            ),
             parameters.get("convergence", {}),
         )
 

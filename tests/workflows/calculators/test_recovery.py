@@ -41,12 +41,12 @@ def test_injected_non_convergence_is_recovered_and_recorded(tmp_path, monkeypatc
 
 def test_exhausted_ladder_fails_with_a_clear_reason(tmp_path, monkeypatch):
     from cudiss.workflows.calculators import make_calculator
-    from cudiss.workflows.calculators.spec import _merge
+    from cudiss.workflows.calculators.parameters import merge_parameters
 
     monkeypatch.chdir(tmp_path)
     params = CalculatorSpec(code="gpaw", overrides={**TINY, "maxiter": 2}).parameters()
     calc = RecoveringCalculator(
-        lambda rung: make_calculator("gpaw", _merge(params, rung), txt=None),
+        lambda rung: make_calculator("gpaw", merge_parameters(params, rung), txt=None),
         ladder=[{"maxiter": 3}],
     )
     atoms = _cu()

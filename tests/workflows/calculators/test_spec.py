@@ -147,7 +147,14 @@ def test_gpaw_overrides_gpaw_would_reject_are_refused_before_running(overrides, 
 )
 def test_gpaw_overrides_gpaw_takes_pass(overrides):
     for preset in GPAW_PRESETS:
+        if preset == "sjm-test" and "ecut" in overrides.get("mode", {}):
+            continue  # a real-space grid has no cutoff: refused, as the next test shows
         CalculatorSpec(code="gpaw", preset=preset, overrides=overrides).check()
+
+
+def test_a_cutoff_merged_into_the_real_space_sjm_preset_is_refused():
+    with pytest.raises(SettingsError, match="fd mode takes no 'ecut'"):
+        CalculatorSpec(code="gpaw", preset="sjm-test", overrides={"mode": {"ecut": 500}}).check()
 
 
 def test_emt_overrides_are_emt_parameters():

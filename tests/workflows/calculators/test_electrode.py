@@ -1,0 +1,106 @@
+"""The electrode potential on a calculator spec (GPAW's SJM as data); no DFT runs here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase.build import fcc100
+from ase.calculators.emt import EMT
+
+from cudiss.workflows.calculators import CalculatorSpec, as_spec
+from cudiss.workflows.calculators.electrode import ElectrodeCalculator, ElectrodeSpec
+from cudiss.workflows.errors import SettingsError
+
+
+def sjm(**electrode) -> CalculatorSpec:
+    return CalculatorSpec(code="gpaw", preset="sjm-test", electrode=electrode)
+
+
+def test_the_target_is_the_rhe_potential_on_gpaws_absolute_scale() -> None:
+    # -0.5 V vs RHE at pH 7: -0.5 - 7 x 0.059159 = -0.91411 V vs SHE; + 4.4 V
+    sj = sjm(potential_V=-0.5, pH=7).electrode.sj_parameters()
+    assert sj["target_potential"] == pytest.approx(3.48589, abs=1e-5)
+    assert sj["tol"] == 0.01 and sj["max_iters"] == 10
+    assert sj["jelliumregion"] == {"top": -1.0, "bottom": -3.0}
+    assert "slope" not in sj  # SJM's own first guess unless one is given
+    assert sjm(potential_V=0.1, scale="she").electrode.target_absolute_V() == pytest.approx(4.5)
+
+
+def test_constant_charge_has_no_target() -> None:
+    electrode = ElectrodeSpec(potential_V=None, excess_electrons=-0.1)
+    assert electrode.sj_parameters()["target_potential"] is None
+    assert electrode.sj_parameters()["excess_electrons"] == -0.1
+    assert not electrode.constant_potential
+    assert electrode.label() == "-0.10 e (constant charge)"
+
+
+def test_labels_and_tags_name_the_potential() -> None:
+    spec = sjm(potential_V=-0.5, pH=7)
+    assert spec.electrode.label() == "-0.50 V RHE pH 7"
+    assert spec.label() == "gpaw-sjm-test@-0.50V_RHE_pH7"
+    assert sjm(potential_V=0.2, scale="SHE", pH=7).label() == "gpaw-sjm-test@+0.20V_SHE"
+    # two potentials are two calculators: ids (which contain the label) differ
+    assert sjm(potential_V=-0.5).label() != sjm(potential_V=-0.6).label()
+
+
+def test_a_campaign_mapping_reaches_the_spec() -> None:
+    spec = as_spec(
+        {"code": "gpaw", "preset": "sjm-test", "electrode": {"potential_V": -0.3, "pH": 13}}
+    )
+    assert spec.electrode.pH == 13 and spec.electrode.potential_V == -0.3
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"code": "gpaw", "electrode": {"potential_V": 0.0}}, "needs mode fd or lcao, not pw"),
+        ({"code": "emt", "electrode": {"potential_V": 0.0}}, "needs code gpaw"),
+        ({"code": "gpaw", "preset": "sjm-test", "electrode": {"potential_V": 0, "pH": 20}}, "pH"),
+        (
+            {"code": "gpaw", "preset": "sjm-test", "electrode": {"potential_V": 0, "scale": "x"}},
+            "scale",
+        ),
+        (
+            {
+                "code": "gpaw",
+                "preset": "sjm-test",
+                "electrode": {"potential_V": 0, "tolerance_V": 0},
+            },
+            "tolerance_V",
+        ),
+        (
+            {
+                "code": "gpaw",
+                "preset": "sjm-test",
+                "electrode": {"potential_V": 0, "slope_V_per_electron": 5},
+            },
+            "slope_V_per_electron",
+        ),
+        ({"code": "gpaw", "preset": "sjm-test", "electrode": {"potential": 0}}, "potential"),
+    ],
+)
+def test_bad_electrodes_are_one_line_errors(data, fragment) -> None:
+    with pytest.raises(SettingsError, match=fragment) as info:
+        as_spec(data)
+    assert "\n" not in str(info.value)
+
+
+def test_the_sjm_preset_is_a_real_space_grid() -> None:
+    params = sjm(potential_V=0.0).parameters()
+    assert params["mode"] == {"name": "fd"} and params["h"] == 0.2
+    assert params["kpts"] == {"size": [2, 2, 1]}
+
+
+def test_a_z_periodic_slab_is_not_a_new_geometry_for_the_electrode_calculator() -> None:
+    # cudiss slabs are periodic along z; SJM computes them open along z
+    calc = ElectrodeCalculator(lambda rung: EMT(), {})
+    slab = fcc100("Cu", (2, 2, 3), vacuum=6.0)
+    slab.pbc = True
+    opened = slab.copy()
+    opened.pbc = [True, True, False]
+    calc.atoms = opened
+    assert calc.check_state(slab) == []
+    moved = slab.copy()
+    moved.positions[0] += 0.1
+    assert "positions" in calc.check_state(moved)
+    assert np.array_equal(slab.pbc, [True, True, True])  # the caller's atoms are untouched
