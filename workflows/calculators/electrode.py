@@ -16,6 +16,7 @@ below the cell top); every one can be changed here, key by key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ase import Atoms
@@ -215,14 +216,44 @@ def _open_along_z(atoms: Atoms) -> Atoms:
     return copy
 
 
+#: What to try, in order, when SJM does not reach its target potential: a
+#: description for the record and the ElectrodeSpec fields it changes.
+POTENTIAL_LADDER: list[tuple[str, Callable[[ElectrodeSpec], dict[str, Any]]]] = [
+    ("25 attempts", lambda e: {"max_iterations": max(25, e.max_iterations)}),
+    (
+        "restart from the neutral slab with SJM's own slope guess",
+        lambda e: {"excess_electrons": 0.0, "slope_V_per_electron": None},
+    ),
+    ("twice the potential tolerance", lambda e: {"tolerance_V": 2 * e.tolerance_V}),
+]
+
+
+def _potential_error() -> type[Exception]:
+    from gpaw.solvation.sjm import PotentialConvergenceError
+
+    return PotentialConvergenceError
+
+
 class ElectrodeCalculator(AdaptiveScfCalculator):
-    """An SJM calculator behind the SCF recovery ladder, for slabs of any z periodicity.
+    """An SJM calculator behind the SCF and potential recovery ladders.
 
     cudiss's slabs are periodic along z (plane waves need it); SJM's dipole
     layer on a real-space grid refuses that, so the calculation sees a copy
     open along z, and a change of z periodicity alone is not a new geometry.
     ``results`` add ``electrode_potential`` (V, absolute scale) and
-    ``excess_electrons`` to the grand-potential energy and the forces.
+    ``excess_electrons`` to the grand-potential energy and the forces. When SJM
+    does not reach the target potential, the electrode climbs
+    :data:`POTENTIAL_LADDER` (kept for the rest of the run) and every step is
+    recorded in ``recoveries``, as SCF retries are.
+
+    Parameters
+    ----------
+    build
+        ``build(scf_rung, electrode)`` returns a fresh SJM calculator.
+    electrode
+        The electrode as asked for.
+    convergence
+        The preset's SCF criteria.
     """
 
     implemented_properties = (
@@ -233,22 +264,54 @@ class ElectrodeCalculator(AdaptiveScfCalculator):
         "excess_electrons",
     )
 
+    def __init__(
+        self,
+        build: Callable[[dict[str, Any], ElectrodeSpec], Any],
+        electrode: ElectrodeSpec,
+        convergence: dict[str, Any],
+    ) -> None:
+        self.electrode = electrode
+        self.potential_rung = 0
+        super().__init__(lambda rung: build(rung, self.electrode), convergence)
+
     def check_state(self, atoms: Atoms, tol: float = 1e-15) -> list[str]:
         return super().check_state(_open_along_z(atoms), tol)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes) -> None:
         opened = _open_along_z(atoms) if atoms is not None else None
-        super().calculate(opened, properties, system_changes)
+        error = _potential_error()
+        while True:
+            try:
+                super().calculate(opened, properties, system_changes)
+                break
+            except error as exc:
+                self._climb_potential_ladder(exc)
         self.results["electrode_potential"] = float(self.inner.get_electrode_potential())
         self.results["excess_electrons"] = float(self.inner.parameters["sj"]["excess_electrons"])
+
+    def _climb_potential_ladder(self, exc: Exception) -> None:
+        """Rebuild SJM one rung higher on :data:`POTENTIAL_LADDER`, or re-raise ``exc``."""
+        if self.potential_rung >= len(POTENTIAL_LADDER):
+            raise type(exc)(
+                f"potential not reached after {len(POTENTIAL_LADDER)} recovery steps: {exc}"
+            ) from exc
+        what, change = POTENTIAL_LADDER[self.potential_rung]
+        self.potential_rung += 1
+        self.electrode = self.electrode.model_copy(update=change(self.electrode))
+        self.recoveries.append(
+            f"potential not reached ({' '.join(str(exc).split())[:200]}); "
+            f"retry with {what} (potential rung {self.potential_rung})"
+        )
+        self.inner = self.factory(self.ladder[self.rung - 1] if self.rung else {})
 
 
 def electrode_calculator(
     parameters: dict[str, Any], electrode: ElectrodeSpec, txt: str | None, **extra: Any
 ) -> ElectrodeCalculator:
-    """:func:`sjm_calculator` of ``parameters`` behind the SCF recovery ladder."""
+    """:func:`sjm_calculator` of ``parameters`` behind the SCF and potential ladders."""
     check_electrode_mode(parameters)
     return ElectrodeCalculator(
-        lambda rung: sjm_calculator(merge_parameters(parameters, rung), electrode, txt, **extra),
+        lambda rung, now: sjm_calculator(merge_parameters(parameters, rung), now, txt, **extra),
+        electrode,
         parameters.get("convergence", {}),
     )

@@ -6,9 +6,14 @@ import numpy as np
 import pytest
 from ase.build import fcc100
 from ase.calculators.emt import EMT
+from gpaw.solvation.sjm import PotentialConvergenceError
 
 from cudiss.workflows.calculators import CalculatorSpec, as_spec
-from cudiss.workflows.calculators.electrode import ElectrodeCalculator, ElectrodeSpec
+from cudiss.workflows.calculators.electrode import (
+    POTENTIAL_LADDER,
+    ElectrodeCalculator,
+    ElectrodeSpec,
+)
 from cudiss.workflows.errors import SettingsError
 
 
@@ -93,7 +98,7 @@ def test_the_sjm_preset_is_a_real_space_grid() -> None:
 
 def test_a_z_periodic_slab_is_not_a_new_geometry_for_the_electrode_calculator() -> None:
     # cudiss slabs are periodic along z; SJM computes them open along z
-    calc = ElectrodeCalculator(lambda rung: EMT(), {})
+    calc = ElectrodeCalculator(lambda rung, electrode: EMT(), ElectrodeSpec(potential_V=0.0), {})
     slab = fcc100("Cu", (2, 2, 3), vacuum=6.0)
     slab.pbc = True
     opened = slab.copy()
@@ -104,3 +109,55 @@ def test_a_z_periodic_slab_is_not_a_new_geometry_for_the_electrode_calculator() 
     moved.positions[0] += 0.1
     assert "positions" in calc.check_state(moved)
     assert np.array_equal(slab.pbc, [True, True, True])  # the caller's atoms are untouched
+
+
+class ReachesTheTargetWith(EMT):
+    """EMT posing as SJM: fails to reach the potential unless the electrode allows ``needs``."""
+
+    def __init__(self, electrode: ElectrodeSpec, needs) -> None:
+        super().__init__()
+        self.electrode = electrode
+        self.needs = needs
+        self.parameters["sj"] = {"excess_electrons": -0.07}
+
+    def calculate(self, *args, **kwargs) -> None:
+        if not self.needs(self.electrode):
+            raise PotentialConvergenceError("Potential could not be reached after 10 iterations")
+        super().calculate(*args, **kwargs)
+
+    def get_electrode_potential(self) -> float:
+        return 3.5
+
+
+def run_with(needs) -> ElectrodeCalculator:
+    calc = ElectrodeCalculator(
+        lambda rung, electrode: ReachesTheTargetWith(electrode, needs),
+        ElectrodeSpec(potential_V=-0.9, scale="SHE", excess_electrons=-0.05),
+        {},
+    )
+    atoms = fcc100("Cu", (2, 2, 2), vacuum=6.0)
+    atoms.calc = calc
+    atoms.get_potential_energy()
+    return calc
+
+
+def test_a_missed_potential_climbs_the_ladder_and_is_recorded() -> None:
+    calc = run_with(lambda electrode: electrode.max_iterations >= 25)
+    assert calc.potential_rung == 1
+    assert calc.electrode.max_iterations == 25
+    assert calc.results["electrode_potential"] == 3.5
+    assert calc.results["excess_electrons"] == -0.07
+    assert len(calc.recoveries) == 1
+    assert "potential not reached" in calc.recoveries[0] and "25 attempts" in calc.recoveries[0]
+
+
+def test_the_second_rung_restarts_from_the_neutral_slab() -> None:
+    calc = run_with(lambda electrode: electrode.excess_electrons == 0.0)
+    assert calc.potential_rung == 2
+    assert calc.electrode.slope_V_per_electron is None
+    assert len(calc.recoveries) == 2
+
+
+def test_past_the_last_rung_the_error_says_so() -> None:
+    with pytest.raises(PotentialConvergenceError, match=f"after {len(POTENTIAL_LADDER)} recovery"):
+        run_with(lambda electrode: False)
