@@ -156,7 +156,10 @@ def test_bad_campaign_file_is_refused(tmp_path, text, expected):
 
 # ``cudiss run FILE --calculator X``: the same mistakes as in the file, now one line too.
 OPTIONS = [
-    ("gpaw:huge", "unknown GPAW preset 'huge' in 'gpaw:huge'; choose from ['production', 'test',"),
+    (
+        "gpaw:huge",
+        "unknown GPAW preset 'huge' in 'gpaw:huge'; choose from ['production', 'sjm-test', 'test',",
+    ),
     ("emt:fast", "EMT has no presets (got 'emt:fast')"),
 ]
 
