@@ -110,6 +110,16 @@ class Checkpoint:
         self.resumed_steps = 0
         self.steps = 0
         self.found = False
+        self._carried: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
+
+    def carry(self, name: str, get: Callable[[], Any], restore: Callable[[Any], None]) -> None:
+        """Save ``get()`` as ``name`` with every step; hand it to ``restore`` on a resume.
+
+        For state outside the positions and the optimizer that steers the next
+        steps: an SJM calculator's electron count and slope, so a resumed
+        constant-potential run starts its potential search where it stopped.
+        """
+        self._carried[name] = (get, restore)
 
     @classmethod
     def for_inputs(cls, kind: str, *inputs: Any) -> Checkpoint | None:
@@ -131,6 +141,9 @@ class Checkpoint:
             return None
         self.resumed_steps = self.steps = int(data.get("nsteps", 0))
         self.found = True
+        for name, value in data.get("carried", {}).items():
+            if name in self._carried:
+                self._carried[name][1](value)
         return data
 
     def save(self, data: dict) -> None:
@@ -143,8 +156,11 @@ class Checkpoint:
         resume instead of starting over.
         """
         self.steps = int(data.get("nsteps", self.steps))
+        carried = {name: get() for name, (get, _) in self._carried.items()}
         if world.rank != 0:
             return
+        if carried:
+            data = {**data, "carried": carried}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = pickle.dumps({**data, "format": FORMAT}, protocol=pickle.HIGHEST_PROTOCOL)
         replace_files({self.path: lambda tmp: tmp.write_bytes(payload)})

@@ -3,14 +3,9 @@
 Every maker has a ``calculator_spec`` field (:class:`CalculatorSpec`): EMT for
 seconds-long dry runs, GPAW with a named preset for real work. Relaxations use
 atomate2's :class:`~atomate2.ase.jobs.AseRelaxMaker` (and so its ``AseRelaxer``
-loop) unchanged. The NEB maker subclasses
-:class:`~atomate2.ase.neb.AseNebFromImagesMaker` but replaces its ``run_ase``:
-atomate2 gives each image a ``deepcopy`` of one calculator, which GPAW's
-calculator does not support (it holds an open log file), and it fixes the band
-optimizer to FIRE, which costs 3-6x the force calls of ASE's ODE optimizer
-(docs/calibration.md). The output is still an emmet ``NebResult``. The bulk and
-vibrations makers are in :mod:`cudiss.workflows.thermo_makers`, the field checks
-in :mod:`cudiss.workflows.maker_checks`; all are importable from here.
+loop) unchanged. The NEB maker is in :mod:`cudiss.workflows.neb_maker`, the
+bulk and vibrations makers are in :mod:`cudiss.workflows.thermo_makers`, the
+field checks in :mod:`cudiss.workflows.maker_checks`; all are importable from here.
 
 Every ``make`` is wrapped with :func:`~cudiss.workflows.failures.failures_as_data`:
 a step that raises returns a :class:`~cudiss.workflows.failures.StepFailure`.
@@ -24,11 +19,8 @@ from pathlib import Path
 from ase import Atoms
 from ase.calculators.calculator import Calculator
 from atomate2.ase.jobs import AseRelaxMaker
-from atomate2.ase.neb import AseNebFromImagesMaker
 from atomate2.ase.schemas import AseTaskDoc
 from atomate2.ase.utils import OPTIMIZERS
-from emmet.core.neb import NebMethod
-from emmet.core.types.enums import TaskState
 from jobflow import job
 from pymatgen.core import Molecule, Structure
 from pymatgen.io.ase import AseAtomsAdaptor
@@ -42,7 +34,9 @@ from cudiss.workflows.failures import failures_as_data
 
 # Re-exported: campaign.py and flows.py import the field checks from here.
 from cudiss.workflows.maker_checks import FMAX_MAX, check_fmax, check_type
-from cudiss.workflows.neb import NebSettings, run_neb, unwrap_band
+
+# Re-exported: stored flows and documents name these cudiss.workflows.makers.<name>.
+from cudiss.workflows.neb_maker import CuNebMaker
 from cudiss.workflows.prerelax import (
     FD_STEP,
     HESSIAN_FLOOR,
@@ -65,8 +59,6 @@ from cudiss.workflows.schemas import (
     CuRelaxTaskDoc,
     VibrationsResult,
 )
-
-# Re-exported: stored flows and documents name these cudiss.workflows.makers.<name>.
 from cudiss.workflows.thermo_makers import CuBulkMaker, CuVibrationsMaker
 
 __all__ = [
@@ -229,6 +221,7 @@ class CuRelaxMaker(AseRelaxMaker):
                 "resumed": result.resumed,
                 "force_calls": result.force_calls,
                 "prerelax": result.prerelax,
+                "electrode": result.electrode,
             }
         )
 
@@ -251,6 +244,11 @@ class CuRelaxMaker(AseRelaxMaker):
         if command is not None:
             return mpi.run_task("relax", {"maker": self, "structure": mol_or_struct}, command)
         checkpoint = self.checkpoint(mol_or_struct)
+        electrode = self.calculator if hasattr(self.calculator, "electrode_state") else None
+        if checkpoint is not None and electrode is not None:
+            checkpoint.carry(
+                "electrode", electrode.electrode_state, electrode.restore_electrode_state
+            )
         # Log stream, checkpoint and optimizer class are not data: add them for
         # this call only, so the maker stays serialisable.
         saved_relax, saved_optimizer = self.relax_kwargs, self.optimizer_kwargs
@@ -280,6 +278,7 @@ class CuRelaxMaker(AseRelaxMaker):
             resumed=checkpoint.describe() if checkpoint is not None else None,
             force_calls=calls.count,
             prerelax=stage.record if stage is not None else None,
+            electrode=electrode.record() if electrode is not None else None,
         )
 
 
@@ -305,101 +304,3 @@ class CuStaticMaker(CuRelaxMaker):
 
     name: str = "static"
     steps: int = 1
-
-
-@dataclass
-class CuNebMaker(AseNebFromImagesMaker):
-    """Climbing-image NEB from a band of images, EMT or GPAW.
-
-    Parameters
-    ----------
-    calculator_spec
-        EMT or GPAW (+ preset and overrides); each image gets its own calculator.
-    settings
-        Image count, fmax, climbing image, tangent method, optimizer...
-    """
-
-    name: str = "neb"
-    calculator_spec: CalculatorSpec = field(default_factory=CalculatorSpec)
-    settings: NebSettings = field(default_factory=NebSettings)
-
-    def __post_init__(self) -> None:
-        if hasattr(super(), "__post_init__"):
-            super().__post_init__()
-        check_type(self.calculator_spec, CalculatorSpec, "CuNebMaker: calculator_spec")
-        check_type(self.settings, NebSettings, "CuNebMaker: settings")
-
-    def _get_calculator(self) -> Calculator:
-        return self.calculator_spec.build()
-
-    def run_ase(
-        self,
-        images: list,
-        prev_dir: str | Path | None = None,
-        endpoint_energies: tuple[float, float] | None = None,
-    ) -> CuNebResult:
-        """Run the NEB on ``images`` (pymatgen Structures or ASE Atoms), not as a job."""
-        adaptor = AseAtomsAdaptor()
-        band = unwrap_band(
-            [adaptor.get_atoms(im) if isinstance(im, Structure) else im for im in images]
-        )
-        spec = self.calculator_spec
-        traj_prefix = str(Path.cwd() / "neb-image")
-        checkpoint = Checkpoint.for_inputs(
-            "neb", *band, spec.model_dump(), self.settings.model_dump()
-        )
-        command = mpi.launcher_command(spec)
-        if command is not None:
-            # the worker calls run_neb on all ranks (images in parallel if possible)
-            payload = {
-                "spec": spec,
-                "settings": self.settings,
-                "band": band,
-                "endpoint_energies": endpoint_energies,
-                "traj_prefix": traj_prefix,
-                "checkpoint": str(checkpoint.path) if checkpoint is not None else None,
-            }
-            run = mpi.run_task("neb", payload, command)
-        else:
-            run = run_neb(
-                band,
-                lambda i: spec.build(txt=f"gpaw-image-{i}.txt"),
-                self.settings,
-                endpoint_energies=endpoint_energies,
-                traj_prefix=traj_prefix,
-                progress=progress.step,
-                checkpoint=checkpoint,
-            )
-        structures = [adaptor.get_structure(atoms) for atoms in run.images]
-        return CuNebResult(
-            images=structures,
-            initial_images=[adaptor.get_structure(atoms) for atoms in band],
-            image_indices=list(range(len(structures))),
-            energies=run.energies,
-            neb_method=NebMethod.CLIMBING_IMAGE if self.settings.climb else NebMethod.STANDARD,
-            state=TaskState.SUCCESS if run.converged else TaskState.FAILED,
-            dir_name=str(Path.cwd()),
-            converged=run.converged,
-            force_calls=run.force_calls,
-            steps=run.steps,
-            image_fmax=run.image_fmax,
-            image_forces=[forces.tolist() for forces in run.forces],
-            image_positions=[atoms.positions.tolist() for atoms in run.images],
-            trajectories=run.trajectories,
-            settings=self.settings.model_dump(),
-            wall_time_s=run.wall_time_s,
-            surrogate_force_calls=run.surrogate_force_calls,
-            scf_recoveries=run.scf_recoveries,
-            resumed_steps=run.resumed_steps,
-        )
-
-    @job(data=["images", "initial_images", "image_forces", "image_positions"])
-    @failures_as_data
-    def make(
-        self,
-        images: list,
-        prev_dir: str | Path | None = None,
-        endpoint_energies: tuple[float, float] | None = None,
-    ) -> CuNebResult:
-        """Run the NEB as a job; endpoint energies are reused when given."""
-        return self.run_ase([im.copy() for im in images], prev_dir, endpoint_energies)

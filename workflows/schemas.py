@@ -35,6 +35,22 @@ class PrerelaxRecord(BaseModel):
     note: str | None = Field(None, description="why the MLIP geometry was not used")
 
 
+class ElectrodeRecord(BaseModel):
+    """Where an SJM calculation ended: its potential and excess electrons.
+
+    Potentials are on the scale the calculation asked for (``scale``, ``pH``)
+    and, for SJM's own record, on its absolute scale (work function).
+    """
+
+    scale: str = Field(description="RHE or SHE: the scale of target_V and potential_V")
+    pH: float = Field(0.0, description="pH of the electrolyte")
+    target_V: float | None = Field(description="target potential; None: constant charge")
+    potential_V: float = Field(description="achieved electrode potential, V")
+    potential_absolute_V: float = Field(description="achieved work function (SJM's scale), V")
+    excess_electrons: float = Field(description="electrons added to the neutral slab")
+    tolerance_V: float = Field(description="accepted |achieved - target|, V")
+
+
 class CuRelaxResult(AseResult):
     """atomate2's relaxation result plus what happened on the way (``run_ase``'s output)."""
 
@@ -48,6 +64,9 @@ class CuRelaxResult(AseResult):
         None, description="force calls of the relaxation's calculator in this run"
     )
     prerelax: PrerelaxRecord | None = Field(None, description="the MLIP stage; None: none")
+    electrode: ElectrodeRecord | None = Field(
+        None, description="SJM's potential and charge at the end; None: no electrode"
+    )
 
 
 class CuRelaxTaskDoc(AseStructureTaskDoc):
@@ -63,6 +82,9 @@ class CuRelaxTaskDoc(AseStructureTaskDoc):
         None, description="force calls of the relaxation's calculator in this run"
     )
     prerelax: PrerelaxRecord | None = Field(None, description="the MLIP stage; None: none")
+    electrode: ElectrodeRecord | None = Field(
+        None, description="SJM's potential and charge at the end; None: no electrode"
+    )
 
 
 class BulkResult(BaseModel):
@@ -93,6 +115,10 @@ class CuNebResult(NebResult):
     surrogate_force_calls: int = 0
     scf_recoveries: list[str] = Field(default_factory=list)
     resumed_steps: int = Field(0, description="band steps done before an interruption")
+    image_electrodes: list[ElectrodeRecord | None] = Field(
+        default_factory=list,
+        description="SJM's potential and charge of every image (endpoints: their relaxations)",
+    )
 
 
 class VibrationsResult(BaseModel):

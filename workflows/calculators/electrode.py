@@ -16,6 +16,7 @@ below the cell top); every one can be changed here, key by key.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -24,10 +25,15 @@ from ase.calculators.calculator import all_changes
 from pydantic import ConfigDict, Field, field_validator
 
 from cudiss.analysis.che import PH_RANGE, PotentialScale
-from cudiss.analysis.electrode import SHE_ABSOLUTE_V, absolute_potential
+from cudiss.analysis.electrode import (
+    SHE_ABSOLUTE_V,
+    absolute_potential,
+    potential_from_absolute,
+)
 from cudiss.workflows.calculators.adaptive import AdaptiveScfCalculator
 from cudiss.workflows.calculators.parameters import merge_parameters
 from cudiss.workflows.errors import CheckedModel, SettingsError
+from cudiss.workflows.schemas import ElectrodeRecord
 
 
 class SolventSpec(CheckedModel):
@@ -288,6 +294,52 @@ class ElectrodeCalculator(AdaptiveScfCalculator):
                 self._climb_potential_ladder(exc)
         self.results["electrode_potential"] = float(self.inner.get_electrode_potential())
         self.results["excess_electrons"] = float(self.inner.parameters["sj"]["excess_electrons"])
+
+    def record(self) -> ElectrodeRecord | None:
+        """The potential and excess electrons of the last calculation (``None`` before one)."""
+        if "electrode_potential" not in self.results:
+            return None
+        electrode = self.electrode
+        absolute = self.results["electrode_potential"]
+        return ElectrodeRecord(
+            scale=electrode.scale,
+            pH=electrode.pH,
+            target_V=electrode.potential_V,
+            potential_V=potential_from_absolute(
+                absolute, electrode.scale, electrode.pH, electrode.she_absolute_V
+            ),
+            potential_absolute_V=absolute,
+            excess_electrons=self.results["excess_electrons"],
+            tolerance_V=electrode.tolerance_V,
+        )
+
+    def electrode_state(self) -> dict[str, Any]:
+        """What a checkpoint keeps of the electrode: the spec as it now stands.
+
+        SJM updates its electron count and its dU/dN slope after every geometry;
+        they go into the spec (a positive or non-finite slope, which SJM can
+        estimate from noisy attempts, is dropped), with the potential rung
+        reached. :meth:`restore_electrode_state` starts from them again, so a
+        resumed constant-potential run does not search the electron count anew.
+        """
+        sj = getattr(self.inner, "parameters", {}).get("sj", {})
+        slope = sj.get("slope", self.electrode.slope_V_per_electron)
+        usable = slope is not None and math.isfinite(slope) and slope < 0
+        now = self.electrode.model_copy(
+            update={
+                "excess_electrons": float(
+                    sj.get("excess_electrons", self.electrode.excess_electrons)
+                ),
+                "slope_V_per_electron": float(slope) if usable else None,
+            }
+        )
+        return {"electrode": now.model_dump(), "potential_rung": self.potential_rung}
+
+    def restore_electrode_state(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`electrode_state`: a fresh SJM at the saved electron count."""
+        self.electrode = ElectrodeSpec.model_validate(state["electrode"])
+        self.potential_rung = int(state.get("potential_rung", 0))
+        self.inner = self.factory(self.ladder[self.rung - 1] if self.rung else {})
 
     def _climb_potential_ladder(self, exc: Exception) -> None:
         """Rebuild SJM one rung higher on :data:`POTENTIAL_LADDER`, or re-raise ``exc``."""

@@ -33,7 +33,7 @@ from cudiss.workflows.neb.optimizers import Stage, stage_ladder
 from cudiss.workflows.neb.result import NebRun
 from cudiss.workflows.neb.scf import discard_loose_results, scf_follower, set_force_tolerance
 from cudiss.workflows.neb.settings import NebSettings
-from cudiss.workflows.neb.state import Band, BandState
+from cudiss.workflows.neb.state import Band, BandState, restore_electrodes
 from cudiss.workflows.neb.surrogate import shifted_surrogates, surrogate_neb_hessian
 from cudiss.workflows.neb.watch import PRECON_PROBATION_STEPS, BandWatch, ForceCallCounter, Stalled
 
@@ -93,6 +93,8 @@ def run_neb(
     if endpoint_energies is None and saved is not None:
         endpoint_energies = saved.endpoint_energies
     energies = attach_calculators(band_images, calculator_factory, endpoint_energies, counter)
+    if saved is not None:
+        restore_electrodes(band_images[1:-1], saved.electrodes)
     neb = _make_neb(band_images, settings, parallel, world)
     paths = _trajectory_paths(traj_prefix, len(band_images))
     new_files = not any(Path(path).exists() and Path(path).stat().st_size for path in paths)
@@ -344,6 +346,9 @@ def band_result(run: Band, wall: float, paths: list[str], resumed_steps: int) ->
         wall_time_s=wall,
         trajectories=paths,
         resumed_steps=resumed_steps,
+        electrodes=[
+            image.calc.record() if hasattr(image.calc, "record") else None for image in images
+        ],
         scf_recoveries=[
             f"image {index}: {line}"
             for index, image in enumerate(images)

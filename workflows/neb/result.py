@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from ase import Atoms
 
+from cudiss.workflows.schemas import ElectrodeRecord
+
 
 @dataclass
 class NebRun:
@@ -26,6 +28,8 @@ class NebRun:
     scf_recoveries: list[str] = field(default_factory=list)
     resumed_steps: int = 0
     """Band steps done before an interruption, read from the checkpoint (0: fresh start)."""
+    electrodes: list[ElectrodeRecord | None] = field(default_factory=list)
+    """SJM's potential and charge of every image (``None``: no electrode, or an endpoint)."""
 
     @property
     def dips_below_endpoints(self) -> bool:

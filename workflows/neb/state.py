@@ -42,6 +42,10 @@ class BandState:
     precon
         Inverse surrogate Hessian, built once from the starting band (a resume
         must step the same way), or ``None``.
+    electrodes
+        Each interior image's SJM state (electron count, slope; see
+        :meth:`~cudiss.workflows.calculators.electrode.ElectrodeCalculator.electrode_state`),
+        ``None`` for an image without an electrode; ``None`` for a band without any.
     """
 
     nsteps: int
@@ -53,6 +57,7 @@ class BandState:
     surrogate_force_calls: int
     endpoint_energies: tuple[float, float]
     precon: np.ndarray | None = None
+    electrodes: list[dict | None] | None = None
 
     @classmethod
     def load(cls, checkpoint: Checkpoint | None) -> BandState | None:
@@ -96,6 +101,7 @@ class Band:
             surrogate_force_calls=self.surrogate_calls,
             endpoint_energies=self.endpoint_energies,
             precon=self.precon,
+            electrodes=electrode_states(self.images[1:-1]),
         ).save(self.checkpoint)
 
     def optimizer(self, stage: int):
@@ -117,3 +123,19 @@ class Band:
     @property
     def out_of_steps(self) -> bool:
         return self.watch.steps >= self.settings.max_steps
+
+
+def electrode_states(images: list[Atoms]) -> list[dict | None] | None:
+    """Each image's SJM state for a checkpoint (``None`` when no image has an electrode)."""
+    states = [
+        image.calc.electrode_state() if hasattr(image.calc, "electrode_state") else None
+        for image in images
+    ]
+    return states if any(state is not None for state in states) else None
+
+
+def restore_electrodes(images: list[Atoms], states: list[dict | None] | None) -> None:
+    """Give each image's SJM calculator its saved electron count (see :func:`electrode_states`)."""
+    for image, state in zip(images, states or [], strict=False):
+        if state is not None and hasattr(image.calc, "restore_electrode_state"):
+            image.calc.restore_electrode_state(state)

@@ -6,36 +6,16 @@ import itertools
 
 import numpy as np
 import pytest
-from ase.build import add_adsorbate, fcc100
 from ase.calculators.emt import EMT
-from ase.constraints import FixAtoms
-from ase.optimize import BFGS
 
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.neb import NebSettings, interpolate_band, run_neb
-from tests.helpers.neb_reference import plain_ase_barrier
-
-A_EMT = 3.59  # ASE EMT's own fcc Cu lattice constant
-
-
-def _relaxed_hop_endpoints():
-    """Cu adatom in a 4-fold hollow of Cu(100) and in the neighbouring hollow, relaxed."""
-    slab = fcc100("Cu", (3, 3, 3), a=A_EMT, vacuum=6.0)
-    slab.set_constraint(FixAtoms(mask=slab.get_tags() == 3))
-    add_adsorbate(slab, "Cu", 1.8, "hollow")
-    initial, final = slab.copy(), slab.copy()
-    final.positions[-1, 0] += A_EMT / np.sqrt(2)
-    energies = []
-    for atoms in (initial, final):
-        atoms.calc = EMT()
-        BFGS(atoms, logfile=None).run(fmax=0.01)
-        energies.append(atoms.get_potential_energy())
-    return initial, final, energies
+from tests.helpers.neb_reference import plain_ase_barrier, relaxed_hop_endpoints
 
 
 @pytest.fixture(scope="module")
 def hop():
-    return _relaxed_hop_endpoints()
+    return relaxed_hop_endpoints()
 
 
 @pytest.mark.parametrize("optimizer", ["ode", "bfgs", "fire"])
