@@ -34,7 +34,9 @@ Usage::
 Results go to ``bench/results.json`` and ``bench/RESULTS.md`` (rewritten after
 every method, so partial results survive a kill); ``--out DIR/x.json`` writes
 ``DIR/x.json`` and ``DIR/RESULTS.md`` instead, ``--no-write`` nothing.
-``--report-only`` rewrites RESULTS.md from the JSON. How the measured numbers
+``--report-only`` rewrites RESULTS.md from the JSON; ``--merge A.json B.json:CASE ...``
+merges several runs (e.g. one GPAW case per core) into ``--out``
+(``nebbench/merge.py``: each row names its run). How the measured numbers
 shaped the NEB engine: ``docs/neb.md``.
 """
 
@@ -53,6 +55,7 @@ from typing import Any
 
 from nebbench.cases import CASES, Case
 from nebbench.endpoints import endpoint_study, geometry_record, relax_endpoints, shared_band
+from nebbench.merge import merge_runs
 from nebbench.metering import scf_log_stats
 from nebbench.methods import FMAX, N_IMAGES, cold_start_control, run_method
 from nebbench.ratios import add_ratios
@@ -191,6 +194,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--logs", action="append", help="with --report-only: CASE=WORKDIR of its GPAW logs"
     )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="RUN.json[:CASE,...]",
+        help="merge these runs' results (in order, optionally only some cases) into --out",
+    )
     return parser.parse_args(argv)
 
 
@@ -199,6 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if args.report_only:
         report_only(out, args.logs or [])
+        return 0
+    if args.merge:
+        merged = merge_runs(args.merge)
+        for entry in merged["cases"].values():
+            add_ratios(entry)
+        write(out, merged)
+        print(f"merged {len(args.merge)} runs into {out} and {report_path(out)}")
         return 0
     prerelax = [m for m in args.prerelax.split(",") if m and m != "none"]
     info = machine_info()

@@ -1,0 +1,100 @@
+"""Merge the results of several runs of bench_neb.py into one results.json.
+
+A full run takes hours on 2 cores, and GPAW cases run fastest one per core, so
+the benchmark is often run as several processes over disjoint cases or methods
+(e.g. ``--cases gpaw-adatom-co`` beside ``--cases gpaw-adatom-h``). Merging keeps
+each run's machine record, and each method row and endpoint study says which
+run made it (``run``: index into ``machine["runs"]``). Runs of the same case
+must share its geometry and their plain-BFGS endpoint energies must agree
+(they are deterministic), else the merge refuses them: rows from different
+endpoints cannot be compared.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ENDPOINT_AGREEMENT_EV = 1e-6
+
+
+class MergeError(ValueError):
+    """Runs that cannot be merged (different endpoints, criteria or geometry)."""
+
+
+def merge_runs(sources: list[str]) -> dict[str, Any]:
+    """One results dictionary from the results.json files of several runs (in order).
+
+    Each source is ``PATH`` or ``PATH:CASE,CASE`` (only those cases of that run).
+    Later runs add methods and endpoint studies to a case; a method measured by
+    two runs keeps the later row.
+    """
+    paths = [Path(source.partition(":")[0]) for source in sources]
+    runs = [_read(source) for source in sources]
+    _check_same_criterion(runs, paths)
+    records = [_run_record(run, path) for run, path in zip(runs, paths, strict=True)]
+    merged: dict[str, Any] = {
+        "machine": {"runs": records},
+        "fmax": runs[0]["fmax"],
+        "n_images": runs[0]["n_images"],
+        "cases": {},
+    }
+    for index, run in enumerate(runs):
+        for name, entry in run["cases"].items():
+            _merge_case(merged["cases"], name, entry, index)
+    overhead = [run["overhead"] for run in runs if "overhead" in run]
+    if overhead:
+        merged["overhead"] = overhead[-1]
+    return merged
+
+
+def _read(source: str) -> dict[str, Any]:
+    path, _, cases = source.partition(":")
+    run = json.loads(Path(path).read_text())
+    if cases:
+        wanted = cases.split(",")
+        missing = [name for name in wanted if name not in run["cases"]]
+        if missing:
+            raise MergeError(f"{path} has no case {', '.join(missing)}")
+        run["cases"] = {name: run["cases"][name] for name in wanted}
+    return run
+
+
+def _run_record(run: dict, path: Path) -> dict[str, Any]:
+    cases = {name: sorted(entry.get("methods", {})) for name, entry in run["cases"].items()}
+    return {**run["machine"], "file": str(path), "cases": cases}
+
+
+def _check_same_criterion(runs: list[dict], paths: list[Path]) -> None:
+    for run, path in zip(runs[1:], paths[1:], strict=True):
+        if (run["fmax"], run["n_images"]) != (runs[0]["fmax"], runs[0]["n_images"]):
+            raise MergeError(f"{path}: fmax/n_images differ from {paths[0]}")
+
+
+def _merge_case(cases: dict, name: str, entry: dict, index: int) -> None:
+    tagged = {method: {**row, "run": index} for method, row in entry.get("methods", {}).items()}
+    studies = {mlip: {**s, "run": index} for mlip, s in entry.get("endpoint_study", {}).items()}
+    if name not in cases:
+        cases[name] = {**entry, "methods": tagged, "endpoint_relax_run": index}
+        if studies:
+            cases[name]["endpoint_study"] = studies
+        return
+    case = cases[name]
+    if entry.get("geometry") != case.get("geometry"):
+        raise MergeError(f"{name}: run {index} has another geometry")
+    _check_endpoints(name, case["endpoint_relax"], entry["endpoint_relax"], index)
+    case["methods"].update(tagged)
+    if studies:
+        case.setdefault("endpoint_study", {}).update(studies)
+    for key in ("cold_start_control",):
+        if key in entry:
+            case[key] = entry[key]
+
+
+def _check_endpoints(name: str, first: dict, other: dict, index: int) -> None:
+    for a, b in zip(first["energies_eV"], other["energies_eV"], strict=True):
+        if abs(a - b) > ENDPOINT_AGREEMENT_EV:
+            raise MergeError(
+                f"{name}: run {index}'s relaxed endpoints differ by {abs(a - b):.2e} eV"
+            )
