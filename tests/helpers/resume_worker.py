@@ -2,7 +2,9 @@
 
 Usage::
 
-    python tests/helpers/resume_worker.py {emt|gpaw} {relax|neb|neb-fast} OUT.json
+    python tests/helpers/resume_worker.py {emt|gpaw|sjm} {relax|neb|neb-fast} OUT.json
+
+``sjm``: a relaxation only, at constant potential (GPAW SJM) on Cu(111) 1x1x3.
 
 ``neb-fast``: the CO-bound hop with ``NebSettings.fast()`` (EMT surrogate band,
 surrogate-preconditioned ODE, adaptive SCF accuracy).
@@ -22,7 +24,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from ase import Atoms
+from ase.build import fcc111
 from ase.calculators.emt import EMT
+from ase.constraints import FixAtoms
 from ase.optimize import BFGS
 from pymatgen.io.ase import AseAtomsAdaptor
 
@@ -60,6 +65,17 @@ CASES = {
 }
 
 
+# -1.0 V SHE is 3.40 V on SJM's scale, 0.25 V above this cell's potential of zero
+# charge (3.15 V): about -0.05 electrons at dU/dN = -5.2 V/e (docs/constant-potential.md)
+SJM_ELECTRODE = {
+    "potential_V": -1.0,
+    "scale": "SHE",
+    "jellium_bottom_A": 13.5,
+    "jellium_top_A": 15.5,
+    "slope_V_per_electron": -5.2,
+}
+
+
 def _slow_emt(delay: float) -> None:
     original = EMT.calculate
 
@@ -91,8 +107,12 @@ def run_relax(spec: CalculatorSpec, case: dict) -> dict:
     atoms.positions[free] += rng.normal(0.0, 0.08, (len(free), 3))
     structure = AseAtomsAdaptor().get_structure(atoms)
     maker = CuRelaxMaker(calculator_spec=spec, fmax=0.05)
-    result = maker.run_ase(structure)
-    checkpoint = maker.checkpoint(structure)
+    return run_relax_answer(maker, structure, maker.run_ase(structure))
+
+
+def run_relax_answer(maker: CuRelaxMaker, start, result) -> dict:
+    """Final energy, steps recorded in the checkpoint and the resume note of a relaxation."""
+    checkpoint = maker.checkpoint(start)
     saved = checkpoint.load() if checkpoint is not None else None
     traj = result.trajectory
     energy = traj.energy[-1] if hasattr(traj, "energy") else traj.frame_properties[-1]["energy"]
@@ -100,6 +120,33 @@ def run_relax(spec: CalculatorSpec, case: dict) -> dict:
         "energy": float(energy),
         "steps": int(saved["nsteps"]) if saved else -1,
         "resume": [result.resumed] if result.resumed else [],
+    }
+
+
+def sjm_slab() -> Atoms:
+    """Cu(111) 1x1x3 in a 16 Å cell (test_electrode_gpaw.py), its top atom 0.1 Å too high."""
+    atoms = fcc111("Cu", size=(1, 1, 3), a=3.63)
+    atoms.cell[2][2] = 16.0
+    atoms.translate([0, 0, 6.0 - min(atoms.positions[:, 2])])
+    atoms.set_constraint(FixAtoms(indices=[0, 1]))
+    atoms.positions[2, 2] += 0.1
+    atoms.pbc = True
+    return atoms
+
+
+def run_sjm_relax(spec: CalculatorSpec) -> dict:
+    """Relax the top atom at constant potential; report the electrode and the carried state."""
+    atoms = sjm_slab()
+    maker = CuRelaxMaker(calculator_spec=spec, fmax=0.02)
+    checkpoint = maker.checkpoint(atoms)
+    saved = checkpoint.load() if checkpoint is not None else None
+    carried = (saved or {}).get("carried", {}).get("electrode")
+    result = maker.run_ase(atoms)
+    answer = run_relax_answer(maker, atoms, result)
+    return {
+        **answer,
+        "electrode": result.electrode.model_dump(),
+        "started_from_electrons": carried["electrode"]["excess_electrons"] if carried else None,
     }
 
 
@@ -136,8 +183,12 @@ def main(code: str, kind: str, out: str) -> None:
         # 13 steps instead of 11 on the taller cell)
         tight = {"convergence": {"energy": 1e-7, "density": 1e-6}}
         spec = CalculatorSpec(code=code, preset="test", overrides=tight)
+    if code == "sjm":
+        spec = CalculatorSpec(code="gpaw", preset="sjm-test", electrode=SJM_ELECTRODE)
     start = time.perf_counter()
-    if kind == "relax":
+    if code == "sjm":
+        answer = run_sjm_relax(spec)
+    elif kind == "relax":
         answer = run_relax(spec, CASES[code])
     else:
         answer = run_neb(spec, CASES[code], fast=kind == "neb-fast")

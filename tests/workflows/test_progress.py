@@ -12,7 +12,7 @@ from jobflow import Flow, JobStore, job, run_locally
 from maggma.stores import MemoryStore
 from rich.console import Console
 
-from cudiss.workflows import makers, progress
+from cudiss.workflows import neb_maker, progress
 from cudiss.workflows.failures import StepFailure, failures_as_data, stored_failure
 from cudiss.workflows.local import _watch_jobflow
 from cudiss.workflows.progress import RunProgress, duration
@@ -226,7 +226,7 @@ def test_ctrl_c_keeps_finished_configurations_and_the_same_command_resumes(tmp_p
 def test_ctrl_c_inside_a_neb_resumes_it_mid_band(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "c.yaml").write_text(CAMPAIGN.replace("[[], [O]]", "[[]]"))
-    run_neb = makers.run_neb
+    run_neb = neb_maker.run_neb
 
     def ctrl_c_at_band_step_3(*args, progress=None, **kwargs):
         def step(number, fmax):
@@ -237,12 +237,12 @@ def test_ctrl_c_inside_a_neb_resumes_it_mid_band(tmp_path, monkeypatch):
 
         return run_neb(*args, progress=step, **kwargs)
 
-    monkeypatch.setattr(makers, "run_neb", ctrl_c_at_band_step_3)
+    monkeypatch.setattr(neb_maker, "run_neb", ctrl_c_at_band_step_3)
     code, _, err = run_cli("run", "c.yaml", "--store", "store")
     assert code == 130
     assert "0 configurations finished in this run (0 of 1 are in the store" in _interrupted(err)
 
-    monkeypatch.setattr(makers, "run_neb", run_neb)
+    monkeypatch.setattr(neb_maker, "run_neb", run_neb)
     code, _, err = run_cli("run", "c.yaml", "--store", "store")
     assert code == 0, err
     (result,) = open_results("store")
