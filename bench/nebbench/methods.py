@@ -38,11 +38,17 @@ SURROGATES = {
 """The surrogate of each fast-path method (``NebSettings.fast(surrogate=...)``)."""
 
 
+BFGS_AFTER_SURROGATE = {"cudiss-sevennet-bfgs": "sevennet"}
+"""Surrogate band, then the real stage with plain BFGS (no preconditioner, preset SCF)."""
+
+
 def settings_for(method: str) -> NebSettings:
     """cudiss's settings: the defaults, or the fast path with the method's surrogate."""
     base = {"n_images": N_IMAGES, "fmax": FMAX, "max_steps": MAX_STEPS}
     if method == "cudiss-default":
         return NebSettings(**base)
+    if method in BFGS_AFTER_SURROGATE:
+        return NebSettings(surrogate=BFGS_AFTER_SURROGATE[method], optimizer="bfgs", **base)
     if method == "cudiss-fast":
         return NebSettings.fast(**base)
     return NebSettings.fast(surrogate=SURROGATES[method], **base)
@@ -111,7 +117,7 @@ def run_method(
 
 def _preload(method: str) -> dict[str, Any]:
     """Load an MLIP method's model before the clock starts (once per process, 2-10 s)."""
-    surrogate = SURROGATES.get(method)
+    surrogate = SURROGATES.get(method) or BFGS_AFTER_SURROGATE.get(method)
     if surrogate in (None, "emt"):
         return {}
     from cudiss.workflows.calculators.mlip import mlip_calculator
