@@ -14,6 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from cudiss.analysis.methods import CalculatorCode
 
 RunState = Literal["successful", "unconverged", "failed"]
+#: How a solvated (SJM) calculation held its electrode: at a target potential, its
+#: electron count adjusted (``constant-potential``), or at a fixed excess charge
+#: (``constant-charge``: the zero-charge reference of a potential sweep, which the
+#: CHE treats like any zero-charge result).
+ElectrodeMode = Literal["constant-potential", "constant-charge"]
+ELECTRODE_MODES: tuple[ElectrodeMode, ...] = ("constant-potential", "constant-charge")
 
 
 class CalculatorInfo(BaseModel):
@@ -86,6 +92,43 @@ class RemovalResult(BaseModel):
         None,
         description="set by constant-potential (e.g. GPAW SJM) runs: energies already "
         "refer to this potential and are used as-is there",
+    )
+
+    # Solvated electrode (GPAW SJM), read from the relaxations' and the NEB's
+    # electrode records; None without an electrode. Charges in e (electrons added
+    # to the neutral slab), potentials in V vs RHE.
+    electrode: ElectrodeMode | None = Field(
+        None, description="how the electrode was held; None: no electrode (slab in vacuum)"
+    )
+    electrode_target_V_RHE: float | None = Field(
+        None, description="target potential of a constant-potential run, V vs RHE"
+    )
+    initial_potential_V_RHE: float | None = Field(
+        None,
+        description="potential the relaxed initial state reached, V vs RHE (at zero "
+        "charge: its potential of zero charge)",
+    )
+    excess_electrons_initial_e: float | None = Field(
+        None, description="excess electrons of the relaxed initial state, e"
+    )
+    excess_electrons_ts_e: float | None = Field(
+        None, description="excess electrons of the highest NEB image (transition state), e"
+    )
+    excess_electrons_final_e: float | None = Field(
+        None, description="excess electrons of the relaxed final state, e"
+    )
+    charge_transferred_e: float | None = Field(
+        None,
+        description="excess electrons gained from initial to transition state (TS - IS), e; "
+        "> 0: the electrode gave electrons to the slab on the way up",
+    )
+    charge_transferred_final_e: float | None = Field(
+        None, description="excess electrons gained from initial to final state (FS - IS), e"
+    )
+    pzc_reference_id: str | None = Field(
+        None,
+        description="config_id of this configuration's zero-charge solvated reference "
+        "(the CHE row a potential sweep is compared with); its own id for the reference",
     )
 
     # Electrochemical dissolution Cu(site) -> Cu2+(aq) + 2e-.

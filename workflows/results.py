@@ -17,6 +17,7 @@ from jobflow import JobConfig, OnMissing, job
 
 from cudiss.analysis.documents import CalculatorInfo, ImageData, RemovalResult
 from cudiss.workflows.calculators import CalculatorSpec, software_versions
+from cudiss.workflows.electrode_fields import electrode_fields
 from cudiss.workflows.failures import StepFailure
 from cudiss.workflows.neb import NebSettings
 from cudiss.workflows.schemas import BulkResult
@@ -79,6 +80,9 @@ def removal_result(
     initial state and the lifted complex, flows with ``vibrations``) are
     optional: a failed one leaves its frequencies empty and is named in
     ``error`` without failing the barrier (flows stored without them still load).
+    With an electrode on ``calculator`` (GPAW's SJM) the result also carries the
+    potentials and excess electrons of the path
+    (:func:`~cudiss.workflows.electrode_fields.electrode_fields`).
     """
     root = Path(store_root) if store_root else None
     outputs, failures = _split_failures(
@@ -170,6 +174,7 @@ def removal_result(
     else:
         state, error = "successful", None
     vib_fields, vib_error = _vibration_fields(initial_vibrations, final_vibrations)
+    fields.update(electrode_fields(config, calculator, relaxed_initial, relaxed_final, neb))
     if vib_error:
         error = f"{error}; {vib_error}" if error else vib_error
 
