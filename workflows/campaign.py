@@ -13,6 +13,7 @@ A campaign YAML file looks like::
     prerelax: none                              # or sevennet, chgnet: MLIP first (prerelax.py)
     dissolution: true                           # also relax the vacancy slab
     lattice_constant: null                      # null: fit a0 with the same calculator
+    potentials: null                            # or [-0.5, 0.0]: an SJM sweep (below)
     mechanism:                                  # optional: gases, adsorption, vibrations
       adsorbates: [H, OH, CO, COOH]             # on the clean facets (default: none)
       facets: null                              # null: the campaign's facets
@@ -36,6 +37,13 @@ configuration. Facets, site classes and adsorbates are normalised first
 (``Cu(100)`` is ``100``, ``co`` is ``CO``), and a configuration listed twice
 is run once.
 
+``potentials`` (V on the electrode's scale) runs every configuration with
+GPAW's SJM at each potential and once at zero charge, the reference the CHE
+puts under bias; the calculator's ``electrode`` mapping gives the scale, pH and
+the other SJM settings without a potential
+(:mod:`cudiss.workflows.potential_sweep`). The bulk reference is computed once,
+without electrode.
+
 ``lattice_constant``: ``null`` fits a0 and mu_Cu(bulk) with the campaign's
 calculator (:class:`~cudiss.workflows.makers.CuBulkMaker`); a number (Å, 3.0-4.5)
 builds every slab at that a0 and takes mu_Cu(bulk) as the energy per atom of
@@ -46,11 +54,9 @@ modulus), so slab and bulk reference share one lattice.
 from __future__ import annotations
 
 import itertools
-import math
 from pathlib import Path
 
 import yaml
-from jobflow import Flow, Job
 from pydantic import (
     ConfigDict,
     Field,
@@ -61,67 +67,49 @@ from pydantic import (
 )
 
 from cudiss.analysis.methods import MLIP_CODES, MLIP_NOTE
-from cudiss.structures.adsorbates import get_adsorbate
-from cudiss.structures.bulk import CU_LATTICE_CONSTANT, check_lattice_constant
-from cudiss.structures.errors import CudissInputError, UnknownAdsorbateError
+from cudiss.structures.bulk import check_lattice_constant
+from cudiss.structures.errors import CudissInputError
 from cudiss.structures.slabs import facet_key
 from cudiss.workflows.calculators import CalculatorSpec, as_spec
 from cudiss.workflows.calculators.presets import DuplicateKeyError, load_yaml
+from cudiss.workflows.campaign_checks import (
+    _adsorbate_name,
+    _non_finite,
+    _unique,
+    check_configurations,
+)
+from cudiss.workflows.campaign_flow import bulk_job, bulk_key, campaign_flow
 from cudiss.workflows.endpoint_cache import EndpointCache
 from cudiss.workflows.errors import CampaignError, CheckedModel, first_error
-from cudiss.workflows.flows import (
-    BULK_KIND,
-    RemovalBarrierMaker,
-    RemovalConfig,
-    SlabSettings,
-    removal_flows,
-)
-from cudiss.workflows.makers import FMAX_MAX, BulkResult, CuBulkMaker, check_fmax
+from cudiss.workflows.flows import RemovalBarrierMaker, RemovalConfig, SlabSettings
+from cudiss.workflows.makers import FMAX_MAX, check_fmax
 from cudiss.workflows.mechanism_settings import (
     MechanismSettings,
     check_mechanism_sites,
     cutoff_note,
     kpoint_note,
     mechanism_ids,
-    mechanism_jobs,
 )
 from cudiss.workflows.neb import NebSettings
+from cudiss.workflows.potential_sweep import (
+    bulk_calculator,
+    check_potentials,
+    sweep_calculator_data,
+    sweep_calculators,
+)
 from cudiss.workflows.prerelax import PrerelaxName, check_prerelax
 
-
-def _unique(items: list) -> list:
-    """``items`` without repeats, first occurrence kept (items may be unhashable lists)."""
-    out: list = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
-
-
-def _adsorbate_name(name: object) -> object:
-    if not isinstance(name, str):
-        return name
-    try:
-        return get_adsorbate(name).name
-    except UnknownAdsorbateError:
-        return name.strip()  # building the configuration names it as unknown
-
-
-def _non_finite(value: object, where: str = "") -> str | None:
-    """Path of the first number in ``value`` (nested dicts and lists) that is inf or nan."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return where or "value"
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _non_finite(item, f"{where}.{key}" if where else str(key))
-            if found:
-                return found
-    if isinstance(value, list | tuple):
-        for k, item in enumerate(value):
-            found = _non_finite(item, f"{where}.{k}" if where else str(k))
-            if found:
-                return found
-    return None
+# built here once; they stay importable from this module, where they were first defined
+__all__ = [
+    "Campaign",
+    "EndpointCache",
+    "bulk_job",
+    "bulk_key",
+    "campaign_flow",
+    "check_configurations",
+    "load_campaign",
+    "parse_campaign",
+]
 
 
 class Campaign(CheckedModel):
@@ -142,7 +130,21 @@ class Campaign(CheckedModel):
     dissolution: bool = True
     lattice_constant: float | None = None
     mechanism: MechanismSettings | None = None
+    potentials: list[float] | None = Field(
+        None, description="SJM sweep: target potentials, V on the electrode's scale"
+    )
     _notes: list[str] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sweep_electrode(cls, data: object) -> object:
+        # the calculator of a sweep carries the electrode without a potential
+        return sweep_calculator_data(data) if isinstance(data, dict) else data
+
+    @field_validator("potentials")
+    @classmethod
+    def _potentials_make_a_sweep(cls, value: list[float] | None) -> list[float] | None:
+        return None if value is None else check_potentials(value)
 
     @model_validator(mode="before")
     @classmethod
@@ -271,22 +273,63 @@ class Campaign(CheckedModel):
         ]
         return list(dict.fromkeys(configs))
 
-    def maker(self, store_root: str | None = None) -> RemovalBarrierMaker:
-        """The removal-flow maker with this campaign's settings."""
+    def calculators(self) -> list[CalculatorSpec]:
+        """The calculators every configuration runs with.
+
+        The campaign's calculator; for a potential sweep the zero-charge
+        reference, then SJM at each potential
+        (:func:`~cudiss.workflows.potential_sweep.sweep_calculators`).
+
+        Raises
+        ------
+        CampaignError
+            A sweep whose calculator cannot hold a potential (swapped in with
+            ``cudiss run --calculator``).
+        """
+        if self.potentials is None:
+            return [self.calculator]
+        return sweep_calculators(self.calculator, self.potentials)
+
+    def reference_calculator(self) -> CalculatorSpec:
+        """The calculator of the zero-charge results: gases, adsorption, CHE rows.
+
+        The campaign's calculator; for a sweep its zero-charge reference.
+        """
+        return self.calculators()[0] if self.potentials is not None else self.calculator
+
+    def bulk_calculator(self) -> CalculatorSpec:
+        """The calculator of the bulk reference: the campaign's, without electrode."""
+        return bulk_calculator(self.calculator)
+
+    def runs(self) -> list[tuple[RemovalConfig, CalculatorSpec]]:
+        """Every removal run: each configuration under each of :meth:`calculators`."""
+        calculators = self.calculators()
+        return [(c, calc) for calc in calculators for c in self.configurations()]
+
+    def maker(
+        self, store_root: str | None = None, calculator: CalculatorSpec | None = None
+    ) -> RemovalBarrierMaker:
+        """The removal-flow maker with this campaign's settings (default: its calculator).
+
+        An SJM run at a target potential relaxes no vacancy slab: dissolution
+        is read from the zero-charge reference under the CHE.
+        """
+        calculator = calculator or self.calculator
+        at_potential = calculator.electrode is not None and calculator.electrode.constant_potential
         return RemovalBarrierMaker(
-            calculator_spec=self.calculator,
+            calculator_spec=calculator,
             neb_settings=self.neb,
             relax_fmax=self.relax_fmax,
-            dissolution=self.dissolution,
+            dissolution=self.dissolution and not (at_potential and self.potentials is not None),
             store_root=store_root,
             vibrations=self.mechanism is not None and self.mechanism.vibrations,
             prerelax=self.prerelax,
         )
 
     def job_ids(self) -> set[str]:
-        """Every result key of this campaign: config, gas and adsorption ids."""
+        """Every result key of this campaign: config (per calculator), gas and adsorption ids."""
         gases, adsorptions = mechanism_ids(self)
-        ids = {c.config_id(self.calculator) for c in self.configurations()}
+        ids = {config.config_id(calc) for config, calc in self.runs()}
         return ids | set(gases) | set(adsorptions)
 
 
@@ -319,30 +362,6 @@ def parse_campaign(data: object, source: str = "campaign") -> Campaign:
     return campaign
 
 
-def check_configurations(campaign: Campaign, source: str = "campaign") -> None:
-    """Build every configuration's geometry once so bad combinations fail now, not mid-run.
-
-    The geometries come from an :class:`EndpointCache`; a configuration it
-    cannot build is built again the uncached way (``RemovalConfig.build``, what
-    the endpoint job runs), which has the last word and words the error.
-    """
-    lattice_constant = campaign.lattice_constant or CU_LATTICE_CONSTANT
-    cache = EndpointCache(lattice_constant)
-    seen: set[tuple] = set()
-    for config in campaign.configurations():
-        key = (config.facet, config.site_class, config.adsorbates)
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            cache.endpoints(config)
-        except Exception:  # the cache is only a fast path: the uncached build decides
-            try:
-                config.build(lattice_constant)
-            except CudissInputError as exc:
-                raise CampaignError(f"{source}: {config.label()}: {exc}") from None
-
-
 def load_campaign(path: str | Path) -> Campaign:
     """Read and validate a campaign YAML file.
 
@@ -371,64 +390,3 @@ def load_campaign(path: str | Path) -> Campaign:
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise CampaignError(f"{path}: malformed YAML{where}") from None
     return parse_campaign(data, str(path))
-
-
-def bulk_job(campaign: Campaign):
-    """The bulk job of a campaign: a0 and mu_Cu(bulk) fitted, or at the given a0.
-
-    With a numeric ``lattice_constant`` the slabs are built at it, and so is the
-    bulk reference: :class:`CuBulkMaker` with ``keep_lattice_constant`` reports
-    that a0 and the energy per atom computed there (its E(V) scan around a0 only
-    gives the bulk modulus). A fitted a0 would differ from the slabs' lattice
-    and put the strain energy between the two into every dissolution energy.
-    """
-    if campaign.lattice_constant is not None:
-        maker = CuBulkMaker(
-            calculator_spec=campaign.calculator,
-            a_guess=campaign.lattice_constant,
-            keep_lattice_constant=True,
-        )
-        job = maker.make(campaign.lattice_constant)
-    else:
-        job = CuBulkMaker(calculator_spec=campaign.calculator).make()
-    job.name = f"{campaign.name}: bulk Cu ({campaign.calculator.label()})"
-    job.update_metadata({"cudiss_kind": BULK_KIND, "bulk_key": bulk_key(campaign)})
-    return job
-
-
-def bulk_key(campaign: Campaign) -> str:
-    """Key of the bulk reference a campaign needs (calculator + given a0)."""
-    return f"{campaign.calculator.model_dump_json()}|a0={campaign.lattice_constant}"
-
-
-def campaign_flow(
-    campaign: Campaign,
-    skip: set[str] = frozenset(),
-    bulk: BulkResult | None = None,
-    store_root: str | None = None,
-) -> Flow:
-    """Expand a campaign into one jobflow Flow.
-
-    Parameters
-    ----------
-    campaign
-        The validated campaign.
-    skip
-        ``config_id``, ``gas_id`` and ``adsorption_id`` values already finished
-        (left out of the flow).
-    bulk
-        A finished bulk reference to reuse; if ``None`` the flow starts with a bulk job.
-    store_root
-        Folder that trajectory paths are made relative to.
-    """
-    skip = set(skip or ())
-    todo = [c for c in campaign.configurations() if c.config_id(campaign.calculator) not in skip]
-    _, adsorptions = mechanism_ids(campaign)
-    jobs: list = []
-    if (todo or set(adsorptions) - skip) and bulk is None:
-        bulk = bulk_job(campaign)
-        jobs.append(bulk)
-    output = bulk.output if isinstance(bulk, Job) else bulk
-    jobs += removal_flows(todo, campaign.maker(store_root), output)
-    jobs += mechanism_jobs(campaign, skip, output)
-    return Flow(jobs, name=campaign.name)

@@ -141,10 +141,18 @@ class RemovalConfig(CheckedModel):
             return tuple(_canonical_adsorbate(v) if isinstance(v, str) else v for v in value)
         return value
 
-    def label(self) -> str:
-        """Human-readable name, e.g. ``Cu(100) adatom +CO``."""
+    def label(self, calculator: CalculatorSpec | None = None) -> str:
+        """Human-readable name, e.g. ``Cu(100) adatom +CO``.
+
+        With a ``calculator`` that holds an electrode its state follows, so the
+        runs of a potential sweep keep apart in job names and progress:
+        ``Cu(100) adatom bare @ -0.50 V RHE pH 7``.
+        """
         ads = " +" + "+".join(self.adsorbates) if self.adsorbates else " bare"
-        return f"Cu({self.facet}) {self.site_class}{ads}"
+        label = f"Cu({self.facet}) {self.site_class}{ads}"
+        if calculator is not None and calculator.electrode is not None:
+            label += f" @ {calculator.electrode.label()}"
+        return label
 
     def build(self, lattice_constant: float = CU_LATTICE_CONSTANT) -> RemovalEndpoints:
         """The Cu-removal endpoints of this configuration (structures.removal)."""
@@ -286,7 +294,7 @@ class RemovalBarrierMaker(Maker):
                 f"RemovalBarrierMaker.make: config must be a RemovalConfig "
                 f"(e.g. RemovalConfig(facet='100', site_class='adatom')), got {config!r}"
             )
-        label = config.label()
+        label = config.label(self.calculator_spec)
         jobs: list[Job] = []
         if bulk is None:
             bulk_job = CuBulkMaker(calculator_spec=self.calculator_spec).make()

@@ -290,6 +290,8 @@ def run_campaign(
     console = console or Console(stderr=True)
     if calculator is not None:
         campaign = campaign.model_copy(update={"calculator": calculator})
+    # a sweep refuses a calculator that cannot hold a potential before the store exists
+    labels = ", ".join(c.label() for c in campaign.calculators())
     store = open_job_store(store_location, create=True)
     for note in campaign.notes():
         console.print(f"[yellow]note[/yellow] {escape(note)}")
@@ -313,7 +315,7 @@ def run_campaign(
             f"configurations{extra}, "
             f"{len(done)} already in the store, "
             + (f"{len(busy)} being run by another process, " if busy else "")
-            + f"{todo} to run ({campaign.calculator.label()})"
+            + f"{todo} to run ({labels})"
         )
         if todo:
             flow = campaign_flow(
@@ -325,9 +327,9 @@ def run_campaign(
             run_progress = progress.RunProgress(
                 [(job.uuid, job.name) for job, _ in _jobs_in_order(flow)],
                 [
-                    c.label()
-                    for c in campaign.configurations()
-                    if c.config_id(campaign.calculator) not in done | busy
+                    c.label(calc)
+                    for c, calc in campaign.runs()
+                    if c.config_id(calc) not in done | busy
                 ]
                 + _mechanism_labels(campaign, gas_ids, adsorption_ids, done | busy),
                 neb_images=campaign.neb.n_images,

@@ -197,14 +197,14 @@ class MechanismSettings(CheckedModel):
 def gas_maker(campaign: Campaign) -> GasReferenceMaker:
     """The gas-reference maker of ``campaign`` (its calculator, its vibrations switch)."""
     return GasReferenceMaker(
-        calculator_spec=campaign.calculator, vibrations=campaign.mechanism.vibrations
+        calculator_spec=campaign.reference_calculator(), vibrations=campaign.mechanism.vibrations
     )
 
 
 def adsorption_maker(campaign: Campaign) -> AdsorptionMaker:
     """The adsorption maker of ``campaign``."""
     return AdsorptionMaker(
-        calculator_spec=campaign.calculator,
+        calculator_spec=campaign.reference_calculator(),
         relax_fmax=campaign.relax_fmax,
         vibrations=campaign.mechanism.vibrations,
         lattice_constant=campaign.lattice_constant or CU_LATTICE_CONSTANT,
@@ -241,7 +241,10 @@ def mechanism_ids(campaign: Campaign) -> tuple[dict[str, str], dict[str, Adsorpt
     vibrations = campaign.mechanism.vibrations
     return (
         {gases.gas_id(name): name for name in gas_names(campaign)},
-        {c.adsorption_id(campaign.calculator, vibrations): c for c in adsorption_configs(campaign)},
+        {
+            c.adsorption_id(campaign.reference_calculator(), vibrations): c
+            for c in adsorption_configs(campaign)
+        },
     )
 
 
