@@ -11,11 +11,12 @@ from collections.abc import Sequence
 import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
+from ase.data import atomic_numbers
 from ase.geometry import find_mic
 from ase.mep.neb import NEB
 
 from cudiss.structures.errors import CudissInputError
-from cudiss.workflows.neb.settings import InterpolationMethod
+from cudiss.workflows.neb.settings import InterpolationMethod, MovingSystem
 
 
 def check_endpoints(initial: Atoms, final: Atoms) -> None:
@@ -103,3 +104,15 @@ def freeze_energy(atoms: Atoms, energy: float) -> None:
 def band_fmax(forces: np.ndarray) -> float:
     """Largest per-atom NEB force norm (eV/Å), the criterion ASE's BFGS and FIRE use."""
     return float(np.linalg.norm(np.reshape(forces, (-1, 3)), axis=1).max())
+
+
+def moving_system(initial: Atoms, final: Atoms, carried_A: float = 0.5) -> MovingSystem:
+    """``adsorbate-bound`` if a non-Cu atom moves more than ``carried_A`` (Å) along
+    the band (adsorbates carried by the moving Cu), else ``bare``.
+
+    Displacements are minimum-image vectors between the endpoints.
+    """
+    moves = find_mic(final.positions - initial.positions, initial.cell, initial.pbc)[0]
+    distance = np.linalg.norm(moves, axis=1)
+    carried = (initial.numbers != atomic_numbers["Cu"]) & (distance > carried_A)
+    return "adsorbate-bound" if carried.any() else "bare"

@@ -28,7 +28,7 @@ from ase.io import Trajectory
 from ase.mep.neb import NEB, DyNEB
 
 from cudiss.workflows.checkpoint import Checkpoint
-from cudiss.workflows.neb.band import freeze_energy
+from cudiss.workflows.neb.band import freeze_energy, moving_system
 from cudiss.workflows.neb.optimizers import Stage, stage_ladder
 from cudiss.workflows.neb.result import NebRun
 from cudiss.workflows.neb.scf import discard_loose_results, scf_follower, set_force_tolerance
@@ -65,7 +65,8 @@ def run_neb(
         (1-based); it is called once per image, so each image keeps its own
         calculator, and with GPAW its wavefunctions, across band steps.
     settings
-        NEB settings.
+        NEB settings; ``surrogate: auto`` is resolved here from what moves along
+        the band (:meth:`NebSettings.resolved_for`).
     endpoint_energies
         Energies of the relaxed endpoints (eV); computed with the factory if ``None``.
     traj_prefix
@@ -87,6 +88,7 @@ def run_neb(
     NebRun
         Final band, energies, per-image NEB force maxima, convergence, cost.
     """
+    settings = settings.resolved_for(moving_system(images[0], images[-1]))
     saved = BandState.load(checkpoint)
     band_images, surrogate_calls = start_band(images, settings, saved)
     counter = ForceCallCounter()

@@ -27,6 +27,29 @@ surrogate stage): ASE's EMT, or a machine-learned potential (``sevennet``,
 ``chgnet``; :mod:`cudiss.workflows.calculators.mlip` names them)."""
 
 
+SurrogateChoice = Literal["auto", SurrogateName]
+"""A surrogate by name, or ``auto``: chosen per band by :data:`AUTO_PATHS`."""
+
+MovingSystem = Literal["bare", "adsorbate-bound"]
+"""What moves along a band: a bare atom, or one carrying adsorbates (C, O, H...)."""
+
+AUTO_PATHS: dict[MovingSystem, dict[str, object]] = {
+    # bench/RESULTS.md, GPAW Cu(100) adatom hop: EMT band + EMT-preconditioned ODE
+    # 0.19x plain BFGS's calls, barrier +0.004 eV.
+    "bare": {
+        "surrogate": "emt",
+        "optimizer": "ode",
+        "scf_force_fraction": 0.5,
+        "surrogate_precon": True,
+    },
+    # GPAW adatom + CO and + H: that path costs 2.0x and 1.67x plain BFGS; the
+    # SevenNet band with the ODE stage did not converge in 1.3x (CO). Plain BFGS
+    # from the interpolated band is the cheapest measured.
+    "adsorbate-bound": {"surrogate": "none", "optimizer": "bfgs"},
+}
+"""The NEB path ``surrogate: auto`` takes for each kind of moving system (measured)."""
+
+
 class NebSettings(BaseModel):
     """How to run a CI-NEB.
 
@@ -65,10 +88,12 @@ class NebSettings(BaseModel):
         ``"chgnet"``: the same with a machine-learned potential (a tenth of a
         second to a second per call, a few seconds to load once per process;
         far better than EMT for C, O and H bound to Cu, docs/neb.md). ``"none"``:
-        start from the interpolated band. See :meth:`fast` and
-        ``bench/RESULTS.md`` for the measured savings. The surrogate shapes the
-        band and the preconditioner only; every reported number comes from the
-        real calculator.
+        start from the interpolated band. ``"auto"``: the path measured cheapest
+        for what moves (:data:`AUTO_PATHS`, :meth:`resolved_for`): the EMT fast
+        path for a bare Cu atom, plain BFGS when adsorbates move with it. See
+        :meth:`fast` and ``bench/RESULTS.md`` for the measured savings. The
+        surrogate shapes the band and the preconditioner only; every reported
+        number comes from the real calculator.
     surrogate_fmax
         Force threshold of the surrogate stage (eV/Å); loose, the real stage refines.
     surrogate_climb
@@ -115,7 +140,7 @@ class NebSettings(BaseModel):
     max_steps: int = Field(300, ge=1)
     stall_steps: int = Field(25, ge=1)
     dynamic: bool = False
-    surrogate: SurrogateName = "none"
+    surrogate: SurrogateChoice = "none"
     surrogate_fmax: float = Field(0.1, gt=0)
     surrogate_climb: bool = False
     scf_force_fraction: float | None = Field(None, gt=0)
@@ -128,6 +153,17 @@ class NebSettings(BaseModel):
     def _lower_case(cls, value: object) -> object:
         """Names are matched without case (``SevenNet``, ``ODE``), as calculator codes are."""
         return value.strip().lower() if isinstance(value, str) else value
+
+    def resolved_for(self, system: MovingSystem) -> NebSettings:
+        """These settings with ``surrogate: auto`` replaced by :data:`AUTO_PATHS` [``system``].
+
+        Fields the user set keep their values; the others of the path replace
+        the defaults. Settings with a named surrogate are returned unchanged.
+        """
+        if self.surrogate != "auto":
+            return self
+        explicit = self.model_dump(include=self.model_fields_set - {"surrogate"})
+        return NebSettings(**{**self.model_dump(), **AUTO_PATHS[system], **explicit})
 
     @classmethod
     def fast(cls, **overrides: object) -> NebSettings:

@@ -1,0 +1,70 @@
+"""``surrogate: auto``: the NEB path measured cheapest for what moves along the band."""
+
+from __future__ import annotations
+
+import pytest
+from ase.build import add_adsorbate, fcc100
+from ase.calculators.emt import EMT
+
+from cudiss.workflows.neb import NebSettings, interpolate_band, run_neb
+from cudiss.workflows.neb.band import moving_system
+from tests.helpers.neb_reference import relaxed_hop_endpoints
+
+A = 3.59
+
+
+def hop_with(adsorbate: str | None):
+    """Cu(100) with an adatom (and ``adsorbate`` on it) and the adatom one hollow over."""
+    slab = fcc100("Cu", (3, 3, 2), a=A, vacuum=6.0)
+    add_adsorbate(slab, "Cu", 1.8, "hollow")
+    if adsorbate:
+        add_adsorbate(slab, adsorbate, 3.6, "hollow")
+    final = slab.copy()
+    moved = [len(slab) - 1] if not adsorbate else [len(slab) - 2, len(slab) - 1]
+    final.positions[moved, 0] += A / 2**0.5
+    return slab, final
+
+
+@pytest.mark.parametrize(("adsorbate", "system"), [(None, "bare"), ("H", "adsorbate-bound")])
+def test_the_moving_system_is_read_from_the_endpoints(adsorbate, system):
+    assert moving_system(*hop_with(adsorbate)) == system
+
+
+def test_an_adsorbate_that_stays_put_does_not_make_the_band_adsorbate_bound():
+    initial, final = hop_with("O")
+    final.positions[-1] = initial.positions[-1]  # O stays, only the Cu hops
+    assert moving_system(initial, final) == "bare"
+
+
+def test_auto_takes_the_measured_path_for_each_system():
+    auto = NebSettings(surrogate="auto")
+    bare = auto.resolved_for("bare")
+    assert (bare.surrogate, bare.optimizer, bare.surrogate_precon) == ("emt", "ode", True)
+    assert bare.scf_force_fraction == 0.5
+    bound = auto.resolved_for("adsorbate-bound")
+    assert (bound.surrogate, bound.optimizer, bound.surrogate_precon) == ("none", "bfgs", False)
+
+
+def test_fields_the_user_set_win_over_the_auto_path():
+    settings = NebSettings(surrogate="auto", optimizer="fire", fmax=0.03, n_images=5)
+    bare = settings.resolved_for("bare")
+    assert (bare.surrogate, bare.optimizer, bare.fmax, bare.n_images) == ("emt", "fire", 0.03, 5)
+
+
+def test_a_named_surrogate_is_not_changed():
+    settings = NebSettings(surrogate="emt", optimizer="bfgs")
+    assert settings.resolved_for("adsorbate-bound") is settings
+
+
+def test_run_neb_resolves_auto_from_the_band():
+    initial, final, energies = relaxed_hop_endpoints()
+    run = run_neb(
+        interpolate_band(initial, final, 3),
+        lambda i: EMT(),
+        NebSettings(surrogate="auto"),
+        endpoint_energies=tuple(energies),
+        traj_prefix=None,
+    )
+    assert run.converged
+    assert run.surrogate_force_calls > 0  # the bare hop took the EMT surrogate path
+    assert run.optimizers[0] == "ode-precon"
