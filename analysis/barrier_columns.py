@@ -18,6 +18,7 @@ import pandas as pd
 from cudiss.analysis.che import PotentialScale, _scale
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.methods import is_screening, method_notes
+from cudiss.analysis.sweep_columns import SWEEP_COMPACT_COLUMNS, SWEEP_NOTE, has_sweep_rows
 from cudiss.analysis.tableio import resolve_format
 from cudiss.structures.errors import CudissInputError
 
@@ -32,6 +33,7 @@ COLUMNS: tuple[str, ...] = (
     "pH",
     "Cu2_activity",
     "config_id",
+    "reference_config_id",
     "campaign",
     "target_index",
     "state",
@@ -46,6 +48,14 @@ COLUMNS: tuple[str, ...] = (
     "dG_forward_eV(U)",
     "dG_reverse_eV(U)",
     "dG_reaction_eV(U)",
+    "electrode",
+    "U_target_V_RHE",
+    "U_pzc_V_RHE",
+    "dG_forward_CHE_eV(U)",
+    "dG_reaction_CHE_eV(U)",
+    "dq_forward_e",
+    "dq_reaction_e",
+    "slope_dE_forward_eV_per_V",
     "dE_removal_eV",
     "dG_dissolution_eV",
     "U_dissolution_V_RHE",
@@ -57,10 +67,12 @@ STRING_COLUMNS = (
     "adsorbates",
     "calculator",
     "config_id",
+    "reference_config_id",
     "campaign",
     "state",
     "barrier_warning",
     "barrier_method",
+    "electrode",
     "error",
 )
 INT_COLUMNS = ("target_index", "n_electrons")
@@ -93,6 +105,7 @@ LABELS: dict[str, str] = {
     "pH": "pH",
     "Cu2_activity": "a(Cu²⁺)",
     "config_id": "config id",
+    "reference_config_id": "zero-charge reference",
     "campaign": "campaign",
     "target_index": "moving atom",
     "state": "state",
@@ -107,6 +120,14 @@ LABELS: dict[str, str] = {
     "dG_forward_eV(U)": "ΔG‡ fwd(U) (eV)",
     "dG_reverse_eV(U)": "ΔG‡ rev(U) (eV)",
     "dG_reaction_eV(U)": "ΔG rxn(U) (eV)",
+    "electrode": "electrode",
+    "U_target_V_RHE": "U target (V vs RHE)",
+    "U_pzc_V_RHE": "U pzc (V vs RHE)",
+    "dG_forward_CHE_eV(U)": "ΔG‡ fwd CHE(U) (eV)",
+    "dG_reaction_CHE_eV(U)": "ΔG rxn CHE(U) (eV)",
+    "dq_forward_e": "Δq‡ (e)",
+    "dq_reaction_e": "Δq rxn (e)",
+    "slope_dE_forward_eV_per_V": "dΔE‡/dU (eV/V)",
     "dE_removal_eV": "ΔE removal (eV)",
     "dG_dissolution_eV": "ΔG diss(U) (eV)",
     "U_dissolution_V_RHE": "U diss (V vs RHE)",
@@ -127,6 +148,13 @@ LATEX_LABELS: dict[str, str] = {
     "dG_forward_eV(U)": r"$\Delta G^\ddagger_\mathrm{fwd}(U)$ (eV)",
     "dG_reverse_eV(U)": r"$\Delta G^\ddagger_\mathrm{rev}(U)$ (eV)",
     "dG_reaction_eV(U)": r"$\Delta G_\mathrm{rxn}(U)$ (eV)",
+    "U_target_V_RHE": r"$U_\mathrm{target}$ (V vs RHE)",
+    "U_pzc_V_RHE": r"$U_\mathrm{pzc}$ (V vs RHE)",
+    "dG_forward_CHE_eV(U)": r"$\Delta G^\ddagger_\mathrm{fwd,CHE}(U)$ (eV)",
+    "dG_reaction_CHE_eV(U)": r"$\Delta G_\mathrm{rxn,CHE}(U)$ (eV)",
+    "dq_forward_e": r"$\Delta q^\ddagger$ (e)",
+    "dq_reaction_e": r"$\Delta q_\mathrm{rxn}$ (e)",
+    "slope_dE_forward_eV_per_V": r"$\mathrm{d}\Delta E^\ddagger/\mathrm{d}U$ (eV/V)",
     "dE_removal_eV": r"$\Delta E_\mathrm{removal}$ (eV)",
     "dG_dissolution_eV": r"$\Delta G_\mathrm{diss}(U)$ (eV)",
     "U_dissolution_V_RHE": r"$U_\mathrm{diss}$ (V vs RHE)",
@@ -168,12 +196,22 @@ def sort_rows(df: pd.DataFrame) -> pd.DataFrame:
     """
     screening = df["calculator"].map(is_screening).astype(bool).rename("_screening")
     order = pd.concat([screening, df[list(SORT_KEYS)]], axis=1)
-    index = order.sort_values(["_screening", *SORT_KEYS], kind="mergesort").index
+    keys = ["_screening", *SORT_KEYS]
+    if "reference_config_id" in df:
+        # a potential sweep's rows (its reference and every SJM run) sort as one
+        # configuration, by potential
+        group = df["reference_config_id"].fillna("").astype(str)
+        order["_group"] = group.where(group != "", df["config_id"])
+        keys = ["_screening", *SORT_KEYS[:4], "_group", "U_V_RHE", "config_id"]
+    index = order.sort_values(keys, kind="mergesort").index
     return df.loc[index].reset_index(drop=True)
 
 
 def table_columns(
-    columns: str | Sequence[str] | None = None, fmt: str = "md", scale: PotentialScale = "RHE"
+    columns: str | Sequence[str] | None = None,
+    fmt: str = "md",
+    scale: PotentialScale = "RHE",
+    sweep: bool = False,
 ) -> list[str]:
     """The columns an export shows.
 
@@ -188,6 +226,10 @@ def table_columns(
         The export format (any alias of :data:`FORMATS`).
     scale : {"RHE", "SHE"}
         Scale the potentials were given on.
+    sweep : bool
+        The table holds constant-potential (SJM) rows: the compact set adds
+        :data:`~cudiss.analysis.sweep_columns.SWEEP_COMPACT_COLUMNS` after
+        ``dG_forward_eV(U)``.
 
     Raises
     ------
@@ -207,6 +249,9 @@ def table_columns(
         chosen = list(COMPACT_COLUMNS)
         if _scale(scale) == "SHE":
             chosen.insert(chosen.index("U_V_RHE") + 1, "U_V_SHE")
+        if sweep:
+            at = chosen.index("dG_forward_eV(U)") + 1
+            chosen[at:at] = [c for c in SWEEP_COMPACT_COLUMNS if c not in chosen]
         return chosen
     if isinstance(columns, str):
         if columns != "all":
@@ -251,6 +296,8 @@ def conditions_note(df: pd.DataFrame, latex: bool = False) -> str:
         f"{names[1]} = {values('beta')} (CHE end-state shift); energies in eV, potentials in V."
     ]
     lines += method_notes(df["calculator"]) if "calculator" in df else []
+    if has_sweep_rows(df):
+        lines.append(SWEEP_NOTE)
     # Markdown: a paragraph each; LaTeX: a % line each.
     return ("\n" if latex else "\n\n").join(lines)
 

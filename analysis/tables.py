@@ -55,6 +55,7 @@ from cudiss.analysis.dissolution import (
     removal_energy,
 )
 from cudiss.analysis.documents import RemovalResult
+from cudiss.analysis.sweep_columns import electrode_row, fill_sweep_columns, has_sweep_rows
 from cudiss.analysis.tableio import (
     FORMATS,
     SUFFIX_FORMATS,
@@ -114,7 +115,9 @@ def barrier_table(
         Columns :data:`COLUMNS`, rows sorted by :data:`SORT_KEYS` with the MLIP
         (screening) rows after all DFT and EMT rows (:func:`sort_rows`), fresh
         0..n-1 index. A constant-potential result gives one row at its own
-        potential (``barrier_method == "constant-potential"``). Rows are never
+        potential (``barrier_method == "constant-potential"``), with the CHE
+        numbers of its zero-charge reference beside it and no dissolution
+        numbers (:mod:`cudiss.analysis.sweep_columns`). Rows are never
         aggregated: each is one configuration of one calculator (``calculator``).
 
     Raises
@@ -153,7 +156,9 @@ def barrier_table(
     for res in results:
         if not isinstance(res, RemovalResult):
             raise CudissInputError(f"not a RemovalResult: {type(res).__name__}")
-        diss = has_dissolution_data(res)
+        # an SJM run's energies are grand potentials at its potential: the CHE's
+        # -2eU of dissolution would count the electrons twice (read the reference row)
+        diss = has_dissolution_data(res) and res.electrode != "constant-potential"
         e_removal = (
             removal_energy(res.vacancy_energy_eV, res.slab_energy_eV, res.bulk_energy_per_atom_eV)
             if diss
@@ -204,9 +209,11 @@ def barrier_table(
                     "dG_dissolution_eV": dg_diss,
                     "U_dissolution_V_RHE": u_diss,
                     "error": (res.error or "").replace("\n", " "),
+                    **electrode_row(res),
                 }
             )
-    df = sort_rows(pd.DataFrame(rows, columns=list(COLUMNS)))
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    df = sort_rows(fill_sweep_columns(df, results, beta))
     return _normalise_dtypes(df)
 
 
@@ -277,7 +284,7 @@ def export_barrier_table(
     pH 0, a(Cu²⁺) = 1e-06, β = 0.5 (CHE end-state shift); energies in eV, potentials in V.
     """
     kind = resolve_format(path, fmt if fmt or path is not None else "md")
-    chosen = table_columns(columns, kind, scale)
+    chosen = table_columns(columns, kind, scale, sweep=has_sweep_rows(df))
     view = df[chosen]
     return export_table(
         view,

@@ -194,3 +194,17 @@ def test_a_calculator_swapped_in_that_cannot_sweep_writes_nothing(tmp_path, opti
     argv = ["run", str(path), "--calculator", option, "--store", str(store)]
     assert_refused(argv, expected, tmp_path)
     assert not store.exists()
+
+
+def test_the_run_summary_tells_the_runs_of_a_sweep_apart():
+    from rich.console import Console
+
+    from cudiss.workflows.cli.run import results_table
+    from tests.helpers.sweep_documents import sweep_results
+
+    console = Console(width=200, record=True)
+    console.print(results_table(sweep_results(), "sweep"))
+    text = console.export_text()
+    assert text.count("gpaw-sjm-test @+0.00 e ") == 2  # the two references
+    assert text.count("gpaw-sjm-test @-0.50 V RHE") == 2
+    assert text.count("gpaw-sjm-test @+0.00 V RHE") == 1

@@ -21,6 +21,15 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+def _electrode_tag(result: RemovalResult) -> str:
+    """How a result's electrode was held, for its calculator cell (a sweep's rows differ so)."""
+    if result.electrode == "constant-potential" and result.electrode_target_V_RHE is not None:
+        return f" @{result.electrode_target_V_RHE:+.2f} V RHE"
+    if result.electrode == "constant-charge":
+        return f" @{result.excess_electrons_initial_e or 0.0:+.2f} e"
+    return ""
+
+
 def results_table(results: list[RemovalResult], title: str) -> Table:
     """A rich table of barriers (eV) per configuration."""
     table = Table(title=title)
@@ -31,6 +40,7 @@ def results_table(results: list[RemovalResult], title: str) -> Table:
     table.add_column("band check")
     for r in results:
         calculator = r.calculator.code + (f"-{r.calculator.preset}" if r.calculator.preset else "")
+        calculator += _electrode_tag(r)
         table.add_row(
             f"Cu({r.facet})",
             r.site_class,
