@@ -56,7 +56,7 @@ from typing import Any
 from nebbench.cases import CASES, Case
 from nebbench.endpoints import endpoint_study, geometry_record, relax_endpoints, shared_band
 from nebbench.merge import merge_runs
-from nebbench.metering import scf_log_stats
+from nebbench.metering import dip_from_logs, scf_log_stats
 from nebbench.methods import FMAX, N_IMAGES, cold_start_control, run_method
 from nebbench.ratios import add_ratios
 from nebbench.report import render_markdown
@@ -116,8 +116,11 @@ def report_only(out: Path, logs: list[str]) -> None:
     for spec in logs:
         # Log-derived SCF statistics for a run made before they were recorded.
         name, _, folder = spec.partition("=")
-        for method, result in data["cases"][name]["methods"].items():
+        case = data["cases"][name]
+        for method, result in case["methods"].items():
             result.setdefault("scf_logs", scf_log_stats(Path(folder), method))
+            ends = case["endpoint_relax"]["energies_eV"]
+            result.setdefault("dip_below_endpoints_eV", dip_from_logs(Path(folder), method, ends))
     for entry in data["cases"].values():
         add_ratios(entry)
     out.write_text(json.dumps(data, indent=1) + "\n")

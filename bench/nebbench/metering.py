@@ -200,3 +200,19 @@ def scf_log_stats(workdir: Path, method: str) -> dict[str, Any] | None:
         "warm_scf_per_call": round(float(np.mean(warm)), 2) if warm else None,
         "scf_total_from_logs": int(sum(cold) + sum(warm)),
     }
+
+
+def dip_from_logs(workdir: Path, method: str, endpoint_energies: list[float]) -> float | None:
+    """How far the lowest interior image ends below both endpoints (eV), from GPAW's logs.
+
+    For rows measured before the bench recorded it: the last ``Extrapolated:``
+    energy of each image's log (what GPAW's ``get_potential_energy`` returns).
+    """
+    finals = []
+    for log in sorted(workdir.glob(f"{method}-*.txt")):
+        lines = [line for line in log.read_text().splitlines() if "Extrapolated:" in line]
+        if lines:
+            finals.append(float(lines[-1].split()[-1]))
+    if not finals:
+        return None
+    return round(min(endpoint_energies) - min(finals), 4)

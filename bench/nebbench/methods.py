@@ -107,6 +107,11 @@ def run_method(
         **meter.summary(),
         "wall_s": round(wall, 2),
         "barrier_eV": round(max(final_energies) - final_energies[0], 4),
+        # an interior image far below both endpoints: the band found a lower
+        # minimum, so its barrier is not the one between the given endpoints
+        "dip_below_endpoints_eV": round(
+            min(final_energies[0], final_energies[-1]) - min(final_energies[1:-1]), 4
+        ),
         "final_fmax": round(fmax, 4),
         "converged": bool(fmax <= FMAX),
         **extra,

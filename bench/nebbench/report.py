@@ -240,10 +240,21 @@ def method_table(methods: dict) -> list[str]:
             fmt(r["barrier_eV"], 3),
             fmt(r.get("barrier_diff_eV"), 3),
             fmt(r["final_fmax"], 3),
-            fmt(r["converged"]),
+            fmt(r["converged"]) + _dip_flag(r),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+DIP_LIMIT_EV = 0.05
+"""An interior image this far below both endpoints makes the row's barrier meaningless."""
+
+
+def _dip_flag(r: dict) -> str:
+    dip = r.get("dip_below_endpoints_eV")
+    if dip is None or dip <= DIP_LIMIT_EV:
+        return ""
+    return f" (band {dip:.2f} eV below the endpoints: another minimum)"
 
 
 def scf_log_table(methods: dict) -> list[str]:
