@@ -132,7 +132,12 @@ GPAW_HOP_METHODS = ["ase-bfgs", "cudiss-fast", "cudiss-default", "atomate2-defau
 # and the SevenNet path, three NEB runs per case; CHGNet (and the default ODE)
 # only on request: each GPAW NEB costs 10-45 min on 2 cores.
 GPAW_ADSORBATE_METHODS = ["ase-bfgs", "cudiss-fast", "cudiss-sevennet"]
-GPAW_ADSORBATE_OPTIONAL = ["cudiss-chgnet", "cudiss-default", "cudiss-sevennet-bfgs"]
+GPAW_ADSORBATE_OPTIONAL = [
+    "cudiss-chgnet",
+    "cudiss-default",
+    "cudiss-sevennet-bfgs",
+    "cudiss-sevennet-bfgs-precon",
+]
 
 _EMT = CalculatorSpec(code="emt")
 _GPAW_TEST = CalculatorSpec(code="gpaw", preset="test")

@@ -38,8 +38,12 @@ SURROGATES = {
 """The surrogate of each fast-path method (``NebSettings.fast(surrogate=...)``)."""
 
 
-BFGS_AFTER_SURROGATE = {"cudiss-sevennet-bfgs": "sevennet"}
-"""Surrogate band, then the real stage with plain BFGS (no preconditioner, preset SCF)."""
+BFGS_AFTER_SURROGATE = {
+    "cudiss-sevennet-bfgs": ("sevennet", False),
+    "cudiss-sevennet-bfgs-precon": ("sevennet", True),
+}
+"""Surrogate band, then the real stage with BFGS (preset SCF), from its 70 eV/Å²
+identity or (``-precon``) from the surrogate's NEB Hessian."""
 
 
 def settings_for(method: str) -> NebSettings:
@@ -48,7 +52,8 @@ def settings_for(method: str) -> NebSettings:
     if method == "cudiss-default":
         return NebSettings(**base)
     if method in BFGS_AFTER_SURROGATE:
-        return NebSettings(surrogate=BFGS_AFTER_SURROGATE[method], optimizer="bfgs", **base)
+        surrogate, precon = BFGS_AFTER_SURROGATE[method]
+        return NebSettings(surrogate=surrogate, optimizer="bfgs", surrogate_precon=precon, **base)
     if method == "cudiss-fast":
         return NebSettings.fast(**base)
     return NebSettings.fast(surrogate=SURROGATES[method], **base)
@@ -122,7 +127,7 @@ def run_method(
 
 def _preload(method: str) -> dict[str, Any]:
     """Load an MLIP method's model before the clock starts (once per process, 2-10 s)."""
-    surrogate = SURROGATES.get(method) or BFGS_AFTER_SURROGATE.get(method)
+    surrogate = SURROGATES.get(method) or BFGS_AFTER_SURROGATE.get(method, (None,))[0]
     if surrogate in (None, "emt"):
         return {}
     from cudiss.workflows.calculators.mlip import mlip_calculator

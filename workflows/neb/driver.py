@@ -29,7 +29,7 @@ from ase.mep.neb import NEB, DyNEB
 
 from cudiss.workflows.checkpoint import Checkpoint
 from cudiss.workflows.neb.band import freeze_energy, moving_system
-from cudiss.workflows.neb.optimizers import Stage, stage_ladder
+from cudiss.workflows.neb.optimizers import stage_ladder
 from cudiss.workflows.neb.result import NebRun
 from cudiss.workflows.neb.scf import discard_loose_results, scf_follower, set_force_tolerance
 from cudiss.workflows.neb.settings import NebSettings
@@ -238,7 +238,7 @@ def _preconditioner(neb: NEB, settings: NebSettings, saved: BandState | None) ->
     """The inverse surrogate NEB Hessian for the preconditioned ODE stage, or ``None``."""
     if saved is not None:
         return saved.precon
-    if not (settings.surrogate_precon and settings.optimizer == "ode"):
+    if not (settings.surrogate_precon and settings.optimizer in ("ode", "bfgs")):
         return None
     surrogate = settings.surrogate if settings.surrogate != "none" else "emt"
     hessian = surrogate_neb_hessian(neb, surrogate, settings.surrogate_precon_floor)
@@ -289,7 +289,7 @@ def run_stage(run: Band, index: int, resume: dict | None) -> None:
         optimizer.restore(resume)
     run.watch.may_stall = index < len(run.stages) - 1
     run.used.append(stage)
-    if stage is Stage.ODE_PRECON and resume is None:
+    if stage.is_preconditioned and resume is None:
         run.watch.probation, run.watch.probation_fmax = PRECON_PROBATION_STEPS, None
     if stage.is_ode and resume is None:
         # ASE's ODE optimizer calls observers only after accepted steps;

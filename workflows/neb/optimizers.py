@@ -1,7 +1,7 @@
 """Band optimizers as named stages, chosen in one place.
 
 A NEB runs a ladder of optimizer stages (:func:`stage_ladder`): the
-preconditioned ODE on probation when a surrogate Hessian exists, then the
+preconditioned ODE (or BFGS) on probation when a surrogate Hessian exists, then the
 user's optimizer, then FIRE for a band the faster ones left stalled
 (docs/neb.md). :func:`make_optimizer` builds a stage's optimizer; every one of
 them is resumable from a checkpoint.
@@ -18,6 +18,7 @@ from ase.optimize.ode import ode12r
 from ase.optimize.sciopt import OptimizerConvergenceError
 
 from cudiss.workflows.checkpoint import resumable
+from cudiss.workflows.initial_hessian import with_initial_hessian
 from cudiss.workflows.neb.band import band_fmax
 from cudiss.workflows.neb.settings import NebSettings
 
@@ -28,8 +29,15 @@ class Stage(str, Enum):
     ODE_PRECON = "ode-precon"
     """ASE's ODE optimizer stepping along the surrogate-preconditioned force."""
     ODE = "ode"
+    BFGS_PRECON = "bfgs-precon"
+    """ASE's BFGS starting from the surrogate's NEB Hessian (then updating it)."""
     BFGS = "bfgs"
     FIRE = "fire"
+
+    @property
+    def is_preconditioned(self) -> bool:
+        """Stages that start from the surrogate's NEB Hessian (on probation)."""
+        return self in (Stage.ODE_PRECON, Stage.BFGS_PRECON)
 
     @property
     def is_ode(self) -> bool:
@@ -49,8 +57,9 @@ def stage_ladder(settings: NebSettings, preconditioned: bool) -> list[Stage]:
     if preconditioned:
         # On probation: a surrogate whose curvatures are wrong for some atoms
         # (EMT's C-O stretch is ~7x softer than PBE's) makes the ODE crawl; then
-        # the plain ODE takes over.
-        stages.insert(0, Stage.ODE_PRECON)
+        # the plain optimizer takes over. BFGS keeps updating its Hessian, so
+        # soft modes the floor stiffened are learnt back from the real forces.
+        stages.insert(0, Stage.BFGS_PRECON if stages[0] is Stage.BFGS else Stage.ODE_PRECON)
     return stages
 
 
@@ -177,7 +186,7 @@ def make_optimizer(
     on_step
         Called with the optimizer's state before each force call (checkpoints).
     precon
-        Inverse surrogate Hessian; used by :attr:`Stage.ODE_PRECON` only.
+        Inverse surrogate Hessian; used by the preconditioned stages only.
     """
     if stage.is_ode:
         return NormNEBOptimizer(
@@ -187,5 +196,8 @@ def make_optimizer(
             on_step=on_step,
             precon=precon if stage is Stage.ODE_PRECON else None,
         )
+    if stage is Stage.BFGS_PRECON:
+        cls = with_initial_hessian(resumable(BFGS))
+        return cls(band, logfile=logfile, on_step=on_step, initial_hessian=np.linalg.inv(precon))
     cls = resumable({Stage.BFGS: BFGS, Stage.FIRE: FIRE}[stage])
     return cls(band, logfile=logfile, on_step=on_step)

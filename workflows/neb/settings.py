@@ -112,7 +112,9 @@ class NebSettings(BaseModel):
     scf_tight_factor
         See ``scf_force_fraction``.
     surrogate_precon
-        Precondition the real stage's ODE optimizer with the surrogate's NEB
+        Precondition the real stage's ODE optimizer (with ``optimizer: bfgs``:
+        start BFGS from the Hessian below instead of its 70 eV/Å² identity, then
+        let BFGS update it) with the surrogate's NEB
         Hessian (:func:`surrogate_neb_hessian`): minus the Jacobian of the
         surrogate band's NEB force (springs, tangents and climbing image
         included) at the starting band, by finite differences (2 surrogate calls
