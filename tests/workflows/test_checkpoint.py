@@ -62,6 +62,7 @@ def test_interrupted_campaign_resumes_and_says_so(tmp_path, monkeypatch):
             "facets": ["100"],
             "sites": ["adatom"],
             "slab": {"size": [3, 3], "layers": 3, "vacuum": 6.0, "fixed_layers": 1},
+            "neb": {"surrogate": "none"},  # a band long enough to die at step 3
         }
     )
     store = tmp_path / "store"

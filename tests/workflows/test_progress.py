@@ -26,7 +26,7 @@ facets: ["100"]
 sites: [adatom]
 adsorbates: [[], [O]]
 slab: {size: [2, 2], layers: 3, vacuum: 6.0, fixed_layers: 1}
-neb: {n_images: 3}
+neb: {n_images: 3, surrogate: none}
 dissolution: false
 """
 

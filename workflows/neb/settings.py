@@ -42,10 +42,12 @@ AUTO_PATHS: dict[MovingSystem, dict[str, object]] = {
         "scf_force_fraction": 0.5,
         "surrogate_precon": True,
     },
-    # GPAW adatom + CO and + H: that path costs 2.0x and 1.67x plain BFGS; the
-    # SevenNet band with the ODE stage did not converge in 1.3x (CO). Plain BFGS
-    # from the interpolated band is the cheapest measured.
-    "adsorbate-bound": {"surrogate": "none", "optimizer": "bfgs"},
+    # GPAW adatom + CO and + H: that path costs 2.0x and 1.67x plain BFGS's calls;
+    # the SevenNet band with the preconditioned ODE had not converged at 1.3x (CO).
+    # No surrogate, then: the ODE optimizer from the interpolated band, because
+    # BFGS on a band can fail outright (EMT CO on a 2x2 cell: 733 calls,
+    # unconverged, where the ODE took 96; on 3x3 both took 96).
+    "adsorbate-bound": {"surrogate": "none", "optimizer": "ode"},
 }
 """The NEB path ``surrogate: auto`` takes for each kind of moving system (measured)."""
 
@@ -90,7 +92,8 @@ class NebSettings(BaseModel):
         far better than EMT for C, O and H bound to Cu, docs/neb.md). ``"none"``:
         start from the interpolated band. ``"auto"``: the path measured cheapest
         for what moves (:data:`AUTO_PATHS`, :meth:`resolved_for`): the EMT fast
-        path for a bare Cu atom, plain BFGS when adsorbates move with it. See
+        path for a bare Cu atom, the ODE without a surrogate when adsorbates move
+        with it. See
         :meth:`fast` and ``bench/RESULTS.md`` for the measured savings. The
         surrogate shapes the band and the preconditioner only; every reported
         number comes from the real calculator.

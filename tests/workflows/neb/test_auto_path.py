@@ -42,7 +42,7 @@ def test_auto_takes_the_measured_path_for_each_system():
     assert (bare.surrogate, bare.optimizer, bare.surrogate_precon) == ("emt", "ode", True)
     assert bare.scf_force_fraction == 0.5
     bound = auto.resolved_for("adsorbate-bound")
-    assert (bound.surrogate, bound.optimizer, bound.surrogate_precon) == ("none", "bfgs", False)
+    assert (bound.surrogate, bound.optimizer, bound.surrogate_precon) == ("none", "ode", False)
 
 
 def test_fields_the_user_set_win_over_the_auto_path():
