@@ -18,7 +18,12 @@ import pandas as pd
 from cudiss.analysis.che import PotentialScale, _scale
 from cudiss.analysis.documents import RemovalResult
 from cudiss.analysis.methods import is_screening, method_notes
-from cudiss.analysis.sweep_columns import SWEEP_COMPACT_COLUMNS, SWEEP_NOTE, has_sweep_rows
+from cudiss.analysis.sweep_columns import (
+    SWEEP_COLUMNS,
+    SWEEP_COMPACT_COLUMNS,
+    SWEEP_NOTE,
+    has_sweep_rows,
+)
 from cudiss.analysis.tableio import resolve_format
 from cudiss.structures.errors import CudissInputError
 
@@ -48,14 +53,7 @@ COLUMNS: tuple[str, ...] = (
     "dG_forward_eV(U)",
     "dG_reverse_eV(U)",
     "dG_reaction_eV(U)",
-    "electrode",
-    "U_target_V_RHE",
-    "U_pzc_V_RHE",
-    "dG_forward_CHE_eV(U)",
-    "dG_reaction_CHE_eV(U)",
-    "dq_forward_e",
-    "dq_reaction_e",
-    "slope_dE_forward_eV_per_V",
+    *SWEEP_COLUMNS,
     "dE_removal_eV",
     "dG_dissolution_eV",
     "U_dissolution_V_RHE",
