@@ -73,6 +73,7 @@ SJM_ELECTRODE = {
     "jellium_bottom_A": 13.5,
     "jellium_top_A": 15.5,
     "slope_V_per_electron": -5.2,
+    "tolerance_V": 0.02,
 }
 
 
@@ -124,12 +125,12 @@ def run_relax_answer(maker: CuRelaxMaker, start, result) -> dict:
 
 
 def sjm_slab() -> Atoms:
-    """Cu(111) 1x1x3 in a 16 Å cell (test_electrode_gpaw.py), its top atom 0.1 Å too high."""
+    """Cu(111) 1x1x3 in a 16 Å cell (test_electrode_gpaw.py), its top atom 0.05 Å too high."""
     atoms = fcc111("Cu", size=(1, 1, 3), a=3.63)
     atoms.cell[2][2] = 16.0
     atoms.translate([0, 0, 6.0 - min(atoms.positions[:, 2])])
     atoms.set_constraint(FixAtoms(indices=[0, 1]))
-    atoms.positions[2, 2] += 0.1
+    atoms.positions[2, 2] += 0.05
     atoms.pbc = True
     return atoms
 
@@ -137,11 +138,11 @@ def sjm_slab() -> Atoms:
 def run_sjm_relax(spec: CalculatorSpec) -> dict:
     """Relax the top atom at constant potential; report the electrode and the carried state."""
     atoms = sjm_slab()
-    maker = CuRelaxMaker(calculator_spec=spec, fmax=0.02)
+    maker = CuRelaxMaker(calculator_spec=spec, fmax=0.05)
     checkpoint = maker.checkpoint(atoms)
     saved = checkpoint.load() if checkpoint is not None else None
     carried = (saved or {}).get("carried", {}).get("electrode")
-    result = maker.run_ase(atoms)
+    result = maker.run_ase(atoms.copy())  # relaxed in place: keep the start for its key
     answer = run_relax_answer(maker, atoms, result)
     return {
         **answer,
@@ -184,7 +185,11 @@ def main(code: str, kind: str, out: str) -> None:
         tight = {"convergence": {"energy": 1e-7, "density": 1e-6}}
         spec = CalculatorSpec(code=code, preset="test", overrides=tight)
     if code == "sjm":
-        spec = CalculatorSpec(code="gpaw", preset="sjm-test", electrode=SJM_ELECTRODE)
+        # a coarser grid than the preset's 0.2 Å: each SJM geometry takes two
+        # potential attempts, and this test only checks the resume
+        spec = CalculatorSpec(
+            code="gpaw", preset="sjm-test", overrides={"h": 0.25}, electrode=SJM_ELECTRODE
+        )
     start = time.perf_counter()
     if code == "sjm":
         answer = run_sjm_relax(spec)

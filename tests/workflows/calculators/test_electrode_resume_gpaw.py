@@ -1,7 +1,7 @@
 """A constant-potential (GPAW SJM) relaxation killed with SIGKILL resumes where it stopped.
 
-Cu(111) 1x1x3 at -1.0 V vs SHE (0.25 V above this cell's potential of zero
-charge), its top atom started 0.1 Å too high (tests/helpers/resume_worker.py,
+Cu(111) 1x1x3 at -1.0 V vs SHE (above this cell's potential of zero charge),
+FD h 0.25, its top atom started 0.05 Å too high (tests/helpers/resume_worker.py,
 code ``sjm``). Run once uninterrupted, once killed at a random step, then again
 on the killed run's checkpoints: the resumed run must start its potential
 search from the electron count the killed run had reached (not from the
@@ -16,10 +16,11 @@ from tests.helpers.resume import finish, kill_at_random_step, reference_run, sta
 
 pytestmark = pytest.mark.gpaw
 
-# Ω = E - μN moves by about N·ΔU within the potential tolerance (0.05 e x 0.01 V)
-# and by SCF noise; 2 meV is far below the 0.1 Å relaxation's own energy change.
-ENERGY_TOLERANCE_EV = 0.002
-ELECTRON_TOLERANCE = 0.005  # e: |ΔU| <= 0.01 V at dU/dN = -5.2 V/e is 0.002 e
+# Two runs may stop anywhere within the potential tolerance (0.02 V): Ω = E - μN
+# then differs by up to N·ΔU = 0.09 e x 0.04 V (3.6 meV), N by 0.04 V / 5.2 V/e.
+# Both are far below what the 0.05 Å relaxation itself changes (~60 meV, 0.09 e).
+ENERGY_TOLERANCE_EV = 0.004
+ELECTRON_TOLERANCE = 0.01
 
 
 def test_an_sjm_relaxation_resumes_after_sigkill(tmp_path):
@@ -28,8 +29,9 @@ def test_an_sjm_relaxation_resumes_after_sigkill(tmp_path):
     assert reference["started_from_electrons"] is None
     electrode = reference["electrode"]
     assert abs(electrode["potential_V"] - electrode["target_V"]) <= electrode["tolerance_V"]
-    # above the PZC: electrons removed, about 0.25 V / 5.2 V per electron
-    assert -0.08 < electrode["excess_electrons"] < -0.02
+    # above the potential of zero charge (3.15 V at h 0.2; lower on this h 0.25
+    # grid): electrons removed, |N| = ΔU / 5.2 V per electron, ΔU < 0.8 V
+    assert -0.15 < electrode["excess_electrons"] < -0.02
 
     folder, saved = kill_at_random_step("sjm", "relax", tmp_path, reference)
     out = tmp_path / "resumed.json"
@@ -37,8 +39,9 @@ def test_an_sjm_relaxation_resumes_after_sigkill(tmp_path):
     (note,) = resumed["resume"]
     assert f"at step {saved} ({saved} steps before the interruption" in note
     # the killed run had left the neutral guess behind; the resume starts from there
+    # (the count moves with the top atom during the relaxation: within 0.05 e here)
     assert resumed["started_from_electrons"] == pytest.approx(
-        electrode["excess_electrons"], abs=0.02
+        electrode["excess_electrons"], abs=0.05
     )
     assert resumed["started_from_electrons"] < -0.01
     assert resumed["energy"] == pytest.approx(reference["energy"], abs=ENERGY_TOLERANCE_EV)
