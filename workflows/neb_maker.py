@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ase import Atoms
 from ase.calculators.calculator import Calculator
 from atomate2.ase.neb import AseNebFromImagesMaker
 from emmet.core.neb import NebMethod
@@ -22,12 +23,14 @@ from jobflow import job
 from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
+from cudiss.analysis.methods import MLIP_CODES
 from cudiss.workflows import mpi, progress
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.checkpoint import Checkpoint
 from cudiss.workflows.failures import failures_as_data
 from cudiss.workflows.maker_checks import check_type
 from cudiss.workflows.neb import NebSettings, run_neb, unwrap_band
+from cudiss.workflows.neb.band import moving_system
 from cudiss.workflows.schemas import CuNebResult
 
 
@@ -56,6 +59,26 @@ class CuNebMaker(AseNebFromImagesMaker):
     def _get_calculator(self) -> Calculator:
         return self.calculator_spec.build()
 
+    def resolved_settings(self, band: list[Atoms]) -> NebSettings:
+        """The settings this band runs with: ``surrogate: auto`` resolved for what
+        moves along it and for the calculator (:meth:`NebSettings.resolved_for`)."""
+        code = self.calculator_spec.code
+        target = "emt" if code == "emt" else "mlip" if code in MLIP_CODES else "dft"
+        return self.settings.resolved_for(moving_system(band[0], band[-1]), target)
+
+    def checkpoint(self, images: list) -> Checkpoint | None:
+        """Where the NEB of ``images`` saves its band steps (``None``: nowhere).
+
+        Named by the band, the calculator and the settings it runs with.
+        """
+        band = _band(images)
+        return Checkpoint.for_inputs(
+            "neb",
+            *band,
+            self.calculator_spec.model_dump(),
+            self.resolved_settings(band).model_dump(),
+        )
+
     def run_ase(
         self,
         images: list,
@@ -64,20 +87,17 @@ class CuNebMaker(AseNebFromImagesMaker):
     ) -> CuNebResult:
         """Run the NEB on ``images`` (pymatgen Structures or ASE Atoms), not as a job."""
         adaptor = AseAtomsAdaptor()
-        band = unwrap_band(
-            [adaptor.get_atoms(im) if isinstance(im, Structure) else im for im in images]
-        )
+        band = _band(images)
         spec = self.calculator_spec
+        settings = self.resolved_settings(band)
         traj_prefix = str(Path.cwd() / "neb-image")
-        checkpoint = Checkpoint.for_inputs(
-            "neb", *band, spec.model_dump(), self.settings.model_dump()
-        )
+        checkpoint = self.checkpoint(images)
         command = mpi.launcher_command(spec)
         if command is not None:
             # the worker calls run_neb on all ranks (images in parallel if possible)
             payload = {
                 "spec": spec,
-                "settings": self.settings,
+                "settings": settings,
                 "band": band,
                 "endpoint_energies": endpoint_energies,
                 "traj_prefix": traj_prefix,
@@ -88,7 +108,7 @@ class CuNebMaker(AseNebFromImagesMaker):
             run = run_neb(
                 band,
                 lambda i: spec.build(txt=f"gpaw-image-{i}.txt"),
-                self.settings,
+                settings,
                 endpoint_energies=endpoint_energies,
                 traj_prefix=traj_prefix,
                 progress=progress.step,
@@ -100,7 +120,7 @@ class CuNebMaker(AseNebFromImagesMaker):
             initial_images=[adaptor.get_structure(atoms) for atoms in band],
             image_indices=list(range(len(structures))),
             energies=run.energies,
-            neb_method=NebMethod.CLIMBING_IMAGE if self.settings.climb else NebMethod.STANDARD,
+            neb_method=NebMethod.CLIMBING_IMAGE if settings.climb else NebMethod.STANDARD,
             state=TaskState.SUCCESS if run.converged else TaskState.FAILED,
             dir_name=str(Path.cwd()),
             converged=run.converged,
@@ -110,7 +130,7 @@ class CuNebMaker(AseNebFromImagesMaker):
             image_forces=[forces.tolist() for forces in run.forces],
             image_positions=[atoms.positions.tolist() for atoms in run.images],
             trajectories=run.trajectories,
-            settings=self.settings.model_dump(),
+            settings=settings.model_dump(),
             wall_time_s=run.wall_time_s,
             surrogate_force_calls=run.surrogate_force_calls,
             scf_recoveries=run.scf_recoveries,
@@ -128,3 +148,11 @@ class CuNebMaker(AseNebFromImagesMaker):
     ) -> CuNebResult:
         """Run the NEB as a job; endpoint energies are reused when given."""
         return self.run_ase([im.copy() for im in images], prev_dir, endpoint_energies)
+
+
+def _band(images: list) -> list[Atoms]:
+    """ASE copies of ``images`` (Structures or Atoms) as one continuous band."""
+    adaptor = AseAtomsAdaptor()
+    return unwrap_band(
+        [adaptor.get_atoms(im) if isinstance(im, Structure) else im.copy() for im in images]
+    )

@@ -139,29 +139,10 @@ def step_checkpoint(job: Any, folder: Path) -> Any:
     cudiss.workflows.checkpoint.Checkpoint or None
         Named by the same key the step computes (the file may not exist).
     """
-    from pymatgen.core import Structure
-    from pymatgen.io.ase import AseAtomsAdaptor
-
-    from cudiss.workflows.checkpoint import Checkpoint
-    from cudiss.workflows.makers import CuNebMaker
-    from cudiss.workflows.neb import unwrap_band
-
     maker = getattr(job.function, "__self__", None)
     if not job.function_args:
         return None
     with _root(folder):
-        if isinstance(maker, CuNebMaker):  # as CuNebMaker.run_ase names it
-            adaptor = AseAtomsAdaptor()
-            images = [
-                adaptor.get_atoms(im) if isinstance(im, Structure) else im.copy()
-                for im in job.function_args[0]
-            ]
-            return Checkpoint.for_inputs(
-                "neb",
-                *unwrap_band(images),
-                maker.calculator_spec.model_dump(),
-                maker.settings.model_dump(),
-            )
         if callable(getattr(maker, "checkpoint", None)):
             return maker.checkpoint(job.function_args[0])
     return None

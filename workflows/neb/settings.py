@@ -33,23 +33,39 @@ SurrogateChoice = Literal["auto", SurrogateName]
 MovingSystem = Literal["bare", "adsorbate-bound"]
 """What moves along a band: a bare atom, or one carrying adsorbates (C, O, H...)."""
 
-AUTO_PATHS: dict[MovingSystem, dict[str, object]] = {
-    # bench/RESULTS.md, GPAW Cu(100) adatom hop: EMT band + EMT-preconditioned ODE
+TargetKind = Literal["dft", "emt", "mlip"]
+"""What the real calculator of a band is: DFT, EMT, or a machine-learned potential."""
+
+_EMT_FAST_PATH: dict[str, object] = {
+    "surrogate": "emt",
+    "optimizer": "ode",
+    "scf_force_fraction": 0.5,
+    "surrogate_precon": True,
+}
+
+AUTO_PATHS: dict[tuple[TargetKind, MovingSystem], dict[str, object]] = {
+    # bench/RESULTS.md, GPAW Cu(100) adatom hop: EMT band + EMT-preconditioned ODE,
     # 0.19x plain BFGS's calls, barrier +0.004 eV.
-    "bare": {
-        "surrogate": "emt",
-        "optimizer": "ode",
-        "scf_force_fraction": 0.5,
+    ("dft", "bare"): _EMT_FAST_PATH,
+    # GPAW adatom + CO: SevenNet band + BFGS from SevenNet's NEB Hessian 57 calls
+    # (0.45x plain BFGS's 126), barrier +0.009 eV; the EMT path cost 2.0x, the
+    # SevenNet band with the preconditioned ODE had not converged at 1.3x.
+    ("dft", "adsorbate-bound"): {
+        "surrogate": "sevennet",
+        "optimizer": "bfgs",
         "surrogate_precon": True,
     },
-    # GPAW adatom + CO and + H: that path costs 2.0x and 1.67x plain BFGS's calls;
-    # the SevenNet band with the preconditioned ODE had not converged at 1.3x (CO).
-    # No surrogate, then: the ODE optimizer from the interpolated band, because
-    # BFGS on a band can fail outright (EMT CO on a 2x2 cell: 733 calls,
-    # unconverged, where the ODE took 96; on 3x3 both took 96).
-    "adsorbate-bound": {"surrogate": "none", "optimizer": "ode"},
+    # EMT as its own surrogate: 0.15x plain BFGS's calls on the hop; with
+    # adsorbates the fast path left EMT campaign bands unconverged (2x2 cells),
+    # where the plain ODE converges
+    ("emt", "bare"): _EMT_FAST_PATH,
+    ("emt", "adsorbate-bound"): {"surrogate": "none", "optimizer": "ode"},
+    # an MLIP target is cheap already: EMT where it describes the atoms well (bare
+    # Cu), no surrogate where EMT's C, O, H would mislead the band
+    ("mlip", "bare"): _EMT_FAST_PATH,
+    ("mlip", "adsorbate-bound"): {"surrogate": "none", "optimizer": "ode"},
 }
-"""The NEB path ``surrogate: auto`` takes for each kind of moving system (measured)."""
+"""The NEB path ``surrogate: auto`` takes for each target and moving system (measured)."""
 
 
 class NebSettings(BaseModel):
@@ -91,9 +107,9 @@ class NebSettings(BaseModel):
         second to a second per call, a few seconds to load once per process;
         far better than EMT for C, O and H bound to Cu, docs/neb.md). ``"none"``:
         start from the interpolated band. ``"auto"``: the path measured cheapest
-        for what moves (:data:`AUTO_PATHS`, :meth:`resolved_for`): the EMT fast
-        path for a bare Cu atom, the ODE without a surrogate when adsorbates move
-        with it. See
+        for what moves and what computes it (:data:`AUTO_PATHS`,
+        :meth:`resolved_for`): with DFT, the EMT fast path for a bare Cu atom,
+        SevenNet's band and Hessian with BFGS when adsorbates move with it. See
         :meth:`fast` and ``bench/RESULTS.md`` for the measured savings. The
         surrogate shapes the band and the preconditioner only; every reported
         number comes from the real calculator.
@@ -159,8 +175,9 @@ class NebSettings(BaseModel):
         """Names are matched without case (``SevenNet``, ``ODE``), as calculator codes are."""
         return value.strip().lower() if isinstance(value, str) else value
 
-    def resolved_for(self, system: MovingSystem) -> NebSettings:
-        """These settings with ``surrogate: auto`` replaced by :data:`AUTO_PATHS` [``system``].
+    def resolved_for(self, system: MovingSystem, target: TargetKind = "dft") -> NebSettings:
+        """These settings with ``surrogate: auto`` replaced by the path of
+        :data:`AUTO_PATHS` for ``target`` and ``system``.
 
         Fields the user set keep their values; the others of the path replace
         the defaults. Settings with a named surrogate are returned unchanged.
@@ -168,7 +185,8 @@ class NebSettings(BaseModel):
         if self.surrogate != "auto":
             return self
         explicit = self.model_dump(include=self.model_fields_set - {"surrogate"})
-        return NebSettings(**{**self.model_dump(), **AUTO_PATHS[system], **explicit})
+        path = AUTO_PATHS[(target, system)]
+        return NebSettings(**{**self.model_dump(), **path, **explicit})
 
     @classmethod
     def fast(cls, **overrides: object) -> NebSettings:

@@ -6,8 +6,10 @@ import pytest
 from ase.build import add_adsorbate, fcc100
 from ase.calculators.emt import EMT
 
+from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.neb import NebSettings, interpolate_band, run_neb
 from cudiss.workflows.neb.band import moving_system
+from cudiss.workflows.neb_maker import CuNebMaker
 from tests.helpers.neb_reference import relaxed_hop_endpoints
 
 A = 3.59
@@ -42,7 +44,25 @@ def test_auto_takes_the_measured_path_for_each_system():
     assert (bare.surrogate, bare.optimizer, bare.surrogate_precon) == ("emt", "ode", True)
     assert bare.scf_force_fraction == 0.5
     bound = auto.resolved_for("adsorbate-bound")
-    assert (bound.surrogate, bound.optimizer, bound.surrogate_precon) == ("none", "ode", False)
+    assert (bound.surrogate, bound.optimizer, bound.surrogate_precon) == ("sevennet", "bfgs", True)
+
+
+def test_a_cheap_target_does_not_load_an_mlip():
+    auto = NebSettings(surrogate="auto")
+    assert auto.resolved_for("bare", "emt").surrogate == "emt"  # EMT is its own surrogate
+    emt = auto.resolved_for("adsorbate-bound", "emt")
+    assert (emt.surrogate, emt.optimizer) == ("none", "ode")
+    mlip = auto.resolved_for("adsorbate-bound", "mlip")
+    assert (mlip.surrogate, mlip.optimizer) == ("none", "ode")
+
+
+def test_the_neb_maker_resolves_auto_for_its_calculator():
+    initial, final = hop_with("H")
+    for code, surrogate in (("emt", "none"), ("gpaw", "sevennet"), ("sevennet", "none")):
+        maker = CuNebMaker(
+            calculator_spec=CalculatorSpec(code=code), settings=NebSettings(surrogate="auto")
+        )
+        assert maker.resolved_settings([initial, final]).surrogate == surrogate
 
 
 def test_fields_the_user_set_win_over_the_auto_path():
