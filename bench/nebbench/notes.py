@@ -44,6 +44,12 @@ MLIP_NOTES = [
     "counted by the same wrapper as the real ones; *surrogate s* = their wall time "
     "(included in the row's wall time; the model load, once per process, is not). On the "
     "EMT cases the MLIPs (trained on PBE) are as approximate as they would be for DFT.",
+    "- *cudiss-sevennet-bfgs-precon*: `NebSettings(surrogate='sevennet', optimizer='bfgs', "
+    "surrogate_precon=True)`, what `surrogate: auto` takes for adsorbate-bound bands with "
+    "DFT: the SevenNet band, then BFGS starting from SevenNet's NEB Hessian (floored at 1 "
+    "eV/Å²) instead of ASE's 70 eV/Å² identity and updating it from the DFT forces; on "
+    "the same probation as the preconditioned ODE, after which plain BFGS goes on. "
+    "*cudiss-sevennet-bfgs*: the same from the identity.",
 ]
 
 ENDPOINT_NOTES = [

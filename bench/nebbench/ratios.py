@@ -14,7 +14,13 @@ BARRIER_TARGET_EV = 0.02
 ENDPOINT_CALL_TARGET = 0.5
 ENDPOINT_ENERGY_TARGET_MEV = 2.0
 
-TARGETED_METHODS = ("cudiss-fast", "cudiss-sevennet", "cudiss-chgnet")
+TARGETED_METHODS = (
+    "cudiss-fast",
+    "cudiss-sevennet",
+    "cudiss-chgnet",
+    "cudiss-sevennet-bfgs",
+    "cudiss-sevennet-bfgs-precon",
+)
 """The surrogate paths the NEB targets are judged for."""
 
 

@@ -151,6 +151,13 @@ def gpaw_adsorbate_lines(results: dict) -> list[str]:
         if not name.startswith("gpaw-") or not entry.get("geometry", {}).get("adsorbate"):
             continue
         parts = []
+        baseline_dip = entry["methods"].get("ase-bfgs", {}).get("dip_below_endpoints_eV")
+        if baseline_dip is not None and baseline_dip > DIP_LIMIT_EV:
+            parts.append(
+                f"**no verdict**: plain BFGS's band ends {baseline_dip:.2f} eV below the "
+                "endpoints (another minimum along the path), so the rows of this case do not "
+                "measure the same barrier"
+            )
         for method in TARGETED_METHODS:
             result = entry["methods"].get(method)
             if result is not None and neb_verdicts(result) is not None:
