@@ -289,7 +289,7 @@ def run_stage(run: Band, index: int, resume: dict | None) -> None:
         optimizer.restore(resume)
     run.watch.may_stall = index < len(run.stages) - 1
     run.used.append(stage)
-    if stage.is_preconditioned and resume is None:
+    if stage.on_probation and resume is None:
         run.watch.probation, run.watch.probation_fmax = PRECON_PROBATION_STEPS, None
     if stage.is_ode and resume is None:
         # ASE's ODE optimizer calls observers only after accepted steps;

@@ -40,6 +40,18 @@ class Stage(str, Enum):
         return self in (Stage.ODE_PRECON, Stage.BFGS_PRECON)
 
     @property
+    def on_probation(self) -> bool:
+        """Stages handed on when they do not halve the band's force quickly.
+
+        Only the preconditioned ODE: its fixed preconditioner keeps a wrong
+        surrogate curvature for good, so the ODE crawls along that mode. BFGS
+        updates the surrogate's Hessian from the real forces, and handing it on
+        would throw away what it learnt (on the GPAW adatom + CO band it went on
+        as plain BFGS from ASE's 70 eV/Å² guess after its probation).
+        """
+        return self is Stage.ODE_PRECON
+
+    @property
     def is_ode(self) -> bool:
         """Stages run by ASE's ``ode12r`` (observers see accepted steps only)."""
         return self in (Stage.ODE, Stage.ODE_PRECON)
@@ -55,10 +67,11 @@ def stage_ladder(settings: NebSettings, preconditioned: bool) -> list[Stage]:
     if stages[0] is not Stage.FIRE:
         stages.append(Stage.FIRE)
     if preconditioned:
-        # On probation: a surrogate whose curvatures are wrong for some atoms
-        # (EMT's C-O stretch is ~7x softer than PBE's) makes the ODE crawl; then
-        # the plain optimizer takes over. BFGS keeps updating its Hessian, so
-        # soft modes the floor stiffened are learnt back from the real forces.
+        # The preconditioned ODE is on probation: a surrogate whose curvatures
+        # are wrong for some atoms (EMT's C-O stretch is ~7x softer than PBE's)
+        # makes it crawl; then the plain optimizer takes over. BFGS keeps
+        # updating its Hessian, so soft modes the floor stiffened are learnt
+        # back from the real forces, and it stays until it stalls.
         stages.insert(0, Stage.BFGS_PRECON if stages[0] is Stage.BFGS else Stage.ODE_PRECON)
     return stages
 
