@@ -13,7 +13,8 @@ intact bare site with the adsorbates still in their reservoirs (CO2, H2O, H⁺ +
 in atoms and charge (:func:`cudiss.analysis.balance.check_balance`). The energy span is
 the largest rise counted from the lowest preceding point; a route is *open* at U when the
 mobile complex is downhill (G3 ≤ 0) and its span ≤ a threshold (0.75 eV ≈ 1 s⁻¹ at
-298 K: kT/h · exp(−0.75/kT) ≈ 1.3 s⁻¹). Units: eV, V.
+298 K: kT/h · exp(−0.75/kT) ≈ 1.3 s⁻¹). Units: eV, V. ``barriers="sjm"``: a route with a
+potential sweep takes ΔE‡, ΔE_rxn at U from SJM (:mod:`cudiss.analysis.sjm_landscape`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from cudiss.analysis import sjm_landscape as sjm
 from cudiss.analysis.adsorption import (
     adsorbate_vibrations,
     potential_grid,
@@ -60,11 +62,12 @@ NAN = float("nan")
 DEFAULT_SPAN_THRESHOLD_EV = 0.75
 #: Point of the mobile complex and of dissolution (see the module docstring).
 COMPLEX_POINT, DISSOLUTION_POINT = 3, 4
+_DISSOLUTION_FIELDS = ("vacancy_energy_eV", "slab_energy_eV", "bulk_energy_per_atom_eV")
 
 COLUMNS = [
     "config_id", "campaign", "calculator", "facet", "site_class", "adsorbates", "state",
     "U_V_RHE", "U_V", "scale", "pH", "point", "point_name", "kind", "G_eV",
-    "vibrations_source", "gas_source", "note",
+    "barrier_source", "vibrations_source", "gas_source", "note",
 ]  # fmt: skip
 SUMMARY_COLUMNS = [
     "config_id", "campaign", "calculator", "facet", "site_class", "adsorbates",
@@ -214,13 +217,14 @@ def landscape_table(
     temperature_K: float = STANDARD_TEMPERATURE_K,
     fallback: bool = True,
     co2_correction_eV: float = 0.0,
+    barriers: sjm.LandscapeBarriers = "che",
 ) -> pd.DataFrame:
     """G of every point of every removal route at each potential (long format).
 
     Parameters
     ----------
     removals : sequence of RemovalResult
-        Bare and adsorbate configurations; constant-potential results are left out.
+        Bare and adsorbate configurations; constant-potential results are never routes.
     gases : sequence of GasResult
         Gas references, matched by calculator label.
     potentials : iterable of float
@@ -235,23 +239,28 @@ def landscape_table(
         Carbon reservoir.
     temperature_K, fallback, co2_correction_eV
         As in :func:`~cudiss.analysis.reservoirs.gas_free_energies`.
+    barriers : {"che", "sjm"}
+        TS and complex from the zero-charge NEB (default) or, on routes with a potential
+        sweep, from SJM at U (:func:`~cudiss.analysis.sjm_landscape.apply_sjm_barriers`).
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`COLUMNS`, one row per route × potential × point; NaN G where a
-        number is missing (``note`` says why); ``attrs["approximations"]``.
+        number is missing (``note`` says why), ``barrier_source`` where a TS or complex
+        number came from; ``attrs["approximations"]``, ``attrs["barriers"]``.
 
     Raises
     ------
     CudissInputError
-        No removals or potentials, bad pH, activity or scale, or a state that does not
-        balance.
+        No removals or potentials, bad pH, activity, scale or barriers, or a state that
+        does not balance.
     """
     if not removals:
         raise CudissInputError("no removal results for a landscape")
     pH = check_ph(pH)
     activity = check_activity(activity)
+    barriers = sjm.check_barriers(barriers)
     grid = potential_grid(potentials, scale, pH)
     refs = references_by_calculator(
         gases, temperature_K, fallback=fallback, co2_correction_eV=co2_correction_eV
@@ -267,9 +276,8 @@ def landscape_table(
         ref = refs.get(label, GasReferences(G_eV={}))
         bare = partners[res.config_id]
         points, gas_src, note = _route_points(res, bare, ref, carbon, temperature_K)
-        diss = bare is not None and _ok(
-            bare.vacancy_energy_eV, bare.slab_energy_eV, bare.bulk_energy_per_atom_eV
-        )
+        energies = [getattr(bare, field, None) for field in _DISSOLUTION_FIELDS]
+        diss = _ok(*energies)
         if not diss:
             note = "; ".join(x for x in (note, "no bare vacancy/bulk energy: no dissolution") if x)
         base = {
@@ -287,27 +295,19 @@ def landscape_table(
         }
         for u, u_rhe in grid:
             for point, name, kind, g0, n, vib in points:
-                if point == 4:
-                    g = (
-                        dissolution_free_energy(
-                            bare.vacancy_energy_eV,
-                            bare.slab_energy_eV,
-                            bare.bulk_energy_per_atom_eV,
-                            u_rhe,
-                            "RHE",
-                            pH,
-                            activity,
-                            temperature_K=temperature_K,
-                        )
-                        if diss
-                        else NAN
+                if point != DISSOLUTION_POINT:
+                    g = g0 + n * u_rhe
+                elif diss:
+                    g = dissolution_free_energy(
+                        *energies, u_rhe, "RHE", pH, activity, temperature_K=temperature_K
                     )
                 else:
-                    g = g0 + n * u_rhe
+                    g = NAN
+                src = sjm.FROM_NEB if point in sjm.LIFT_POINTS else sjm.NO_BARRIER
                 rows.append(
                     base
                     | {"U_V_RHE": u_rhe, "U_V": u, "point": point, "point_name": name}
-                    | {"kind": kind, "G_eV": g, "vibrations_source": vib}
+                    | {"kind": kind, "G_eV": g, "vibrations_source": vib, "barrier_source": src}
                 )
     df = pd.DataFrame(rows, columns=COLUMNS)
     df = df.sort_values(["config_id", "U_V_RHE", "point"], kind="stable").reset_index(drop=True)
@@ -316,9 +316,10 @@ def landscape_table(
         APPROX_CHE, APPROX_HARMONIC, APPROX_GAS, APPROX_COVERAGE, APPROX_NEB, APPROX_TS,
         f"Cu2+ activity {activity:g}, U0 = 0.337 V SHE; carbon reservoir {carbon}",
     ]  # fmt: skip
-    if len(kept) < len(removals):
+    df.attrs["barriers"] = barriers
+    if barriers == "che" and len(kept) < len(removals):
         df.attrs["approximations"].append("constant-potential results left out (not CHE)")
-    return df
+    return sjm.apply_sjm_barriers(df, removals) if barriers == "sjm" else df
 
 
 def landscape_summary(
@@ -396,4 +397,5 @@ def landscape_summary(
         f"open: complex formation G3 <= 0 and energy span <= {threshold:g} eV "
         f"(span over points 0-{last})",
     ]
+    out.attrs["barriers"] = landscape_df.attrs.get("barriers", "che")
     return out[SUMMARY_COLUMNS].reset_index(drop=True)

@@ -7,7 +7,8 @@ configuration × potential × point, ``kind`` "state" or "ts") and
 
 - :func:`landscape_figure`: one panel per configuration; states as horizontal
   bars along x, each transition state as a smooth peak between its
-  neighbouring states, one line per chosen potential.
+  neighbouring states, one line per chosen potential; a TS whose barrier came
+  from SJM (``barrier_source``) is a star, a zero-charge NEB one a triangle.
 - :func:`span_figure`: energy span and ΔG of forming the mobile Cu–adsorbate
   complex vs U, one series per configuration (and pH), the span threshold drawn;
   filled markers where the route is open.
@@ -39,6 +40,7 @@ from cudiss.analysis.plot_style import (
     series_label,
     series_style,
 )
+from cudiss.analysis.sjm_landscape import SJM_SOURCES, uses_sjm
 from cudiss.structures.errors import CudissInputError
 
 #: Columns the landscape figure needs.
@@ -59,6 +61,8 @@ SUMMARY_COLUMNS = ("config_id", "facet", "site_class", "adsorbates", "pH", "ener
 DEFAULT_SPAN_THRESHOLD_EV = 0.75
 #: Width of a state's bar along x (positions are 1 apart).
 BAR_WIDTH = 0.5
+#: TS marker by "barrier from SJM": a triangle, or a star (larger: it fills less of its box).
+_TS_MARKER = {False: {"marker": "^", "ms": 5}, True: {"marker": "*", "ms": 9}}
 
 
 def _require(table: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -198,9 +202,16 @@ def landscape_figure(
         )
         for i, u in enumerate(chosen)
     ]
+    peaks = "lift transition state (zero-charge NEB, no TS ZPE/entropy)"
+    if uses_sjm(data[data[x_col].isin(chosen)]):
+        peaks = "lift TS (▲ zero-charge NEB, ★ SJM ΔE‡ at U on the CHE G1; no TS ZPE/entropy)"
+        handles += [
+            Line2D([], [], color="0.3", ls="none", label=label, **_TS_MARKER[sjm])
+            for sjm, label in ((False, "TS: zero-charge NEB"), (True, "TS and complex: SJM"))
+        ]
     fig.suptitle(
         f"Cu removal landscape (CHE, pH {ph:g}; G relative to the intact bare site)\n"
-        "peaks: lift transition state (zero-charge NEB, no TS ZPE/entropy)",
+        f"peaks: {peaks}",
         fontsize="medium",
     )
     _legend_outside(fig, handles, below=True)
@@ -229,6 +240,7 @@ def _draw_landscape(ax, group: pd.DataFrame, x_col: str, chosen: Sequence[float]
         if rows.empty:
             continue
         kinds, g = rows["kind"].tolist(), rows["G_eV"].to_numpy(dtype=float)
+        sources = rows.get("barrier_source", pd.Series("", index=rows.index)).tolist()
         ok = np.isfinite(g)
         missing |= not ok.all()
         if len(rows["point_name"]) > len(names):
@@ -242,7 +254,8 @@ def _draw_landscape(ax, group: pd.DataFrame, x_col: str, chosen: Sequence[float]
                 end = (x + 1 - half, g[x + 1]) if state(x + 1) else (x + half, value)
                 for a, b in ((start, (x, value)), ((x, value), end)):
                     ax.plot(*_bump(*a, *b), lw=1.6, **style)
-                ax.plot(x, value, marker="^", ms=5, color=style["color"], ls="none")
+                ts = _TS_MARKER[sources[x] in SJM_SOURCES]
+                ax.plot(x, value, color=style["color"], ls="none", **ts)
             else:
                 ax.plot([x - half, x + half], [value, value], lw=2.8, **style)
                 if state(x) and state(x + 1):
@@ -370,8 +383,9 @@ def span_figure(
         color="0.3",
     )
     phs = "/".join(f"{v:g}" for v in sorted({float(p) for p in summary["pH"]}))
+    model = "CHE; SJM lift where computed" if summary.attrs.get("barriers") == "sjm" else "CHE"
     fig.suptitle(
-        f"Cu removal routes vs potential (CHE, pH {phs})\n"
+        f"Cu removal routes vs potential ({model}, pH {phs})\n"
         f"open where the complex is downhill and the span ≤ {threshold_eV:.2f} eV",
         fontsize="medium",
     )
@@ -379,7 +393,7 @@ def span_figure(
     ax_s.set_title("largest barrier from the lowest preceding state", fontsize="medium")
     ax_c.axhline(0.0, color="0.6", lw=0.8, zorder=0)
     ax_c.set_ylabel("ΔG of the lifted Cu–adsorbate complex (eV)")
-    ax_c.set_title("forming the mobile complex (CHE)", fontsize="medium")
+    ax_c.set_title(f"forming the mobile complex ({model})", fontsize="medium")
     for ax in (ax_s, ax_c):
         ax.set_xlabel(_potential_label(scale))
     handles.append(
