@@ -9,9 +9,9 @@ a jobflow-remote project, ``--project NAME [--projects-dir DIR]``
 checked before the store is opened (formats against suffixes, the output's
 folder, pH in [-1, 15], Cu²⁺ activity in (0, 1], β in [0, 1], finite
 potentials, dpi in [10, 2400], a positive span threshold, the carbon
-reservoir); a mistake is one ``error:`` line and exit code 2 with nothing
-written. Files are written atomically, so an
-error never leaves a half-written output behind.
+reservoir, ``--barriers`` che or sjm); a mistake is one ``error:`` line and
+exit code 2 with nothing written. Files are written atomically, so an error
+never leaves a half-written output behind.
 """
 
 from __future__ import annotations
@@ -100,6 +100,14 @@ ThresholdOption = Annotated[
 CarbonOption = Annotated[
     str, typer.Option("--carbon", help="Carbon reservoir of C adsorbates: CO2 or CO.")
 ]
+BarriersOption = Annotated[
+    str,
+    typer.Option(
+        "--barriers",
+        help="Lift TS and complex of the landscape (landscape, routes, span): che (zero-charge "
+        "NEB) or sjm (SJM barriers of a potential sweep where computed, interpolated in U).",
+    ),
+]
 ProjectOption = Annotated[
     str | None,
     typer.Option(
@@ -170,6 +178,7 @@ def table(
     activity: ActivityOption = DEFAULT_ACTIVITY,
     threshold: ThresholdOption = DEFAULT_THRESHOLD_EV,
     carbon: CarbonOption = "CO2",
+    barriers: BarriersOption = "che",
     fmt: Annotated[
         str | None,
         typer.Option("--format", "-f", help="csv, json, md or latex (default: -o suffix or md)."),
@@ -196,7 +205,8 @@ def table(
     surface state vs U and where the most stable changes. co2er: CO2ER steps,
     U_L and the potential-determining step. landscape / routes: G of every
     state of every removal route, and per route × U the energy span, ΔG of the
-    mobile complex, open, easiest and the open window.
+    mobile complex, open, easiest and the open window (--barriers sjm: the lift
+    TS and complex from the SJM results of a potential sweep where they exist).
 
     Markdown (the default on the terminal) and LaTeX show a compact set of
     columns with units and a note of the conditions (and approximations); CSV
@@ -219,6 +229,7 @@ def table(
     selection = _selection(all_columns, columns)
     phs = ph or [0.0]
     mechanism.single_ph(kind.value, phs)
+    barriers = mechanism.check_barriers(kind.value, barriers)
     if kind is TableKind.barriers:
         table_columns(selection, text_format, "RHE")
     else:
@@ -246,6 +257,7 @@ def table(
             activity=activity,
             threshold=threshold,
             carbon=carbon,
+            barriers=barriers,
         )
         text = mechanism.export_mechanism_table(
             df, output, text_format, kind.value, selection, scale
@@ -312,6 +324,7 @@ def plot(
     activity: ActivityOption = DEFAULT_ACTIVITY,
     threshold: ThresholdOption = DEFAULT_THRESHOLD_EV,
     carbon: CarbonOption = "CO2",
+    barriers: BarriersOption = "che",
     steps: Annotated[
         Path | None,
         typer.Option("--steps", help="fed: JSON list of {name, dG0_eV, n_electrons} (U=0 V_RHE)."),
@@ -336,6 +349,7 @@ def plot(
     needs = f"plot {kind.value} needs --store PATH or --project NAME"
     phs = ph or [0.0]
     mechanism.single_ph(kind.value, phs)
+    barriers = mechanism.check_barriers(kind.value, barriers)
     scale = _check_conditions(list(potential or []), scale, phs, beta, activity)
     if kind.value in mechanism.MECHANISM_PLOTS:
         mechanism.check_threshold(threshold)
@@ -360,6 +374,7 @@ def plot(
             carbon=carbon,
             configs=config,
             dpi=dpi,
+            barriers=barriers,
         )
     elif kind is PlotKind.fed:
         if steps is None:

@@ -46,6 +46,8 @@ DEFAULT_THRESHOLD_EV = 0.75
 DEFAULT_LANDSCAPE_POTENTIALS = (-1.0, -0.5, 0.0)
 #: Kinds that accept several --ph.
 MULTI_PH = ("surface", "crossings")
+#: Kinds built on the removal landscape: the ones that take ``--barriers sjm``.
+LANDSCAPE_KINDS = ("landscape", "routes", "span")
 _ADD_SECTION = "add a mechanism: section to the campaign and run it"
 
 #: Columns of the Markdown/LaTeX view of each table (CSV and JSON carry every column).
@@ -119,6 +121,22 @@ def check_carbon(carbon: str) -> str:
     return value
 
 
+def check_barriers(kind: str, barriers: str) -> str:
+    """``che`` or ``sjm`` (any case); ``sjm`` only for the kinds built on the landscape."""
+    from cudiss.analysis.sjm_landscape import LANDSCAPE_BARRIERS
+
+    value = barriers.strip().lower()
+    if value not in LANDSCAPE_BARRIERS:
+        choices = " or ".join(LANDSCAPE_BARRIERS)
+        raise CudissInputError(f"--barriers must be {choices}, got {barriers!r}")
+    if value != "che" and kind not in LANDSCAPE_KINDS:
+        raise CudissInputError(
+            f"--barriers {value} is for table --kind landscape|routes and plot landscape|span, "
+            f"not {kind}"
+        )
+    return value
+
+
 def single_ph(kind: str, phs: list[float]) -> float:
     """The one pH of a kind that takes one; several only for surface and crossings."""
     if len(phs) > 1 and kind not in MULTI_PH:
@@ -159,8 +177,13 @@ def build_table(
     activity: float,
     threshold: float,
     carbon: str,
+    barriers: str = "che",
 ):
-    """The DataFrame of a mechanism table (``attrs["approximations"]`` from the analysis)."""
+    """The DataFrame of a mechanism table (``attrs["approximations"]`` from the analysis).
+
+    ``barriers`` (``che`` or ``sjm``) is where the landscape kinds take their lift
+    numbers from (:func:`cudiss.analysis.landscape.landscape_table`).
+    """
     if kind == "adsorption":
         from cudiss.analysis.adsorption import adsorption_table
 
@@ -179,7 +202,14 @@ def build_table(
     from cudiss.analysis.landscape import landscape_summary, landscape_table
 
     df = landscape_table(
-        data.removals, data.gases, potentials, scale, phs[0], activity, carbon=carbon
+        data.removals,
+        data.gases,
+        potentials,
+        scale,
+        phs[0],
+        activity,
+        carbon=carbon,
+        barriers=barriers,
     )
     if kind == "landscape":
         return df
@@ -217,6 +247,7 @@ def export_mechanism_table(
     """
     from cudiss.analysis.fileio import atomic_write_text
     from cudiss.analysis.methods import is_screening
+    from cudiss.analysis.sjm_landscape import uses_sjm
     from cudiss.analysis.tableio import format_table
 
     if selection == "all" or (selection is None and fmt in ("csv", "json")):
@@ -228,6 +259,9 @@ def export_mechanism_table(
             df["calculator"].nunique() > 1 or df["calculator"].map(is_screening).any()
         ):
             columns.insert(0, "calculator")
+        # SJM lift numbers in the landscape: every row says where its G came from.
+        if kind == "landscape" and uses_sjm(df):
+            columns.insert(columns.index("G_eV") + 1, "barrier_source")
     else:
         columns = list(selection)
     view = df[columns]
@@ -263,8 +297,12 @@ def draw(
     carbon: str,
     configs: list[str] | None,
     dpi: int,
+    barriers: str = "che",
 ) -> None:
-    """Draw ``cudiss plot surface|landscape|span|co2er`` from the store's data."""
+    """Draw ``cudiss plot surface|landscape|span|co2er`` from the store's data.
+
+    ``barriers`` as in :func:`build_table` (landscape and span).
+    """
     from cudiss.analysis import plots
 
     if kind == "co2er":
@@ -313,6 +351,7 @@ def draw(
         activity=activity,
         threshold=threshold,
         carbon=carbon,
+        barriers=barriers,
     )
     if configs:
         df = df[df["config_id"].isin(configs)]
