@@ -8,7 +8,7 @@ A campaign YAML file looks like::
     sites: [adatom]                             # [] with a mechanism: section: adsorption only
     adsorbates: [[], [CO]]                      # each entry is one set on the moving Cu
     slab: {size: [2, 2], layers: 3, vacuum: 6.0, fixed_layers: 1}
-    neb: {n_images: 3, fmax: 0.05, surrogate: auto}   # auto: the path measured cheapest
+    neb: {n_images: 3, fmax: 0.05}               # surrogate: auto unless named (NebSettings)
     relax_fmax: 0.05
     prerelax: none                              # or sevennet, chgnet: MLIP first (prerelax.py)
     dissolution: true                           # also relax the vacancy slab
@@ -124,7 +124,7 @@ class Campaign(CheckedModel):
     sites: list[str] = Field(default_factory=list)
     adsorbates: list[list[str]] = Field(default_factory=lambda: [[]], min_length=1)
     slab: SlabSettings = Field(default_factory=SlabSettings)
-    neb: NebSettings = Field(default_factory=NebSettings)
+    neb: NebSettings = Field(default_factory=lambda: NebSettings(surrogate="auto"))
     relax_fmax: float = 0.05
     prerelax: PrerelaxName = "none"
     dissolution: bool = True
@@ -154,6 +154,14 @@ class Campaign(CheckedModel):
         if where is not None:
             raise ValueError(f"{where}: must be a finite number (got inf or nan)")
         return data
+
+    @field_validator("neb", mode="before")
+    @classmethod
+    def _auto_surrogate_by_default(cls, value: object) -> object:
+        # the NEB path measured cheapest per configuration (NebSettings.resolved_for)
+        if isinstance(value, dict) and "surrogate" not in value:
+            return {**value, "surrogate": "auto"}
+        return value
 
     @field_validator("calculator", mode="before")
     @classmethod

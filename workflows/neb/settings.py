@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 from cudiss.workflows.calculators.mlip import MlipName
 
@@ -174,6 +174,21 @@ class NebSettings(BaseModel):
     def _lower_case(cls, value: object) -> object:
         """Names are matched without case (``SevenNet``, ``ODE``), as calculator codes are."""
         return value.strip().lower() if isinstance(value, str) else value
+
+    @model_serializer(mode="wrap")
+    def _auto_keeps_what_was_set(self, handler):
+        """``surrogate: auto`` dumps only the fields the user set.
+
+        :meth:`resolved_for` lets the path replace the fields left at their
+        defaults. A full dump, read back (jobflow-remote sends every Job's maker
+        through JSON), would make every field look set, so the path would change
+        nothing: a band run through a queue took another path than in-process
+        and its barrier differed by 1.5 meV. Other settings dump in full.
+        """
+        data = handler(self)
+        if self.surrogate != "auto" or not isinstance(data, dict):
+            return data
+        return {k: v for k, v in data.items() if k in self.model_fields_set or k == "surrogate"}
 
     def resolved_for(self, system: MovingSystem, target: TargetKind = "dft") -> NebSettings:
         """These settings with ``surrogate: auto`` replaced by the path of

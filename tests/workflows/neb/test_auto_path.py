@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from ase.build import add_adsorbate, fcc100
 from ase.calculators.emt import EMT
+from monty.json import MontyDecoder, MontyEncoder
 
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.neb import NebSettings, interpolate_band, run_neb
@@ -69,6 +72,30 @@ def test_fields_the_user_set_win_over_the_auto_path():
     settings = NebSettings(surrogate="auto", optimizer="fire", fmax=0.03, n_images=5)
     bare = settings.resolved_for("bare")
     assert (bare.surrogate, bare.optimizer, bare.fmax, bare.n_images) == ("emt", "fire", 0.03, 5)
+
+
+@pytest.mark.parametrize(
+    "user", [{}, {"optimizer": "fire"}, {"surrogate_precon": False, "fmax": 0.1}]
+)
+def test_auto_takes_the_same_path_after_a_trip_through_json(user):
+    # jobflow-remote sends each Job's maker through JSON; a full dump read back
+    # made every field look set, and the queue's bare band ran without the
+    # preconditioner the in-process one had (1.5 meV apart)
+    maker = CuNebMaker(settings=NebSettings(surrogate="auto", n_images=1, **user))
+    back = json.loads(json.dumps(maker, cls=MontyEncoder), cls=MontyDecoder)
+    assert isinstance(back.settings, NebSettings)
+    for system in ("bare", "adsorbate-bound"):
+        for target in ("dft", "emt"):
+            expected = maker.settings.resolved_for(system, target)
+            assert back.settings.resolved_for(system, target) == expected
+    bare = back.settings.resolved_for("bare")
+    assert bare.surrogate_precon is user.get("surrogate_precon", True)
+    assert bare.optimizer == user.get("optimizer", "ode")
+
+
+def test_named_surrogate_settings_dump_every_field():
+    settings = NebSettings(surrogate="emt", fmax=0.1)
+    assert set(settings.model_dump()) == set(NebSettings.model_fields)
 
 
 def test_a_named_surrogate_is_not_changed():
