@@ -28,19 +28,22 @@ def merge_runs(sources: list[str]) -> dict[str, Any]:
 
     Each source is ``PATH`` or ``PATH:CASE,CASE`` (only those cases of that run).
     Later runs add methods and endpoint studies to a case; a method measured by
-    two runs keeps the later row.
+    two runs keeps the later row. A source may itself be a merged results.json:
+    its runs are kept, and its rows still name theirs.
     """
     paths = [Path(source.partition(":")[0]) for source in sources]
     runs = [_read(source) for source in sources]
     _check_same_criterion(runs, paths)
-    records = [_run_record(run, path) for run, path in zip(runs, paths, strict=True)]
+    records: list[dict[str, Any]] = []
     merged: dict[str, Any] = {
         "machine": {"runs": records},
         "fmax": runs[0]["fmax"],
         "n_images": runs[0]["n_images"],
         "cases": {},
     }
-    for index, run in enumerate(runs):
+    for run, path in zip(runs, paths, strict=True):
+        index = len(records)
+        records.extend(_run_records(run, path))
         for name, entry in run["cases"].items():
             _merge_case(merged["cases"], name, entry, index)
     overhead = [run["overhead"] for run in runs if "overhead" in run]
@@ -61,9 +64,17 @@ def _read(source: str) -> dict[str, Any]:
     return run
 
 
-def _run_record(run: dict, path: Path) -> dict[str, Any]:
+def _run_records(run: dict, path: Path) -> list[dict[str, Any]]:
+    """The machine records of ``run``: its own, or those of the runs an earlier merge kept."""
+    if "runs" in run["machine"]:
+        return list(run["machine"]["runs"])
     cases = {name: sorted(entry.get("methods", {})) for name, entry in run["cases"].items()}
-    return {**run["machine"], "file": str(path), "cases": cases}
+    return [{**run["machine"], "file": str(path), "cases": cases}]
+
+
+def _tag(row: dict, index: int) -> dict:
+    """``row`` naming its run: ``index``, or shifted by it when an earlier merge named one."""
+    return {**row, "run": index + row["run"] if "run" in row else index}
 
 
 def _check_same_criterion(runs: list[dict], paths: list[Path]) -> None:
@@ -73,10 +84,11 @@ def _check_same_criterion(runs: list[dict], paths: list[Path]) -> None:
 
 
 def _merge_case(cases: dict, name: str, entry: dict, index: int) -> None:
-    tagged = {method: {**row, "run": index} for method, row in entry.get("methods", {}).items()}
-    studies = {mlip: {**s, "run": index} for mlip, s in entry.get("endpoint_study", {}).items()}
+    tagged = {method: _tag(row, index) for method, row in entry.get("methods", {}).items()}
+    studies = {mlip: _tag(s, index) for mlip, s in entry.get("endpoint_study", {}).items()}
     if name not in cases:
-        cases[name] = {**entry, "methods": tagged, "endpoint_relax_run": index}
+        relax_run = index + entry.get("endpoint_relax_run", 0)
+        cases[name] = {**entry, "methods": tagged, "endpoint_relax_run": relax_run}
         if studies:
             cases[name]["endpoint_study"] = studies
         return
