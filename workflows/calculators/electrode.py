@@ -283,6 +283,17 @@ class ElectrodeCalculator(AdaptiveScfCalculator):
     def check_state(self, atoms: Atoms, tol: float = 1e-15) -> list[str]:
         return super().check_state(_open_along_z(atoms), tol)
 
+    def set_force_tolerance(self, tolerance: float | None) -> None:
+        """Keep the preset's SCF criteria: a live legacy SJM cannot change them.
+
+        ``set(convergence=...)`` on GPAW's legacy SJM drops its eigensolver, and
+        SJM's next background-charge update then resets it (``AttributeError:
+        'NoneType' object has no attribute 'reset'``, seen on the second band step
+        of a GPAW SJM NEB with loosened early SCF). So bands at an electrode run
+        every step at the preset's criteria.
+        """
+        self.force_tolerance = None
+
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes) -> None:
         opened = _open_along_z(atoms) if atoms is not None else None
         error = _potential_error()

@@ -70,3 +70,31 @@ def test_a_resumed_band_gives_each_image_its_saved_electron_count(hop, tmp_path)
     for index in range(1, N_IMAGES + 1):
         # built from the spec (0 e), then given the checkpoint's count
         assert resumed[index] == [0.0, pytest.approx(5 * STEP_ELECTRONS)]
+
+
+def test_a_band_at_an_electrode_keeps_the_presets_scf_criteria(hop):
+    # a live legacy SJM cannot change its SCF criteria (GPAW: AttributeError on the
+    # next background-charge update), so the loosened early SCF of the fast path
+    # must leave electrode calculators alone
+    initial, final, energies = hop
+    calcs = []
+
+    def factory(i):
+        calcs.append(stand_in_electrode([]))
+        return calcs[-1]
+
+    SjmStandIn.calls = 0
+    run = run_neb(
+        interpolate_band(initial, final, N_IMAGES),
+        factory,
+        NebSettings(n_images=N_IMAGES, optimizer="fire", scf_force_fraction=0.5),
+        endpoint_energies=tuple(energies),
+        traj_prefix=None,
+    )
+    assert run.converged
+    assert len(calcs) == N_IMAGES
+    for calc in calcs:
+        calc.set_force_tolerance(0.2)
+        assert calc.force_tolerance is None
+        assert not calc.loose
+        assert calc._applied == {}  # never touched: the preset's criteria throughout
