@@ -157,11 +157,9 @@ class RemovalTarget(BindingTarget):
         RemovalEndpoints
             ``final`` moves the target and its adsorbates to the first of
             :attr:`destinations` where they do not overlap. Upright adsorbates
-            (CO, OH) lean 5 degrees in both end points, and so does a single atom
-            atop the target, about the target
+            (CO, OH) lean 5 degrees in both end points
             (:func:`~cudiss.structures.tilt.tilt_upright`): relaxed upright, CO on
-            the Cu(100) adatom stopped on a ridge of its tilt, and H atop it on
-            another, not in minima.
+            the Cu(100) adatom stopped on a ridge of its tilt, not in a minimum.
 
         Raises
         ------
@@ -172,8 +170,8 @@ class RemovalTarget(BindingTarget):
         # structure is not. Tilted here, before `final` is copied from `initial`,
         # so both end points lean the same way and the band does not rotate CO.
         groups = _adsorbate_groups(len(self.slab), adsorbates)
+        initial = tilt_upright(self.bind(adsorbates, bound), groups)
         index = self.target_index
-        initial = tilt_upright(self.bind(adsorbates, bound), groups, anchor=index)
         ads_idx = list(range(len(self.slab), len(initial)))
         moving = [index, *ads_idx]
         for spot in self._destinations():

@@ -10,12 +10,6 @@ image then slid off. A tilt of :data:`TILT_DEG` degrees, the same in every
 structure built (no random numbers), breaks that symmetry: a relaxation then
 follows the tilt down if upright is a ridge and returns to upright if it is a
 minimum.
-
-A single atom atop the Cu it binds to (H or O on the adatom) has the same
-symmetry, and the same problem: on GPAW, H atop the Cu(100) adatom was no
-minimum (plain-BFGS NEB images ended 0.72 eV below its relaxed end points, H
-gone to a low site beside the adatom; docs/neb.md). Such an atom leans by the
-same angle about that Cu (``anchor``).
 """
 
 from __future__ import annotations
@@ -71,15 +65,12 @@ def tilt_upright(
     groups: Sequence[Sequence[int]],
     angle: float = TILT_DEG,
     azimuth: float = TILT_AZIMUTH_DEG,
-    anchor: int | None = None,
 ) -> Atoms:
     """A copy of ``atoms`` with each upright adsorbate in ``groups`` tilted by ``angle``.
 
     Each upright group (:func:`is_upright`) is rotated rigidly about its binding
     atom, which stays where it is, so that its axis leans ``angle`` degrees from
-    +z towards ``azimuth``. A single-atom group straight above ``anchor`` (the Cu
-    it binds to) is rotated about ``anchor`` the same way. Other groups are left
-    as they are.
+    +z towards ``azimuth``. Other groups are left as they are.
 
     Parameters
     ----------
@@ -91,9 +82,6 @@ def tilt_upright(
         Tilt from the surface normal, degrees.
     azimuth
         Direction of the tilt in the surface plane, degrees from +x.
-    anchor
-        Index of the atom single-atom adsorbates bind to (``None``: single atoms
-        stay where they are).
 
     Returns
     -------
@@ -118,8 +106,6 @@ def tilt_upright(
     rotation = np.eye(3) + np.sin(theta) * k + (1 - np.cos(theta)) * (k @ k)
     for group in groups:
         index = list(group)
-        if len(index) == 1 and anchor is not None:
-            index = [anchor, *index]  # a single atom leans about the Cu under it
         if not is_upright(out.positions[index]):
             continue
         pivot = out.positions[index[0]].copy()

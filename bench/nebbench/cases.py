@@ -180,11 +180,9 @@ CASES: dict[str, Case] = {
         ),
         # H rather than OH: H sits atop the adatom and is carried along the
         # 2.57 Å hop, so the endpoints are distinct, equivalent by symmetry (as in
-        # the other hop cases) and not trivial. SevenNet's lateral curvature of H
-        # atop is +0.18 eV/Å², but on GPAW atop is no minimum (the BFGS band fell
-        # 0.72 eV below its upright endpoints, docs/neb.md), so since 2026-11-28
-        # the builder leans H 5° about the adatom as it tilts CO; the H rows in
-        # results.json before that date are of the upright endpoints. OH is no better test:
+        # the other hop cases) and not trivial. Atop is a minimum, not a ridge as
+        # upright CO was: SevenNet's lateral curvature of H there is +0.18 eV/Å²
+        # (central differences at its relaxed endpoint). OH is no better test:
         # SevenNet moves its O 1.2 Å off atop and H 2.7 Å (the bent-OH basin of
         # docs/mlip.md), beyond the 1 Å rule, so its pre-relaxation is dropped.
         _adatom(
