@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
 from cudiss.analysis.tables import read_table
 from cudiss.structures.errors import CudissInputError
+from tests.helpers.cli_main import run_main
 from tests.helpers.figures import png_size
 
 
 # ---------------------------------------------------------------- CLI
-def _run_cli(monkeypatch, *args: str) -> int:
-    from cudiss.workflows.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["cudiss", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return exc.value.code
-
-
 @pytest.fixture
 def fake_store(monkeypatch, toy_results, tmp_path):
     """A store folder whose open_results returns the hand-made results (fixture toy_results)."""
@@ -41,19 +32,19 @@ def fake_store(monkeypatch, toy_results, tmp_path):
 
 def test_cli_table_and_plot(monkeypatch, fake_store, tmp_path, capsys):
     out = tmp_path / "t.json"
-    assert _run_cli(monkeypatch, "table", "--store", str(fake_store), "-U", "0", "-U", "-0.5",
+    assert run_main(monkeypatch, "table", "--store", str(fake_store), "-U", "0", "-U", "-0.5",
                     "-o", str(out)) == 0  # fmt: skip
     assert len(read_table(out)) == 6
     capsys.readouterr()
-    assert _run_cli(monkeypatch, "table", "--store", str(fake_store), "--format", "csv") == 0
+    assert run_main(monkeypatch, "table", "--store", str(fake_store), "--format", "csv") == 0
     assert capsys.readouterr().out.startswith("facet,site_class")
     fig = tmp_path / "b.png"
-    assert _run_cli(monkeypatch, "plot", "barriers", "--store", str(fake_store), "-o", str(fig),
+    assert run_main(monkeypatch, "plot", "barriers", "--store", str(fake_store), "-o", str(fig),
                     "--dpi", "50") == 0  # fmt: skip
     assert png_size(fig) == (500, 200)
     steps = tmp_path / "steps.json"
     steps.write_text(json.dumps([{"name": "*COOH", "dG0_eV": 0.4, "n_electrons": 1}]))
-    assert _run_cli(monkeypatch, "plot", "fed", "--steps", str(steps), "-o",
+    assert run_main(monkeypatch, "plot", "fed", "--steps", str(steps), "-o",
                     str(tmp_path / "f.svg"), "-U", "0", "-U", "-0.4") == 0  # fmt: skip
 
 
@@ -70,7 +61,7 @@ def test_cli_table_and_plot(monkeypatch, fake_store, tmp_path, capsys):
 )
 def test_cli_bad_input_exits_2(monkeypatch, fake_store, tmp_path, capsys, args, message):
     args = [a.format(store=fake_store, tmp=tmp_path) for a in args]
-    assert _run_cli(monkeypatch, *args) == 2
+    assert run_main(monkeypatch, *args) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and message in err and "\n" not in err
     assert not list(tmp_path.glob("**/*.tmp"))
@@ -80,7 +71,7 @@ def test_cli_store_without_results(monkeypatch, tmp_path, capsys):
     import cudiss.workflows.store as store_mod
 
     monkeypatch.setattr(store_mod, "open_results", lambda path: [])
-    assert _run_cli(monkeypatch, "table", "--store", str(tmp_path)) == 2
+    assert run_main(monkeypatch, "table", "--store", str(tmp_path)) == 2
     assert "no Cu-removal results" in capsys.readouterr().err
 
 
@@ -89,7 +80,7 @@ def test_cli_table_columns(monkeypatch, fake_store, tmp_path, capsys):
     from cudiss.analysis.tables import COLUMNS, COMPACT_COLUMNS, LABELS
 
     def header(*extra):
-        assert _run_cli(monkeypatch, "table", "--store", str(fake_store), *extra) == 0
+        assert run_main(monkeypatch, "table", "--store", str(fake_store), *extra) == 0
         first = capsys.readouterr().out.splitlines()[0]
         return [c.strip() for c in first.strip("|").split("|")]
 
@@ -102,7 +93,7 @@ def test_cli_table_columns(monkeypatch, fake_store, tmp_path, capsys):
         "band check",
     ]
     out = tmp_path / "picked.csv"
-    assert _run_cli(monkeypatch, "table", "--store", str(fake_store), "--columns",
+    assert run_main(monkeypatch, "table", "--store", str(fake_store), "--columns",
                     "config_id,U_V_SHE", "-o", str(out), "--ph", "7") == 0  # fmt: skip
     assert list(read_table(out).columns) == ["config_id", "U_V_SHE"]
 
@@ -125,7 +116,7 @@ def _capture_figures(monkeypatch):
 def test_cli_plot_barriers_she_and_activity(monkeypatch, fake_store, tmp_path):
     saved = _capture_figures(monkeypatch)
     out = tmp_path / "b.png"
-    assert _run_cli(monkeypatch, "plot", "barriers", "--store", str(fake_store), "-o", str(out),
+    assert run_main(monkeypatch, "plot", "barriers", "--store", str(fake_store), "-o", str(out),
                     "--scale", "SHE", "--ph", "7", "--activity", "1e-3") == 0  # fmt: skip
     ax_b, ax_d = saved[0].axes
     assert ax_b.get_xlabel() == ax_d.get_xlabel() == "U (V vs SHE)"
@@ -133,7 +124,7 @@ def test_cli_plot_barriers_she_and_activity(monkeypatch, fake_store, tmp_path):
     assert min(ax_b.lines[0].get_xdata()) == pytest.approx(-1.0)
     assert "pH 7" in ax_d.get_title() and "$10^{-3}$" in ax_d.get_title()
     # without --activity the figure uses the table's default, 1e-6
-    assert _run_cli(monkeypatch, "plot", "barriers", "--store", str(fake_store), "-o",
+    assert run_main(monkeypatch, "plot", "barriers", "--store", str(fake_store), "-o",
                     str(out)) == 0  # fmt: skip
     assert "$10^{-6}$" in saved[1].axes[1].get_title()
     assert saved[1].axes[0].get_xlabel() == "U (V vs RHE)"
@@ -145,7 +136,7 @@ def test_cli_plot_fed_marks_the_limiting_step(monkeypatch, tmp_path):
     steps.write_text(json.dumps([{"name": "*COOH", "dG0_eV": 0.4, "n_electrons": 1},
                                  {"name": "*CO", "dG0_eV": -0.1, "n_electrons": 1}]))  # fmt: skip
     args = ["-U", "-0.8", "--scale", "SHE", "--ph", "7", "-o", str(tmp_path / "f.png")]
-    assert _run_cli(monkeypatch, "plot", "fed", "--steps", str(steps), *args) == 0
+    assert run_main(monkeypatch, "plot", "fed", "--steps", str(steps), *args) == 0
     title = saved[0].get_suptitle()
     assert "−0.40 V vs RHE" in title and "pH 7" in title and "*COOH" in title
     assert saved[0].legends[0].get_texts()[0].get_text() == "U = −0.80 V vs SHE"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from types import SimpleNamespace
 
 import pandas as pd
@@ -16,18 +15,10 @@ import pytest
 
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.mechanism_store import MechanismData
+from tests.helpers.cli_main import run_main
 from tests.helpers.figures import png_size
 from tests.helpers.mechanism_documents import adsorptions, gases, removals
 from tests.helpers.paths import EXAMPLES
-
-
-def _run_cli(monkeypatch, *args: str) -> int:
-    from cudiss.workflows.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["cudiss", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return exc.value.code
 
 
 @pytest.fixture
@@ -74,7 +65,7 @@ def test_routes_table_window_and_threshold(monkeypatch, mech_store, tmp_path):
     # CO route: span 0.6 eV and G3 = -0.01 + 2U -> open for U <= 0.005 V: on the default
     # grid (-1.0 .. 0.5 step 0.1) the window is [-1.0, 0.0]; bare route: span 1.2, never open.
     out = tmp_path / "routes.csv"
-    assert _run_cli(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "routes",
+    assert run_main(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "routes",
                     "-o", str(out)) == 0  # fmt: skip
     comments, df = _csv(out)
     assert comments[0].startswith("cudiss routes table")
@@ -87,7 +78,7 @@ def test_routes_table_window_and_threshold(monkeypatch, mech_store, tmp_path):
     assert co["energy_span_eV"].iloc[0] == pytest.approx(0.6, abs=1e-5)
     assert not df[df["adsorbates"] == "bare"]["open"].any()
     # A 0.5 eV threshold closes the CO route (span 0.6).
-    assert _run_cli(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "routes",
+    assert run_main(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "routes",
                     "--threshold", "0.5", "-o", str(out)) == 0  # fmt: skip
     assert not _csv(out)[1]["open"].any()
 
@@ -96,7 +87,7 @@ def test_crossings_json_carries_the_approximations(monkeypatch, mech_store, tmp_
     # H*: 0.12 + U -> leaves the envelope at U = -0.12 V (= -ΔG_H*(0)/e);
     # OH*: 0.10 - U -> below bare for U > 0.10 V.
     out = tmp_path / "x.json"
-    assert _run_cli(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "crossings",
+    assert run_main(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "crossings",
                     "-o", str(out)) == 0  # fmt: skip
     doc = json.loads(out.read_text(encoding="utf-8"))
     rows = [r for r in doc["data"] if r["site"] == "terrace"]
@@ -108,7 +99,7 @@ def test_crossings_json_carries_the_approximations(monkeypatch, mech_store, tmp_
 
 def test_markdown_and_latex_notes(monkeypatch, mech_store, capsys):
     capsys.readouterr()
-    assert _run_cli(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "adsorption",
+    assert run_main(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "adsorption",
                     "-U", "0", "-U", "-0.5") == 0  # fmt: skip
     text = capsys.readouterr().out
     header = [c.strip() for c in text.splitlines()[0].strip("|").split("|")]
@@ -122,7 +113,7 @@ def test_markdown_and_latex_notes(monkeypatch, mech_store, capsys):
     ]
     assert "Approximations and conditions:" in text and "\n- CHE" in text
     assert len([line for line in text.splitlines() if line.startswith("| 100")]) == 4
-    assert _run_cli(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "landscape",
+    assert run_main(monkeypatch, "table", "--store", str(mech_store.path), "--kind", "landscape",
                     "-f", "latex", "-U", "0") == 0  # fmt: skip
     text = capsys.readouterr().out
     assert text.startswith("% CHE") and "\\begin{tabular}" in text
@@ -133,7 +124,7 @@ def test_barriers_stays_the_default(monkeypatch, mech_store, capsys):
 
     monkeypatch.setattr(store_mod, "open_results", lambda path: removals())
     capsys.readouterr()
-    assert _run_cli(monkeypatch, "table", "--store", str(mech_store.path), "-f", "csv") == 0
+    assert run_main(monkeypatch, "table", "--store", str(mech_store.path), "-f", "csv") == 0
     assert capsys.readouterr().out.startswith("facet,site_class")
     assert mech_store.state["opened"] == 0
 
@@ -142,7 +133,7 @@ def test_barriers_stays_the_default(monkeypatch, mech_store, capsys):
 def test_plot_surface_marks_the_crossings(monkeypatch, mech_store, tmp_path):
     saved = _capture_figures(monkeypatch)
     out = tmp_path / "surface.png"
-    assert _run_cli(monkeypatch, "plot", "surface", "--store", str(mech_store.path), "-o", str(out),
+    assert run_main(monkeypatch, "plot", "surface", "--store", str(mech_store.path), "-o", str(out),
                     "--dpi", "40") == 0  # fmt: skip
     assert png_size(out)[0] > 100
     terrace = [ax for ax in saved[0].axes if ax.get_title().startswith("Cu(100) terrace")]
@@ -158,7 +149,7 @@ def test_plot_surface_marks_the_crossings(monkeypatch, mech_store, tmp_path):
 def test_plot_landscape_span_and_co2er(monkeypatch, mech_store, tmp_path):
     saved = _capture_figures(monkeypatch)
     land = tmp_path / "land.svg"
-    assert _run_cli(monkeypatch, "plot", "landscape", "--store", str(mech_store.path), "-o",
+    assert run_main(monkeypatch, "plot", "landscape", "--store", str(mech_store.path), "-o",
                     str(land), "-U", "0", "-U", "-0.5",
                     "--config", "camp/111/kink/CO/emt") == 0  # fmt: skip
     (ax,) = [a for a in saved[0].axes if a.get_visible()]
@@ -167,7 +158,7 @@ def test_plot_landscape_span_and_co2er(monkeypatch, mech_store, tmp_path):
     peaks = sorted(float(ln.get_ydata()[0]) for ln in ax.get_lines() if ln.get_marker() == "^")
     assert peaks == pytest.approx([-0.71, 0.29], abs=1e-5)
     span = tmp_path / "span.png"
-    assert _run_cli(monkeypatch, "plot", "span", "--store", str(mech_store.path), "-o", str(span),
+    assert run_main(monkeypatch, "plot", "span", "--store", str(mech_store.path), "-o", str(span),
                     "--threshold", "0.7") == 0  # fmt: skip
     ax_s = saved[1].axes[0]
     dashed = [ln for ln in ax_s.get_lines() if ln.get_linestyle() == "--"]
@@ -176,7 +167,7 @@ def test_plot_landscape_span_and_co2er(monkeypatch, mech_store, tmp_path):
     assert "Cu(111) kink, CO; open −1.00 to +0.00 V vs RHE" in legend
     mech_store.state["data"] = MechanismData(removals(), adsorptions(), gases())
     co2er = tmp_path / "co2er.png"
-    assert _run_cli(monkeypatch, "plot", "co2er", "--store", str(mech_store.path), "-o",
+    assert run_main(monkeypatch, "plot", "co2er", "--store", str(mech_store.path), "-o",
                     str(co2er)) == 0  # fmt: skip
     # CO route: CO2 -> COOH* 0.5 eV (n 1) limits: U_L = -0.5 V
     titles = [a.get_title() for a in saved[2].axes if a.get_visible()]
@@ -209,7 +200,7 @@ def test_bad_options_one_line_before_the_store(
     monkeypatch, mech_store, tmp_path, capsys, args, message
 ):
     args = [a.format(tmp=tmp_path) for a in args]
-    assert _run_cli(monkeypatch, *args[:1], "--store", str(mech_store.path), *args[1:]) == 2
+    assert run_main(monkeypatch, *args[:1], "--store", str(mech_store.path), *args[1:]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and message in err and "\n" not in err
     assert mech_store.state["opened"] == 0
@@ -239,7 +230,7 @@ def test_store_without_what_the_kind_needs(
 ):
     mech_store.state["data"] = data
     args = [a.format(tmp=tmp_path) for a in args]
-    code = _run_cli(monkeypatch, *args[:1], "--store", str(mech_store.path), *args[1:])
+    code = run_main(monkeypatch, *args[:1], "--store", str(mech_store.path), *args[1:])
     if message is None:  # a potential off the default grid is computed, not refused
         assert code == 0
         return
@@ -266,7 +257,7 @@ def emt_mechanism_store(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("CUDISS_CHECKPOINT_DIR", str(folder / "checkpoints"))
     try:
-        code = _run_cli(mp, "run", str(EXAMPLES / "emt_mechanism.yaml"), "--store", str(store))
+        code = run_main(mp, "run", str(EXAMPLES / "emt_mechanism.yaml"), "--store", str(store))
     finally:
         mp.undo()
     assert code == 0
@@ -278,7 +269,7 @@ def test_chain_on_a_real_emt_store(monkeypatch, emt_mechanism_store, tmp_path, c
     tables = {}
     for kind in ("adsorption", "surface", "crossings", "co2er", "landscape", "routes"):
         out = tmp_path / f"{kind}.csv"
-        assert _run_cli(monkeypatch, "table", "--store", store, "--kind", kind,
+        assert run_main(monkeypatch, "table", "--store", store, "--kind", kind,
                         "-o", str(out)) == 0, capsys.readouterr().err  # fmt: skip
         comments, df = _csv(out)
         assert len(df) and any(c.startswith("CHE") for c in comments)
@@ -293,6 +284,6 @@ def test_chain_on_a_real_emt_store(monkeypatch, emt_mechanism_store, tmp_path, c
     )
     for kind in ("surface", "landscape", "span", "co2er"):
         out = tmp_path / f"{kind}.png"
-        assert _run_cli(monkeypatch, "plot", kind, "--store", store, "-o", str(out),
+        assert run_main(monkeypatch, "plot", kind, "--store", store, "-o", str(out),
                         "--dpi", "40") == 0, capsys.readouterr().err  # fmt: skip
         assert png_size(out)[0] > 100

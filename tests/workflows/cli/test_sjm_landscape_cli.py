@@ -11,7 +11,6 @@ At −0.25 V: TS = −0.81 + 0.35 = −0.46, complex −0.81 + 0.05 = −0.76; a
 from __future__ import annotations
 
 import io
-import sys
 from types import SimpleNamespace
 
 import pandas as pd
@@ -19,6 +18,7 @@ import pytest
 
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.mechanism_store import MechanismData
+from tests.helpers.cli_main import run_main
 from tests.helpers.documents import make_result
 from tests.helpers.mechanism_documents import adsorptions, gases
 
@@ -54,15 +54,6 @@ def _removals() -> list:
     return [bare, ref, *sjm]
 
 
-def _run_cli(monkeypatch, *args: str) -> int:
-    from cudiss.workflows.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["cudiss", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return exc.value.code
-
-
 @pytest.fixture
 def store(monkeypatch, tmp_path):
     """A store folder whose open_mechanism gives the sweep above, counting the reads."""
@@ -96,7 +87,7 @@ def _g(df, u, point):
 
 def test_landscape_table_with_sjm_barriers(monkeypatch, store, tmp_path):
     out = tmp_path / "land.csv"
-    assert _run_cli(monkeypatch, "table", "--store", store.path, "--kind", "landscape",
+    assert run_main(monkeypatch, "table", "--store", store.path, "--kind", "landscape",
                     "--barriers", "sjm", "-U", "-0.25", "-U", "0.3",
                     "-o", str(out)) == 0  # fmt: skip
     comments, df = _csv(out)
@@ -113,8 +104,8 @@ def test_landscape_table_with_sjm_barriers(monkeypatch, store, tmp_path):
 def test_che_stays_the_default(monkeypatch, store, tmp_path):
     plain, che = tmp_path / "plain.csv", tmp_path / "che.csv"
     common = ["table", "--store", store.path, "--kind", "landscape", "-U", "-0.25"]
-    assert _run_cli(monkeypatch, *common, "-o", str(plain)) == 0
-    assert _run_cli(monkeypatch, *common, "--barriers", "CHE", "-o", str(che)) == 0
+    assert run_main(monkeypatch, *common, "-o", str(plain)) == 0
+    assert run_main(monkeypatch, *common, "--barriers", "CHE", "-o", str(che)) == 0
     assert plain.read_text(encoding="utf-8") == che.read_text(encoding="utf-8")
     df = _csv(plain)[1]
     assert float(_g(df, -0.25, 2)["G_eV"]) == pytest.approx(-0.81 + 0.50, abs=1e-6)
@@ -122,15 +113,15 @@ def test_che_stays_the_default(monkeypatch, store, tmp_path):
 
 def test_markdown_shows_the_source_and_routes_use_it(monkeypatch, store, tmp_path, capsys):
     capsys.readouterr()
-    assert _run_cli(monkeypatch, "table", "--store", store.path, "--kind", "landscape",
+    assert run_main(monkeypatch, "table", "--store", store.path, "--kind", "landscape",
                     "--barriers", "sjm", "-U", "-0.25") == 0  # fmt: skip
     header = [c.strip() for c in capsys.readouterr().out.splitlines()[0].strip("|").split("|")]
     assert header[header.index("G_eV") + 1] == "barrier_source"
-    assert _run_cli(monkeypatch, "table", "--store", store.path, "--kind", "landscape",
+    assert run_main(monkeypatch, "table", "--store", store.path, "--kind", "landscape",
                     "-U", "-0.25") == 0  # fmt: skip
     assert "barrier_source" not in capsys.readouterr().out.splitlines()[0]
     out = tmp_path / "routes.csv"
-    assert _run_cli(monkeypatch, "table", "--store", store.path, "--kind", "routes",
+    assert run_main(monkeypatch, "table", "--store", store.path, "--kind", "routes",
                     "--barriers", "sjm", "-U", "-0.25", "-o", str(out)) == 0  # fmt: skip
     routes = _csv(out)[1]
     co = routes[routes["config_id"] == CO].iloc[0]
@@ -146,7 +137,7 @@ def test_plots_with_sjm_barriers(monkeypatch, store, tmp_path):
     monkeypatch.setattr(
         plots, "save_figure", lambda fig, path, dpi=100: (saved.append(fig), real(fig, path, dpi))
     )
-    assert _run_cli(monkeypatch, "plot", "landscape", "--store", store.path, "-o",
+    assert run_main(monkeypatch, "plot", "landscape", "--store", store.path, "-o",
                     str(tmp_path / "l.png"), "-U", "-0.25", "-U", "0.3", "--config", CO,
                     "--barriers", "sjm", "--dpi", "40") == 0  # fmt: skip
     (ax,) = [a for a in saved[0].axes if a.get_visible()]
@@ -154,7 +145,7 @@ def test_plots_with_sjm_barriers(monkeypatch, store, tmp_path):
     triangles = [float(ln.get_ydata()[0]) for ln in ax.get_lines() if ln.get_marker() == "^"]
     assert stars == pytest.approx([-0.46], abs=1e-6)
     assert triangles == pytest.approx([0.79], abs=1e-6)
-    assert _run_cli(monkeypatch, "plot", "span", "--store", store.path, "-o",
+    assert run_main(monkeypatch, "plot", "span", "--store", store.path, "-o",
                     str(tmp_path / "s.png"), "--barriers", "sjm", "--dpi", "40") == 0  # fmt: skip
     assert "SJM lift where computed" in saved[1]._suptitle.get_text()
 
@@ -174,7 +165,7 @@ def test_bad_barriers_one_line_before_the_store(
     monkeypatch, store, tmp_path, capsys, args, message
 ):
     args = [a.format(tmp=tmp_path) for a in args]
-    assert _run_cli(monkeypatch, *args[:1], "--store", store.path, *args[1:]) == 2
+    assert run_main(monkeypatch, *args[:1], "--store", store.path, *args[1:]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and message in err and "\n" not in err
     assert store.state["opened"] == 0
