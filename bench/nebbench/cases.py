@@ -137,6 +137,7 @@ GPAW_ADSORBATE_OPTIONAL = [
     "cudiss-default",
     "cudiss-sevennet-bfgs",
     "cudiss-sevennet-bfgs-precon",
+    "cudiss-sevennet-bfgs-precon-floor3",
 ]
 
 _EMT = CalculatorSpec(code="emt")

@@ -39,11 +39,14 @@ SURROGATES = {
 
 
 BFGS_AFTER_SURROGATE = {
-    "cudiss-sevennet-bfgs": ("sevennet", False),
-    "cudiss-sevennet-bfgs-precon": ("sevennet", True),
+    "cudiss-sevennet-bfgs": ("sevennet", False, 1.0),
+    "cudiss-sevennet-bfgs-precon": ("sevennet", True, 1.0),
+    "cudiss-sevennet-bfgs-precon-floor3": ("sevennet", True, 3.0),
 }
 """Surrogate band, then the real stage with BFGS (preset SCF), from its 70 eV/Å²
-identity or (``-precon``) from the surrogate's NEB Hessian."""
+identity or (``-precon``) from the surrogate's NEB Hessian, its |eigenvalues|
+raised to the floor (eV/Å²; ``-floor3``: 3 instead of the default 1, shorter
+steps along soft modes)."""
 
 
 def settings_for(method: str) -> NebSettings:
@@ -52,8 +55,14 @@ def settings_for(method: str) -> NebSettings:
     if method == "cudiss-default":
         return NebSettings(**base)
     if method in BFGS_AFTER_SURROGATE:
-        surrogate, precon = BFGS_AFTER_SURROGATE[method]
-        return NebSettings(surrogate=surrogate, optimizer="bfgs", surrogate_precon=precon, **base)
+        surrogate, precon, floor = BFGS_AFTER_SURROGATE[method]
+        return NebSettings(
+            surrogate=surrogate,
+            optimizer="bfgs",
+            surrogate_precon=precon,
+            surrogate_precon_floor=floor,
+            **base,
+        )
     if method == "cudiss-fast":
         return NebSettings.fast(**base)
     return NebSettings.fast(surrogate=SURROGATES[method], **base)
