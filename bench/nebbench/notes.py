@@ -45,10 +45,11 @@ MLIP_NOTES = [
     "(included in the row's wall time; the model load, once per process, is not). On the "
     "EMT cases the MLIPs (trained on PBE) are as approximate as they would be for DFT.",
     "- *cudiss-sevennet-bfgs-precon*: `NebSettings(surrogate='sevennet', optimizer='bfgs', "
-    "surrogate_precon=True)`, what `surrogate: auto` takes for adsorbate-bound bands with "
-    "DFT: the SevenNet band, then BFGS starting from SevenNet's NEB Hessian (floored at 1 "
-    "eV/Å²) instead of ASE's 70 eV/Å² identity and updating it from the DFT forces; on "
-    "the same probation as the preconditioned ODE, after which plain BFGS goes on. "
+    "surrogate_precon=True)`: the SevenNet band, then BFGS starting from SevenNet's NEB "
+    "Hessian (floored at 1 eV/Å²) instead of ASE's 70 eV/Å² identity and updating it "
+    "from the DFT forces (run 3: on probation, after which plain BFGS went on; run 5: "
+    "without). *-floor3*: the Hessian floored at 3 eV/Å² (`surrogate_precon_floor=3`), "
+    "what `surrogate: auto` takes for adsorbate-bound bands with DFT since run 6. "
     "*cudiss-sevennet-bfgs*: the same from the identity.",
 ]
 

@@ -20,6 +20,7 @@ TARGETED_METHODS = (
     "cudiss-chgnet",
     "cudiss-sevennet-bfgs",
     "cudiss-sevennet-bfgs-precon",
+    "cudiss-sevennet-bfgs-precon-floor3",
 )
 """The surrogate paths the NEB targets are judged for."""
 

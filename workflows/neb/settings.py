@@ -47,13 +47,15 @@ AUTO_PATHS: dict[tuple[TargetKind, MovingSystem], dict[str, object]] = {
     # bench/RESULTS.md, GPAW Cu(100) adatom hop: EMT band + EMT-preconditioned ODE,
     # 0.19x plain BFGS's calls, barrier +0.004 eV.
     ("dft", "bare"): _EMT_FAST_PATH,
-    # GPAW adatom + CO: SevenNet band + BFGS from SevenNet's NEB Hessian 57 calls
-    # (0.45x plain BFGS's 126), barrier +0.009 eV; the EMT path cost 2.0x, the
+    # GPAW adatom + CO: SevenNet band + BFGS from SevenNet's NEB Hessian floored at
+    # 3 eV/Å², 39 calls (0.31x plain BFGS's 126), barrier +0.009 eV; floored at 1,
+    # 54 calls (its steps overshot along soft modes); the EMT path cost 2.0x, the
     # SevenNet band with the preconditioned ODE had not converged at 1.3x.
     ("dft", "adsorbate-bound"): {
         "surrogate": "sevennet",
         "optimizer": "bfgs",
         "surrogate_precon": True,
+        "surrogate_precon_floor": 3.0,
     },
     # EMT as its own surrogate: 0.15x plain BFGS's calls on the hop; with
     # adsorbates the fast path left EMT campaign bands unconverged (2x2 cells),

@@ -48,6 +48,7 @@ def test_auto_takes_the_measured_path_for_each_system():
     assert bare.scf_force_fraction == 0.5
     bound = auto.resolved_for("adsorbate-bound")
     assert (bound.surrogate, bound.optimizer, bound.surrogate_precon) == ("sevennet", "bfgs", True)
+    assert bound.surrogate_precon_floor == 3.0
 
 
 def test_a_cheap_target_does_not_load_an_mlip():
