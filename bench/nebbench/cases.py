@@ -194,5 +194,16 @@ CASES: dict[str, Case] = {
             GPAW_ADSORBATE_METHODS,
             optional=GPAW_ADSORBATE_OPTIONAL,
         ),
+        # OH on the adatom, tilted 5 degrees by the builder like CO: the H case's
+        # atop H is a ridge on GPAW (its plain-BFGS band fell 0.72 eV below the
+        # endpoints), while a tilted OH relaxes into a real (bent) minimum.
+        _adatom(
+            "gpaw-adatom-oh",
+            _GPAW_TEST,
+            _GPAW_SLAB,
+            ["OH"],
+            GPAW_ADSORBATE_METHODS,
+            optional=GPAW_ADSORBATE_OPTIONAL,
+        ),
     )
 }

@@ -114,8 +114,8 @@ def targets_section(results: dict) -> list[str]:
         f"{BARRIER_TARGET_EV} eV of BFGS's. Endpoint relaxation pre-relaxed with an MLIP: "
         f"<= {ENDPOINT_CALL_TARGET}x plain BFGS's real calls from the same start, final "
         f"energies within {ENDPOINT_ENERGY_TARGET_MEV:g} meV. The GPAW adsorbate-bound cases "
-        "(*gpaw-adatom-co*, *gpaw-adatom-h*) are the ones the targets are set for; the EMT "
-        "rows check the mechanism.",
+        "(*gpaw-adatom-co*, *gpaw-adatom-h*, *gpaw-adatom-oh*) are the ones the targets are "
+        "set for; the EMT rows check the mechanism.",
         "",
         "| case | method | calls / BFGS | Δ barrier vs BFGS eV | NEB targets |",
         "|---|---|---|---|---|",
