@@ -19,9 +19,7 @@ Both say so on their first line when they draw an MLIP's routes
 
 from __future__ import annotations
 
-import functools
 import math
-import textwrap
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -30,6 +28,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from cudiss.analysis.che import _finite, _scale
+
+# One route's bars and peaks are drawn in plot_route.py; BAR_WIDTH stays
+# importable from here, as before the split.
+from cudiss.analysis.plot_route import _TS_MARKER, BAR_WIDTH, _draw_landscape, _potential_style
 from cudiss.analysis.plot_style import (
     LEGEND_FONTSIZE,
     _by_config,
@@ -40,8 +42,17 @@ from cudiss.analysis.plot_style import (
     series_label,
     series_style,
 )
-from cudiss.analysis.sjm_landscape import SJM_SOURCES, uses_sjm
+from cudiss.analysis.sjm_landscape import uses_sjm
 from cudiss.structures.errors import CudissInputError
+
+__all__ = [
+    "BAR_WIDTH",
+    "DEFAULT_SPAN_THRESHOLD_EV",
+    "LANDSCAPE_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "landscape_figure",
+    "span_figure",
+]
 
 #: Columns the landscape figure needs.
 LANDSCAPE_COLUMNS = (
@@ -59,10 +70,6 @@ LANDSCAPE_COLUMNS = (
 SUMMARY_COLUMNS = ("config_id", "facet", "site_class", "adsorbates", "pH", "energy_span_eV")
 #: Default threshold of the energy span (eV): about 1 s⁻¹ at 298 K.
 DEFAULT_SPAN_THRESHOLD_EV = 0.75
-#: Width of a state's bar along x (positions are 1 apart).
-BAR_WIDTH = 0.5
-#: TS marker by "barrier from SJM": a triangle, or a star (larger: it fills less of its box).
-_TS_MARKER = {False: {"marker": "^", "ms": 5}, True: {"marker": "*", "ms": 9}}
 
 
 def _require(table: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -83,12 +90,6 @@ def _x_column(table: pd.DataFrame, scale: str | None) -> tuple[str, str]:
     if column not in table:
         raise CudissInputError(f"table has no potentials on the {scale} scale")
     return column, scale
-
-
-def _bump(x0: float, g0: float, x1: float, g1: float, n: int = 24) -> tuple:
-    """A half-cosine from (x0, g0) to (x1, g1): flat at both ends, so a peak is smooth."""
-    t = np.linspace(0.0, 1.0, n)
-    return x0 + (x1 - x0) * t, g0 + (g1 - g0) * (1.0 - np.cos(np.pi * t)) / 2.0
 
 
 def _pick_potentials(available: Sequence[float], wanted: Iterable[float] | None) -> list[float]:
@@ -217,71 +218,6 @@ def landscape_figure(
     _legend_outside(fig, handles, below=True)
     mark_screening(fig, data.get("calculator", ()))
     return fig
-
-
-def _potential_style(index: int) -> dict[str, str]:
-    style = series_style(index)
-    return {"color": style["color"], "linestyle": ("-", "--", "-.", ":")[index % 4]}
-
-
-def _drawn_state(kinds: Sequence[str], ok: np.ndarray, k: int) -> bool:
-    """Point ``k`` exists, is a state (not a TS) and has a finite G."""
-    return 0 <= k < len(kinds) and kinds[k] == "state" and bool(ok[k])
-
-
-def _draw_landscape(ax, group: pd.DataFrame, x_col: str, chosen: Sequence[float]) -> None:
-    """Bars, peaks and connectors of one route; points without G keep their place, undrawn."""
-    names: list[str] = []
-    missing = False
-    half = BAR_WIDTH / 2
-    for i, u in enumerate(chosen):
-        style = _potential_style(i)
-        rows = group[np.isclose(group[x_col].to_numpy(dtype=float), u)].sort_values("point")
-        if rows.empty:
-            continue
-        kinds, g = rows["kind"].tolist(), rows["G_eV"].to_numpy(dtype=float)
-        sources = rows.get("barrier_source", pd.Series("", index=rows.index)).tolist()
-        ok = np.isfinite(g)
-        missing |= not ok.all()
-        if len(rows["point_name"]) > len(names):
-            names = [str(n) for n in rows["point_name"]]
-        state = functools.partial(_drawn_state, kinds, ok)
-        for x, (kind, value) in enumerate(zip(kinds, g, strict=True)):
-            if not ok[x]:
-                continue
-            if kind == "ts":
-                start = (x - 1 + half, g[x - 1]) if state(x - 1) else (x - half, value)
-                end = (x + 1 - half, g[x + 1]) if state(x + 1) else (x + half, value)
-                for a, b in ((start, (x, value)), ((x, value), end)):
-                    ax.plot(*_bump(*a, *b), lw=1.6, **style)
-                ts = _TS_MARKER[sources[x] in SJM_SOURCES]
-                ax.plot(x, value, color=style["color"], ls="none", **ts)
-            else:
-                ax.plot([x - half, x + half], [value, value], lw=2.8, **style)
-                if state(x) and state(x + 1):
-                    ax.plot(
-                        [x + half, x + 1 - half],
-                        [value, g[x + 1]],
-                        lw=0.8,
-                        color=style["color"],
-                        linestyle=":",
-                    )
-    if missing:
-        note = str(group["note"].iloc[0]) if "note" in group else ""
-        ax.text(
-            0.02,
-            0.02,
-            textwrap.fill("points without G: " + (note or "a number is missing"), 48),
-            transform=ax.transAxes,
-            fontsize=LEGEND_FONTSIZE,
-            color="0.3",
-            va="bottom",
-        )
-    ax.axhline(0.0, color="0.8", lw=0.8, zorder=0)
-    shown = [n.replace("Cu2+", "Cu$^{2+}$") for n in names]
-    ax.set_xticks(range(len(names)), shown, rotation=30, ha="right", fontsize=LEGEND_FONTSIZE + 0.5)
-    ax.set_xlim(-0.6, len(names) - 0.4)
-    ax.set_ylabel("G (eV)")
 
 
 def span_figure(
