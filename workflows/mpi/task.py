@@ -19,6 +19,7 @@ import pickle
 import sys
 import traceback
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.parallel import world
+from ase.parallel import broadcast, world
 
 
 class _OtherRanksImage(Calculator):
@@ -40,9 +41,25 @@ class _OtherRanksImage(Calculator):
 
     implemented_properties = ["energy", "free_energy", "forces"]  # noqa: RUF012
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._electrode: tuple[dict | None, Any] = (None, None)
+
     def receive(self, energy: float, forces: np.ndarray) -> None:
         """Store the band's latest energy (eV) and unconstrained forces (eV/Å)."""
         self.results = {"energy": energy, "free_energy": energy, "forces": forces.copy()}
+
+    def receive_electrode(self, shared: tuple[dict | None, Any]) -> None:
+        """Store the owning ranks' SJM state and record (see :func:`electrode_of`)."""
+        self._electrode = shared
+
+    def electrode_state(self) -> dict | None:
+        """The owning ranks' SJM checkpoint state (``None`` without an electrode)."""
+        return self._electrode[0]
+
+    def record(self) -> Any:
+        """The owning ranks' ``ElectrodeRecord`` of the last calculation, or ``None``."""
+        return self._electrode[1]
 
     def check_state(self, atoms: Atoms, tol: float = 1e-15) -> list[str]:
         # results always belong to the current band: never discard them
@@ -52,16 +69,32 @@ class _OtherRanksImage(Calculator):
         raise RuntimeError("this NEB image is computed on other MPI ranks")
 
 
+def electrode_of(calc: Calculator | None) -> tuple[dict | None, Any]:
+    """An image calculator's SJM checkpoint state and record, ``(None, None)`` without SJM."""
+    if calc is None or not hasattr(calc, "electrode_state"):
+        return None, None
+    return calc.electrode_state(), calc.record()
+
+
 class _RecordingWorld:
     """``world`` for ASE's parallel NEB that also hands broadcasts to stand-ins.
 
     ``NEB.get_forces`` ends with ``world.sum`` (error check) and then, for each
     interior image in order, three broadcasts: energy, NEB forces, real forces.
+    With ``own_calc`` (constant potential), the image's SJM state and record
+    follow as a fourth broadcast from the same root, so every rank's checkpoint
+    and document hold every image's electron count, not only its own.
     """
 
-    def __init__(self, comm: Any, stand_ins: dict[int, _OtherRanksImage]) -> None:
+    def __init__(
+        self,
+        comm: Any,
+        stand_ins: dict[int, _OtherRanksImage],
+        own_calc: Callable[[], Calculator | None] | None = None,
+    ) -> None:
         self.comm = comm
         self.stand_ins = stand_ins
+        self.own_calc = own_calc
         self._count = 0
         self._energy = 0.0
 
@@ -78,8 +111,18 @@ class _RecordingWorld:
         self._count += 1
         if part == 0:
             self._energy = float(array[0])
-        elif part == 2 and image + 1 in self.stand_ins:
-            self.stand_ins[image + 1].receive(self._energy, array)
+        elif part == 2:
+            if image + 1 in self.stand_ins:
+                self.stand_ins[image + 1].receive(self._energy, array)
+            if self.own_calc is not None:
+                self._share_electrode(image + 1, root)
+
+    def _share_electrode(self, index: int, root: int) -> None:
+        """Broadcast image ``index``'s SJM state from ``root``, its owner, to every rank."""
+        mine = electrode_of(self.own_calc()) if self.comm.rank == root else None
+        shared = broadcast(mine, root, self.comm)
+        if index in self.stand_ins:
+            self.stand_ins[index].receive_electrode(shared)
 
 
 def _freeze(images: list[Atoms]) -> None:
@@ -103,13 +146,15 @@ def run_neb_task(task: dict[str, Any]) -> tuple[Any, bool]:
     parallel = world.size > 1 and world.size % n_interior == 0 and not settings.dynamic
     comm: Any = world
     stand_ins: dict[int, _OtherRanksImage] = {}
+    own: dict[str, Calculator] = {}
     if parallel:
         per_image = world.size // n_interior
         # ASE's parallel NEB gives rank r the image r * n_interior // size + 1
         mine = world.rank // per_image + 1
         group = list(range((mine - 1) * per_image, mine * per_image))
         stand_ins = {i: _OtherRanksImage() for i in range(1, n_interior + 1) if i != mine}
-        comm = _RecordingWorld(world, stand_ins)
+        share = spec.electrode is not None
+        comm = _RecordingWorld(world, stand_ins, (lambda: own.get("calc")) if share else None)
 
     def factory(index: int) -> Calculator:
         if index in stand_ins:
@@ -119,7 +164,9 @@ def run_neb_task(task: dict[str, Any]) -> tuple[Any, bool]:
             # GPAW wants its own communicator object (a rank list is deprecated)
             from gpaw.mpi import world as gpaw_world
 
-            return spec.build(txt=txt, communicator=gpaw_world.new_communicator(group))
+            calc = spec.build(txt=txt, communicator=gpaw_world.new_communicator(group))
+            own["calc"] = calc  # the newest: a recovery may rebuild it
+            return calc
         return spec.build(txt=txt)  # endpoints, or every image on all ranks
 
     run = run_neb(
