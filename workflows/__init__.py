@@ -19,6 +19,7 @@ The chain, in the order data flows::
     local | hpc/  run them here into a store, or on a queue through jobflow-remote
     store         open a results store (folder or jobflow's) and read its results
     store_files   a store folder's layout, read-only checks, read copy and creation
+    store_mirror  a store folder's sqlite collections read through an in-memory mirror
     mpi/          any GPAW step on several MPI ranks
     cli/          the ``cudiss`` command
 """
