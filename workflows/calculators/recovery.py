@@ -91,7 +91,10 @@ class RecoveringCalculator(Calculator):
                     f"retry with rung {self.rung}: {self.ladder[self.rung - 1]}"
                 )
                 self.inner = self.factory(self.ladder[self.rung - 1])
-        self.results = {"energy": energy, "free_energy": energy, "forces": forces}
+        # GPAW's forces are the gradient of its free energy, not of the
+        # extrapolated "energy": keep both (EMT and the MLIPs give one value).
+        free_energy = getattr(self.inner, "results", {}).get("free_energy", energy)
+        self.results = {"energy": energy, "free_energy": free_energy, "forces": forces}
 
     def __getattr__(self, name: str) -> Any:
         # GPAW-specific queries (get_number_of_iterations, ...) go to the live calculator.

@@ -25,6 +25,11 @@ def test_injected_non_convergence_is_recovered_and_recorded(tmp_path, monkeypatc
     reference.calc = CalculatorSpec(code="gpaw", overrides=TINY).build(txt=None)
     e_ref = reference.get_potential_energy()
     assert reference.calc.recoveries == []
+    # the free energy (what GPAW's forces are the gradient of) passes through,
+    # not a copy of the extrapolated energy: with 0.1 eV smearing they differ
+    free = reference.get_potential_energy(force_consistent=True)
+    assert free == reference.calc.inner.get_potential_energy(force_consistent=True)
+    assert abs(free - e_ref) > 1e-3
 
     # Three SCF iterations cannot converge: the first rung (more iterations,
     # gentler mixing) must.
