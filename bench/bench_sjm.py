@@ -33,6 +33,9 @@ Run: ``.venv/bin/python bench/bench_sjm.py [--conditions neutral,pzc,shifted]``
 (about 2-3 h of one core). The SJM conditions start from the neutral relaxed
 initial state, from ``--out`` or from the neutral relaxation's checkpoint, so
 they may run as separate processes once ``neutral`` has relaxed.
+``--vacuum`` and ``--jellium-gap`` (Å) move the jellium region farther from the
+adatom; rows of another geometry go to another ``--out`` (the script refuses to
+mix them).
 """
 
 from __future__ import annotations
@@ -75,11 +78,11 @@ SLOPE_V_PER_ELECTRON = -1.1
 JELLIUM_GAP_A = 3.0
 
 
-def endpoints() -> RemovalEndpoints:
-    """The unrelaxed hop, as campaigns build it."""
+def endpoints(vacuum: float = SLAB["vacuum"]) -> RemovalEndpoints:
+    """The unrelaxed hop, as campaigns build it, with ``vacuum`` (Å) above and below."""
     s = SLAB
     return build_removal_system(
-        "100", "adatom", [], s["size"], s["layers"], s["vacuum"], s["fixed_layers"], s["a"]
+        "100", "adatom", [], s["size"], s["layers"], vacuum, s["fixed_layers"], s["a"]
     )
 
 
@@ -131,10 +134,17 @@ def mirrored_final(relaxed: Atoms, ends: RemovalEndpoints) -> Atoms:
     return final
 
 
-def electrode(condition: str, top_z: float, cell_c: float, pzc_abs: float | None, shift: float):
-    """The electrode mapping of ``condition`` (jellium region fixed in space)."""
+def electrode(
+    condition: str,
+    top_z: float,
+    cell_c: float,
+    pzc_abs: float | None,
+    shift: float,
+    gap: float = JELLIUM_GAP_A,
+):
+    """The electrode mapping of ``condition`` (jellium region fixed in space, ``gap`` Å up)."""
     common = {
-        "jellium_bottom_A": top_z + JELLIUM_GAP_A,
+        "jellium_bottom_A": top_z + gap,
         "jellium_top_A": cell_c - 1.0,
         "slope_V_per_electron": SLOPE_V_PER_ELECTRON,
         "tolerance_V": TOLERANCE_V,
@@ -174,7 +184,9 @@ def log_costs(folder: Path, name: str) -> dict[str, int]:
     }
 
 
-def neutral_start(ends: RemovalEndpoints, root: Path) -> tuple[float, np.ndarray]:
+def neutral_start(
+    ends: RemovalEndpoints, root: Path, gap: float = JELLIUM_GAP_A
+) -> tuple[float, np.ndarray]:
     """The PZC (V, SJM's scale) and positions (Å) of the neutral relaxed initial state.
 
     The neutral relaxation through the same maker and checkpoint as the
@@ -184,7 +196,9 @@ def neutral_start(ends: RemovalEndpoints, root: Path) -> tuple[float, np.ndarray
     """
     top_z, cell_c = float(ends.initial.positions[:, 2].max()), float(ends.initial.cell[2, 2])
     spec = CalculatorSpec(
-        code="gpaw", preset="sjm-test", electrode=electrode("neutral", top_z, cell_c, None, 0.0)
+        code="gpaw",
+        preset="sjm-test",
+        electrode=electrode("neutral", top_z, cell_c, None, 0.0, gap),
     )
     folder = root / "neutral-start"
     folder.mkdir(parents=True, exist_ok=True)
@@ -303,6 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shift", type=float, default=-0.4, help="V from the PZC (shifted)")
     parser.add_argument("--out", default=str(HERE / "sjm_results.json"))
     parser.add_argument("--workdir", default="/tmp/bench-sjm")
+    parser.add_argument("--vacuum", type=float, default=SLAB["vacuum"], help="Å (slab builder)")
+    parser.add_argument(
+        "--jellium-gap",
+        type=float,
+        default=JELLIUM_GAP_A,
+        help="Å from the initial state's highest atom to the jellium region's bottom",
+    )
     args = parser.parse_args(argv)
     conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
     unknown = sorted(set(conditions) - set(CONDITIONS))
@@ -311,9 +332,16 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     saved = json.loads(out.read_text()) if out.exists() else {}
     rows: dict[str, dict] = saved.get("rows", {})
+    geometry = {"vacuum": args.vacuum, "jellium_gap_A": args.jellium_gap}
+    saved_geometry = {
+        "vacuum": saved.get("slab", SLAB)["vacuum"],
+        "jellium_gap_A": saved.get("jellium_gap_A", JELLIUM_GAP_A),
+    }
+    if rows and saved_geometry != geometry:
+        parser.error(f"{out} holds rows for {saved_geometry}, not {geometry}: use another --out")
     root = Path(args.workdir)
     os.environ.setdefault("CUDISS_CHECKPOINT_DIR", str(root / "checkpoints"))
-    ends = endpoints()
+    ends = endpoints(args.vacuum)
     top_z = float(ends.initial.positions[:, 2].max())
     cell_c = float(ends.initial.cell[2, 2])
     mirror_map(ends)  # refuse before any DFT if the hop is not a mirror image
@@ -325,8 +353,8 @@ def main(argv: list[str] | None = None) -> int:
                 pzc_abs = rows["neutral"]["relax"]["record"]["potential_absolute_V"]
                 start.positions = np.array(rows["neutral"]["initial_positions"])
             else:
-                pzc_abs, start.positions = neutral_start(ends, root)
-        mapping = electrode(condition, top_z, cell_c, pzc_abs, args.shift)
+                pzc_abs, start.positions = neutral_start(ends, root, args.jellium_gap)
+        mapping = electrode(condition, top_z, cell_c, pzc_abs, args.shift, args.jellium_gap)
         print(f"== {condition}: {mapping}", flush=True)
         rows[condition] = run_condition(condition, start, ends, mapping, root)
         print(json.dumps({k: rows[condition][k] for k in ("relax", "neb")}), flush=True)
@@ -335,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = {**latest.get("rows", {}), **rows}
         result = {
             "issue": 16,
-            "slab": SLAB,
+            "slab": {**SLAB, "vacuum": args.vacuum},
+            "jellium_gap_A": args.jellium_gap,
             "settings": SETTINGS.model_dump(),
             "preset": "sjm-test",
             "shift_V": args.shift,
