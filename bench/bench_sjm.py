@@ -15,8 +15,9 @@ relaxing the initial state with ``CuRelaxMaker`` and running the CI-NEB with
     SJM held at the potential of the neutral relaxed initial state (its PZC),
     so N ≈ 0 and the barrier must equal the neutral one within a few meV;
 ``shifted``
-    SJM at PZC + ``--shift`` (default −0.4 V): a charged electrode. At −1.0
-    and −0.5 V this cell could not hold the charge (docs/constant-potential.md).
+    SJM at PZC + ``--shift`` (default −0.2 V): a charged electrode. At −1.0,
+    −0.5 and −0.4 V this cell could not hold the charge with the jellium 3 Å
+    above the adatom (docs/constant-potential.md).
 
 The final state is the relaxed initial state mirrored through the plane halfway
 between the two hollows: that plane is a symmetry of the slab, of the k-mesh and
@@ -314,7 +315,7 @@ def table(rows: dict[str, dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conditions", default=",".join(CONDITIONS))
-    parser.add_argument("--shift", type=float, default=-0.4, help="V from the PZC (shifted)")
+    parser.add_argument("--shift", type=float, default=-0.2, help="V from the PZC (shifted)")
     parser.add_argument("--out", default=str(HERE / "sjm_results.json"))
     parser.add_argument("--workdir", default="/tmp/bench-sjm")
     parser.add_argument("--vacuum", type=float, default=SLAB["vacuum"], help="Å (slab builder)")
