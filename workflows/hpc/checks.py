@@ -23,6 +23,7 @@ from cudiss.structures.errors import CudissInputError
 # CLI and tests use them as checks.check_walltime etc., as before the split.
 from cudiss.workflows.hpc.resource_checks import (
     WALLTIME_FORMS,
+    _shown,
     check_memory,
     check_walltime,
     pbs_walltime,
@@ -62,11 +63,6 @@ _HEREDOC = re.compile(r"<<-?\s*['\"]?[A-Za-z_]")
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 # MongoDB refuses these in database names
 _BAD_DATABASE_CHARS = set('/\\. "$*<>:|?')
-
-
-def _shown(value: object) -> str:
-    # repr keeps control characters visible and the message on one line
-    return repr(value)
 
 
 def check_project_name(name: str) -> str:

@@ -37,7 +37,6 @@ _MEMORY = re.compile(r"(?P<n>\d+)\s*(?P<unit>[KMGT]?)B?", re.IGNORECASE)
 
 def _shown(value: object) -> str:
     # repr keeps control characters visible and the message on one line
-    # (a copy of checks._shown: checks imports this module, so this one cannot import it)
     return repr(value)
 
 
