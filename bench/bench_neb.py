@@ -24,7 +24,7 @@ new geometry. The parts live in ``bench/nebbench/``.
 Usage::
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_neb.py
-        # everything: ~2.5-4 h on 2 idle cores (3 GPAW cases, 10 GPAW NEBs)
+        # everything: ~6 h of one core (4 GPAW cases, 13 GPAW NEBs)
     .venv/bin/python bench/bench_neb.py --skip-gpaw     # EMT cases only (~40 min: MLIP rows)
     .venv/bin/python bench/bench_neb.py --cases emt-adatom-hop --methods ase-bfgs,cudiss-fast
     .venv/bin/python bench/bench_neb.py --cases gpaw-adatom-co \\
@@ -33,7 +33,10 @@ Usage::
 
 Results go to ``bench/results.json`` and ``bench/RESULTS.md`` (rewritten after
 every method, so partial results survive a kill); ``--out DIR/x.json`` writes
-``DIR/x.json`` and ``DIR/RESULTS.md`` instead, ``--no-write`` nothing.
+``DIR/x.json`` and ``DIR/RESULTS.md`` instead, ``--no-write`` nothing. GPAW logs
+and the geometries a restart needs go to ``DIR/x-state/``; the same command with
+``--resume`` carries on a killed run at the same commit, skipping what it did
+(``nebbench/resume.py``).
 ``--report-only`` rewrites RESULTS.md from the JSON; ``--merge A.json B.json:CASE ...``
 merges several runs (e.g. one GPAW case per core) into ``--out``
 (``nebbench/merge.py``: each row names its run). How the measured numbers
@@ -47,6 +50,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,12 +58,27 @@ from pathlib import Path
 from typing import Any
 
 from nebbench.cases import CASES, Case
-from nebbench.endpoints import endpoint_study, geometry_record, relax_endpoints, shared_band
+from nebbench.endpoints import (
+    endpoint_study,
+    geometry_record,
+    relax_endpoints,
+    restored_endpoints,
+    shared_band,
+)
 from nebbench.merge import merge_runs
 from nebbench.metering import dip_from_logs, scf_log_stats
 from nebbench.methods import FMAX, N_IMAGES, cold_start_control, run_method
 from nebbench.ratios import add_ratios
 from nebbench.report import render_markdown
+from nebbench.resume import (
+    BFGS_BAND_FILE,
+    ENDPOINTS_FILE,
+    ResumeError,
+    load_band,
+    previous_results,
+    save_band,
+    state_dir,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -134,47 +153,76 @@ def selected_methods(case: Case, methods: str | None) -> list[str]:
     return [m for m in methods.split(",") if m in case.allowed()]
 
 
-def run_case(case: Case, methods: list[str], prerelax: list[str], save) -> dict[str, Any]:
+def run_case(
+    case: Case, methods: list[str], prerelax: list[str], save, workdir: Path, done: dict
+) -> dict[str, Any]:
     """Endpoints, endpoint study, then every NEB method of one case.
 
-    ``save(entry)`` is called after every step, so a killed run keeps what it did.
+    ``save(entry)`` is called after every step, so a killed run keeps what it did;
+    ``done`` is what an earlier start of this run finished for the case (empty
+    without ``--resume``): those steps are not run again. ``workdir`` keeps the
+    GPAW logs (one folder per method) and the geometries a restart needs.
     """
-    workdir = Path(tempfile.mkdtemp(prefix=f"bench-{case.name}-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     print(f"== {case.name} (work dir {workdir})", flush=True)
     ends = case.endpoints()
     entry: dict[str, Any] = {"geometry": geometry_record(ends), "methods": {}}
-    relaxed = relax_endpoints(case, ends, workdir)
+    saved_ends = load_band(workdir / ENDPOINTS_FILE)
+    if "endpoint_relax" in done and saved_ends is not None:
+        relaxed = restored_endpoints(ends, saved_ends, done["endpoint_relax"])
+        entry = {**done, "methods": dict(done.get("methods", {}))}
+    else:
+        relaxed = relax_endpoints(case, ends, workdir)
+        save_band([ends.initial, ends.final], workdir / ENDPOINTS_FILE)
+        entry["endpoint_relax"] = relaxed.info
     band = shared_band(ends)
-    entry["endpoint_relax"] = relaxed.info
     print(f"   endpoints relaxed: {relaxed.info}", flush=True)
     save(entry)
     # the maker without an MLIP is a control: it must repeat plain BFGS (EMT: cheap)
     studies = (["none"] if not case.is_gpaw and prerelax else []) + prerelax
     for mlip in studies:
+        if mlip in entry.get("endpoint_study", {}):
+            continue
         study = endpoint_study(case, mlip, relaxed, workdir)
         entry.setdefault("endpoint_study", {})[mlip] = study
         add_ratios(entry)
         print(f"   endpoints, maker prerelax={mlip}: {json.dumps(study)}", flush=True)
         save(entry)
-    bfgs_images = None
     for method in methods:
-        load = [round(x, 2) for x in os.getloadavg()]
-        result, images = run_method(method, case, band, relaxed.energies, workdir)
-        result["load_1min_before"] = load[0]
-        if case.is_gpaw:
-            result["scf_logs"] = scf_log_stats(workdir, method)
-        entry["methods"][method] = result
-        if method == "ase-bfgs":
-            bfgs_images = images
-        print(f"   {method:18s} {json.dumps(result)}", flush=True)
+        if method in entry["methods"]:
+            continue
+        entry["methods"][method] = run_one_method(case, method, band, relaxed.energies, workdir)
+        print(f"   {method:18s} {json.dumps(entry['methods'][method])}", flush=True)
         add_ratios(entry)
         save(entry)
-    if case.cold_start and bfgs_images is not None:
+    bfgs_images = load_band(workdir / BFGS_BAND_FILE)
+    if case.cold_start and bfgs_images is not None and "cold_start_control" not in entry:
         entry["cold_start_control"] = cold_start_control(case, bfgs_images, workdir)
         print(f"   cold-start control {entry['cold_start_control']}", flush=True)
     add_ratios(entry)
     save(entry)
     return entry
+
+
+def run_one_method(
+    case: Case, method: str, band: list, energies: list[float], workdir: Path
+) -> dict[str, Any]:
+    """One NEB method on the shared band, its GPAW logs in a folder of its own.
+
+    The folder is emptied first: logs of a start that was killed mid-method
+    would otherwise enter its SCF statistics.
+    """
+    folder = workdir / method
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    load = [round(x, 2) for x in os.getloadavg()]
+    result, images = run_method(method, case, band, energies, folder)
+    result["load_1min_before"] = load[0]
+    if case.is_gpaw:
+        result["scf_logs"] = scf_log_stats(folder, method)
+    if method == "ase-bfgs":
+        save_band(images, workdir / BFGS_BAND_FILE)
+    return result
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -191,6 +239,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", default=str(HERE / "results.json"))
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on the killed run in --out (same command, same commit): skip what it did",
+    )
     parser.add_argument(
         "--report-only", action="store_true", help="rewrite RESULTS.md from results.json"
     )
@@ -222,6 +275,14 @@ def main(argv: list[str] | None = None) -> int:
     prerelax = [m for m in args.prerelax.split(",") if m and m != "none"]
     info = machine_info()
     results: dict[str, Any] = {"machine": info, "fmax": FMAX, "n_images": N_IMAGES, "cases": {}}
+    if args.resume:
+        try:
+            results = previous_results(out, info)
+        except ResumeError as error:
+            print(error, file=sys.stderr)
+            return 2
+        info = results["machine"]
+    states = state_dir(out) if not args.no_write else Path(tempfile.mkdtemp(prefix="bench-"))
     for name in args.cases.split(","):
         case = CASES[name]
         if args.skip_gpaw and case.is_gpaw:
@@ -232,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_write:  # partial results survive a crash or a kill
                 write(out, results)
 
-        run_case(case, selected_methods(case, args.methods), prerelax, save)
+        done = results["cases"].get(name, {})
+        methods = selected_methods(case, args.methods)
+        run_case(case, methods, prerelax, save, states / name, done)
     info["load_end"] = [round(x, 2) for x in os.getloadavg()]
     if not args.no_write:
         write(out, results)

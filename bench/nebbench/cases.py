@@ -88,6 +88,7 @@ EMT_METHODS = [
     "atomate2-0.05",
     "cudiss-default",
     "cudiss-fast",
+    "cudiss-auto",
     *MLIP_METHODS,
 ]
 
@@ -129,10 +130,12 @@ class MismatchEMT(EMT):
 GPAW_HOP_METHODS = ["ase-bfgs", "cudiss-fast", "cudiss-default", "atomate2-default"]
 
 # Adsorbate-bound Cu removal on GPAW (issue #15): the reference, the EMT fast path
-# and the SevenNet path, three NEB runs per case; CHGNet (and the default ODE)
-# only on request: each GPAW NEB costs 10-45 min on 2 cores.
-GPAW_ADSORBATE_METHODS = ["ase-bfgs", "cudiss-fast", "cudiss-sevennet"]
+# and the path campaigns take (``surrogate: auto``: the SevenNet band, BFGS from its
+# floored Hessian), three NEB runs per case; the other MLIP variants only on
+# request: each GPAW NEB costs 10-50 min of one core.
+GPAW_ADSORBATE_METHODS = ["ase-bfgs", "cudiss-fast", "cudiss-auto"]
 GPAW_ADSORBATE_OPTIONAL = [
+    "cudiss-sevennet",
     "cudiss-chgnet",
     "cudiss-default",
     "cudiss-sevennet-bfgs",

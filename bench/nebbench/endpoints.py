@@ -120,6 +120,21 @@ def relax_endpoints(case: Case, ends: RemovalEndpoints, workdir: Path) -> Relaxe
     return RelaxedEndpoints(starts, relaxed, energies, info)
 
 
+def restored_endpoints(
+    ends: RemovalEndpoints, saved: list[Atoms], info: dict[str, Any]
+) -> RelaxedEndpoints:
+    """The endpoints of an earlier start of this run (``--resume``): ``ends`` moved in place.
+
+    ``saved`` holds the relaxed initial and final geometries, ``info`` the metered
+    cost and energies recorded then (``endpoint_relax``); no calculator is called.
+    """
+    starts = {label: getattr(ends, label).copy() for label in LABELS}
+    for label, atoms in zip(LABELS, saved, strict=True):
+        getattr(ends, label).positions = atoms.positions
+    relaxed = {label: getattr(ends, label) for label in LABELS}
+    return RelaxedEndpoints(starts, relaxed, list(info["energies_eV"]), info)
+
+
 def shared_band(ends: RemovalEndpoints) -> list[Atoms]:
     """The IDPP band between the relaxed endpoints, every method's start."""
     # Per-atom displacement between the endpoints (relaxed in place, as this bench

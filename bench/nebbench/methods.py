@@ -49,11 +49,16 @@ raised to the floor (eV/Å²; ``-floor3``: 3 instead of the default 1, shorter
 steps along soft modes)."""
 
 
-def settings_for(method: str) -> NebSettings:
-    """cudiss's settings: the defaults, or the fast path with the method's surrogate."""
+def settings_for(method: str, case: Case | None = None) -> NebSettings:
+    """cudiss's settings: the defaults, the path ``surrogate: auto`` takes for ``case``
+    (``cudiss-auto``), or the fast path with the method's surrogate."""
     base = {"n_images": N_IMAGES, "fmax": FMAX, "max_steps": MAX_STEPS}
     if method == "cudiss-default":
         return NebSettings(**base)
+    if method == "cudiss-auto":
+        system = "adsorbate-bound" if case.adsorbates else "bare"
+        target = "dft" if case.is_gpaw else "emt"
+        return NebSettings(surrogate="auto", **base).resolved_for(system, target)
     if method in BFGS_AFTER_SURROGATE:
         surrogate, precon, floor = BFGS_AFTER_SURROGATE[method]
         return NebSettings(
@@ -107,7 +112,7 @@ def run_method(
         return meter.wrap(case.build(txt=str(workdir / f"{method}{tag}-{next(counter)}.txt")))
 
     images = band_copy(band, energies)
-    extra: dict[str, Any] = _preload(method)
+    extra: dict[str, Any] = _preload(method, case)
     start = time.perf_counter()
     if method in ("ase-bfgs", "ase-fire"):
         images, k, more = _run_ase(method, images, factory)
@@ -134,10 +139,12 @@ def run_method(
     return result, images
 
 
-def _preload(method: str) -> dict[str, Any]:
+def _preload(method: str, case: Case) -> dict[str, Any]:
     """Load an MLIP method's model before the clock starts (once per process, 2-10 s)."""
-    surrogate = SURROGATES.get(method) or BFGS_AFTER_SURROGATE.get(method, (None,))[0]
-    if surrogate in (None, "emt"):
+    if not method.startswith("cudiss"):
+        return {}
+    surrogate = settings_for(method, case).surrogate
+    if surrogate in ("none", "emt"):
         return {}
     from cudiss.workflows.calculators.mlip import mlip_calculator
 
@@ -211,7 +218,7 @@ def _run_cudiss(
     workdir: Path,
 ) -> tuple[list[Atoms], float, dict]:
     """cudiss's ``run_neb`` with the method's settings; surrogate calls metered apart."""
-    settings = settings_for(method)
+    settings = settings_for(method, case)
 
     def factory(i: int) -> Any:
         return meter.wrap(case.build(txt=str(workdir / f"{method}-image-{i}.txt")))

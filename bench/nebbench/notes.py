@@ -36,6 +36,11 @@ FAST_PATH_NOTES = [
 ]
 
 MLIP_NOTES = [
+    "- *cudiss-auto*: `NebSettings(surrogate='auto')` resolved for the case, what a "
+    "campaign with the default settings runs (`workflows/neb/settings.py`, `AUTO_PATHS`): "
+    "on GPAW the EMT fast path for the bare hop, the SevenNet band with BFGS from "
+    "SevenNet's NEB Hessian floored at 3 eV/Å² with adsorbates; the row's *settings* "
+    "say which.",
     "- *cudiss-sevennet* / *cudiss-chgnet*: `NebSettings.fast(surrogate=...)`: the "
     "same two steps as *cudiss-fast* with a machine-learned potential instead of EMT "
     "(docs/neb.md): the band pre-converged with endpoint-shifted MLIP forces, then the "

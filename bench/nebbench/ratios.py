@@ -15,6 +15,7 @@ ENDPOINT_CALL_TARGET = 0.5
 ENDPOINT_ENERGY_TARGET_MEV = 2.0
 
 TARGETED_METHODS = (
+    "cudiss-auto",
     "cudiss-fast",
     "cudiss-sevennet",
     "cudiss-chgnet",

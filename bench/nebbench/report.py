@@ -68,12 +68,16 @@ def _run_lines(m: dict) -> list[str]:
     """The run that made the results, or each of the merged runs (``--merge``)."""
     env = "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1"
     if "runs" not in m:
+        restarts = "".join(
+            f"; carried on with `--resume` at {r['date']} (load {r['load_start']})"
+            for r in m.get("restarts", [])
+        )
         return [
-            f"- Date: {m['date']}; git commit `{m['git_commit']}`",
+            f"- Date: {m['date']}; git commit `{m['git_commit']}`{restarts}",
             f"- Machine: {m['nproc']} cores, {m['cpu']}; load average (1, 5, 15 min) "
-            f"{m['load_start']} at start, {m.get('load_end')} at end. Other engineers ran "
-            "GPAW jobs at the same time, so wall times are inflated and noisy; force calls "
-            "and SCF iterations do not depend on load.",
+            f"{m['load_start']} at start, {m.get('load_end')} at end. Other jobs shared the "
+            "cores at times (each row's `load_1min_before` in results.json), so wall times "
+            "are inflated and noisy; force calls and SCF iterations do not depend on load.",
             f"- Command: `{env} {m['command']}` "
             "(then `bench/bench_overhead.py` for the overhead section).",
         ]
