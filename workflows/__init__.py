@@ -8,6 +8,8 @@ The chain, in the order data flows::
     thermo_makers bulk Cu reference (a0, mu_Cu) and vibrations Makers
     maker_checks  the one-line checks of maker fields (fmax, types)
     flows         one Cu-removal configuration as a Flow
+    endpoint_jobs its end-point and band-interpolation jobs
+    final_state   a symmetric hop's final state, carried over from the relaxed initial one
     results       its result document, assembled from the steps (failed ones too)
     mechanism_flows   gas references (molecule in a box) and adsorption on a facet
     mechanism_steps   molecule relaxation and resumable vibrations as flow steps

@@ -11,7 +11,7 @@ A campaign YAML file looks like::
     neb: {n_images: 3, fmax: 0.05}               # surrogate: auto unless named (NebSettings)
     relax_fmax: 0.05
     prerelax: none                              # or sevennet, chgnet: MLIP first (prerelax.py)
-    dissolution: true                           # also relax the vacancy slab
+    dissolution: true                           # also relax the vacancy slab (bare configs)
     lattice_constant: null                      # null: fit a0 with the same calculator
     potentials: null                            # or [-0.5, 0.0]: an SJM sweep (below)
     mechanism:                                  # optional: gases, adsorption, vibrations

@@ -4,6 +4,7 @@ One :class:`RemovalConfig` (facet, target site class, adsorbates on the moving
 Cu, slab size) becomes one jobflow ``Flow``::
 
     build endpoints (a0) -> relax initial, relax final, relax vacancy
+                            (an adatom hop: relax initial -> carry -> relax final)
                          -> interpolate (IDPP) -> CI-NEB -> removal result
 
 A step that raises returns a :class:`~cudiss.workflows.failures.StepFailure`
@@ -18,12 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from jobflow import Flow, Job, Maker, OutputReference, job
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pymatgen.core import Structure
-from pymatgen.io.ase import AseAtomsAdaptor
+from jobflow import Flow, Job, Maker, OutputReference
+from pydantic import ConfigDict, Field, field_validator
 
 from cudiss.structures.adsorbates import get_adsorbate
 from cudiss.structures.bulk import CU_LATTICE_CONSTANT
@@ -31,8 +30,9 @@ from cudiss.structures.errors import UnknownAdsorbateError
 from cudiss.structures.removal import RemovalEndpoints, build_removal_system
 from cudiss.structures.slabs import check_vacuum, facet_key
 from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.endpoint_jobs import Endpoints, build_endpoints, interpolate_endpoints
 from cudiss.workflows.errors import CheckedModel, SettingsError
-from cudiss.workflows.failures import failures_as_data
+from cudiss.workflows.final_state import carried_final, is_symmetric_hop
 from cudiss.workflows.makers import (
     CuBulkMaker,
     CuNebMaker,
@@ -41,7 +41,7 @@ from cudiss.workflows.makers import (
     check_type,
 )
 from cudiss.workflows.mechanism_steps import VibrationsStepMaker
-from cudiss.workflows.neb import InterpolationMethod, NebSettings, interpolate_band
+from cudiss.workflows.neb import NebSettings
 from cudiss.workflows.prerelax import PrerelaxName, check_prerelax
 
 # The result job lives in results.py; stored flows and documents name it
@@ -181,61 +181,6 @@ class RemovalConfig(CheckedModel):
         return f"{self.campaign}/{self.facet}/{self.site_class}/{ads}/{calculator.label()}/{digest}"
 
 
-class Endpoints(BaseModel):
-    """Unrelaxed Cu-removal endpoints as pymatgen structures (job output)."""
-
-    initial: Structure
-    final: Structure
-    vacancy: Structure
-    target_index: int
-    site_class: str
-    displacement: list[list[float]] = Field(
-        description="per-atom initial -> final displacement before any wrapping, Å"
-    )
-
-
-@job
-@failures_as_data
-def build_endpoints(config: RemovalConfig, bulk: BulkResult | float) -> Endpoints:
-    """Build the slab at ``bulk``'s lattice constant and the removal endpoints of ``config``.
-
-    ``bulk`` may also be the lattice constant itself (Å), as flows written
-    before failures became data pass it.
-    """
-    a0 = bulk if isinstance(bulk, int | float) else bulk.lattice_constant_A
-    system = config.build(a0)
-    adaptor = AseAtomsAdaptor()
-    return Endpoints(
-        initial=adaptor.get_structure(system.initial),
-        final=adaptor.get_structure(system.final),
-        vacancy=adaptor.get_structure(system.vacancy),
-        target_index=system.target_index,
-        site_class=system.site_class,
-        displacement=(system.final.positions - system.initial.positions).tolist(),
-    )
-
-
-@job
-@failures_as_data
-def interpolate_endpoints(
-    initial: Structure,
-    final: Structure,
-    n_images: int,
-    method: InterpolationMethod = "idpp",
-    displacement: list[list[float]] | None = None,
-) -> list[Structure]:
-    """Interpolate the band between relaxed endpoints (ase.mep IDPP or linear).
-
-    ``displacement`` (from :class:`Endpoints`) says which periodic image of each
-    moved atom the final state means.
-    """
-    adaptor = AseAtomsAdaptor()
-    band = interpolate_band(
-        adaptor.get_atoms(initial), adaptor.get_atoms(final), n_images, method, displacement
-    )
-    return [adaptor.get_structure(image) for image in band]
-
-
 @dataclass
 class RemovalBarrierMaker(Maker):
     """Maker of the Cu-removal barrier flow for one configuration.
@@ -249,7 +194,9 @@ class RemovalBarrierMaker(Maker):
     relax_fmax
         Force threshold of the endpoint and vacancy relaxations (eV/Å).
     dissolution
-        Also relax the vacancy slab, for the dissolution free energy.
+        Also relax the vacancy slab, for the dissolution free energy; bare
+        configurations only (that of an adsorbate-bound one lacks the
+        adsorbates too, so analysis uses its bare partner's).
     store_root
         Folder that trajectory paths in the result are made relative to.
     vibrations
@@ -259,6 +206,11 @@ class RemovalBarrierMaker(Maker):
     prerelax
         MLIP pre-relaxation of the endpoint and vacancy relaxations (``none``,
         ``sevennet``, ``chgnet``; :class:`~cudiss.workflows.makers.CuRelaxMaker`).
+    carry_symmetric_final
+        When the final state is the initial one moved by a symmetry of the slab
+        (an adatom hop), relax it from the relaxed initial state carried over
+        (:mod:`~cudiss.workflows.final_state`; one force call when the
+        calculator shares the symmetry) instead of from scratch.
     """
 
     name: str = "Cu removal barrier"
@@ -269,12 +221,14 @@ class RemovalBarrierMaker(Maker):
     store_root: str | None = None
     vibrations: bool = False
     prerelax: PrerelaxName = "none"
+    carry_symmetric_final: bool = True
 
     def __post_init__(self) -> None:
         check_type(self.calculator_spec, CalculatorSpec, "RemovalBarrierMaker: calculator_spec")
         check_type(self.neb_settings, NebSettings, "RemovalBarrierMaker: neb_settings")
         check_fmax(self.relax_fmax, "RemovalBarrierMaker: relax_fmax")
         self.prerelax = check_prerelax(self.prerelax, "RemovalBarrierMaker: prerelax")
+        check_type(self.carry_symmetric_final, bool, "RemovalBarrierMaker: carry_symmetric_final")
 
     def make(self, config: RemovalConfig, bulk: BulkResult | Job | None = None) -> Flow:
         """Build the flow; ``bulk`` is a finished :class:`BulkResult`, a job's output or None.
@@ -309,21 +263,10 @@ class RemovalBarrierMaker(Maker):
                 f"RemovalBarrierMaker.make: bulk must be a BulkResult, a bulk job or its "
                 f"output, or None (computed here), got {type(bulk).__name__}"
             )
-        relax = CuRelaxMaker(
-            calculator_spec=self.calculator_spec, fmax=self.relax_fmax, prerelax=self.prerelax
-        )
         endpoints = build_endpoints(config, bulk)
         endpoints.name = f"{label}: endpoints"
         jobs.append(endpoints)
-
-        relaxed = {}
-        for state in ("initial", "final", "vacancy"):
-            if state == "vacancy" and not self.dissolution:
-                continue
-            relax_job = relax.make(getattr(endpoints.output, state))
-            relax_job.name = f"{label}: relax {state}"
-            relaxed[state] = relax_job
-            jobs.append(relax_job)
+        relaxed = self._relaxations(config, endpoints, label, jobs)
 
         band = interpolate_endpoints(
             relaxed["initial"].output.structure,
@@ -369,6 +312,33 @@ class RemovalBarrierMaker(Maker):
         )
         jobs += [band, neb, result]
         return Flow(jobs, output=result.output, name=label)
+
+    def _relaxations(
+        self, config: RemovalConfig, endpoints: Job, label: str, jobs: list[Job]
+    ) -> dict[str, Job]:
+        """The relaxation jobs by state, appended to ``jobs`` with the jobs they need."""
+        relax = CuRelaxMaker(
+            calculator_spec=self.calculator_spec, fmax=self.relax_fmax, prerelax=self.prerelax
+        )
+        relaxed: dict[str, Job] = {}
+        # an adsorbate-bound vacancy slab lacks the adsorbates too: dissolution is
+        # computed from the bare configuration's (analysis/dissolution.py)
+        vacancy = self.dissolution and not config.adsorbates
+        states = ["initial", "final", "vacancy"] if vacancy else ["initial", "final"]
+        for state in states:
+            start, maker = getattr(endpoints.output, state), relax
+            if state == "final" and self.carry_symmetric_final and is_symmetric_hop(config):
+                carried = carried_final(
+                    endpoints.output.initial, start, relaxed["initial"].output.structure
+                )
+                carried.name = f"{label}: carry initial relaxation to final"
+                jobs.append(carried)
+                # it starts at the initial state's minimum: an MLIP stage would leave it
+                start, maker = carried.output, replace(relax, prerelax="none")
+            relaxed[state] = maker.make(start)
+            relaxed[state].name = f"{label}: relax {state}"
+            jobs.append(relaxed[state])
+        return relaxed
 
 
 def removal_flows(

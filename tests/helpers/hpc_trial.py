@@ -31,8 +31,10 @@ slab: {size: [2, 2], layers: 3, vacuum: 6.0, fixed_layers: 1}
 neb: {n_images: 1, fmax: 0.1}
 dissolution: false
 """
-#: Jobs of :data:`TRIAL_CAMPAIGN`: one bulk Job + 4 configurations x 6 Jobs.
-TRIAL_JOBS = 25
+#: Jobs of :data:`TRIAL_CAMPAIGN`: one bulk Job + 4 configurations x 6 Jobs, + the
+#: carry-over Job of each Cu(100) adatom hop (its final state is the initial one
+#: translated; the Cu(111) hop goes fcc -> hcp and relaxes both).
+TRIAL_JOBS = 27
 #: slurmctld's default MinJobAge: how long a finished job stays in ``scontrol show job``.
 MIN_JOB_AGE_S = 300
 

@@ -75,8 +75,14 @@ def test_emt_barriers_are_physical(emt_campaign_results):
     assert _by(results, "111", "adatom", ()).forward_barrier_eV < hop.forward_barrier_eV
 
 
-def test_dissolution_energies_are_stored(emt_campaign_results):
+def test_dissolution_energies_are_stored_for_bare_sites(emt_campaign_results):
+    bare = [r for r in emt_campaign_results if not r.adsorbates]
+    assert bare and len(bare) < len(emt_campaign_results)
     for r in emt_campaign_results:
+        if r.adsorbates:
+            # its vacancy slab would lack the adsorbates too: analysis takes the bare one's
+            assert r.vacancy_energy_eV is None
+    for r in bare:
         assert r.vacancy_energy_eV is not None and r.slab_energy_eV is not None
         # Removing a Cu atom (to bulk) from the surface of an EMT slab: the
         # vacancy slab plus a bulk atom is close to the intact slab (< 3 eV apart).

@@ -72,12 +72,12 @@ def test_the_flow_has_one_bulk_job_without_electrode_and_one_result_per_run():
     results = _kinds(flow, RESULT_KIND)
     assert len(results) == 6
     assert {job.metadata["config_id"] for job in results} == campaign.job_ids()
-    # the reference relaxes the vacancy slab (dissolution under the CHE); an
-    # SJM run at a potential does not
+    # the bare reference relaxes the vacancy slab (dissolution under the CHE); an
+    # SJM run at a potential does not, nor does the CO-bound configuration
     vacancies = [job for job in _jobs(flow) if job.name.endswith("relax vacancy")]
-    assert [job.name.split(" @ ")[1] for job in vacancies] == [
-        "+0.00 e (constant charge): relax vacancy"
-    ] * 2
+    assert [job.name for job in vacancies] == [
+        "Cu(100) adatom bare @ +0.00 e (constant charge): relax vacancy"
+    ]
 
 
 def test_the_bulk_key_is_the_same_at_every_potential_and_without_one():

@@ -30,8 +30,9 @@ neb: {n_images: 3, surrogate: none}
 dissolution: false
 """
 
-#: bulk Cu, then per configuration: endpoints, relax initial/final, interpolate, CI-NEB, result
-STEPS = 1 + 2 * 6
+#: bulk Cu, then per configuration: endpoints, relax initial, carry it to the final
+#: state (workflows/final_state.py), relax final, interpolate, CI-NEB, result
+STEPS = 1 + 2 * 7
 
 JOBS = [
     ("u0", "c: bulk Cu (emt)"),
@@ -174,8 +175,8 @@ def test_off_a_terminal_every_finished_step_is_one_line(tmp_path, monkeypatch):
     lines = _step_lines(err)
     assert [line.split("]")[0] for line in lines] == [f"[{k}/{STEPS}" for k in range(1, STEPS + 1)]
     assert all(" done in " in line and " left)" in line for line in lines)
-    assert sum("configuration 1 of 2, Cu(100) adatom bare:" in line for line in lines) == 6
-    assert sum("configuration 2 of 2, Cu(100) adatom +O:" in line for line in lines) == 6
+    assert sum("configuration 1 of 2, Cu(100) adatom bare:" in line for line in lines) == 7
+    assert sum("configuration 2 of 2, Cu(100) adatom +O:" in line for line in lines) == 7
     assert lines[-1].endswith("finished (2 of 2)")
     # nothing left to do: no step lines, the header says why
     code, _, err = run_cli("run", "c.yaml", "--store", "store")
