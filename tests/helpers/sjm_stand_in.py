@@ -27,7 +27,12 @@ class SjmStandIn(EMT):
 
     def __init__(self, electrode: ElectrodeSpec, log: list[float], crash_at: int | None) -> None:
         super().__init__()
-        self.parameters["sj"] = {"excess_electrons": electrode.excess_electrons, "slope": -5.2}
+        self.parameters["sj"] = {
+            "excess_electrons": electrode.excess_electrons,
+            "slope": -5.2,
+            "tol": electrode.tolerance_V,
+            "always_adjust": False,
+        }
         self.crash_at = crash_at
         log.append(electrode.excess_electrons)
 
@@ -37,6 +42,11 @@ class SjmStandIn(EMT):
             raise RuntimeError("node lost")
         super().calculate(*args, **kwargs)
         self.parameters["sj"]["excess_electrons"] += STEP_ELECTRONS
+
+    def set(self, **kwargs):
+        # SJM merges an ``sj`` dict into its own, key by key
+        self.parameters.setdefault("sj", {}).update(kwargs.pop("sj", {}))
+        return super().set(**kwargs) if kwargs else {}
 
     def get_electrode_potential(self) -> float:
         return WORK_FUNCTION_V

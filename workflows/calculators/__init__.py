@@ -6,6 +6,8 @@ presets    GPAW presets as data (presets.yaml), with the bulk-Cu rule of each
 adaptive   SCF criteria that follow the force accuracy a driver asks for
 recovery   SCF failures retried on a ladder of safer settings
 mlip       machine-learned potentials (SevenNet, CHGNet) as offline ASE calculators
+electrode_spec  the electrode as data: target potential, jellium, tolerance, implicit water
+electrode  GPAW's SJM held at that potential, behind the SCF and potential ladders
 """
 
 from cudiss.workflows.calculators.adaptive import (

@@ -118,7 +118,11 @@ class ReachesTheTargetWith(EMT):
         super().__init__()
         self.electrode = electrode
         self.needs = needs
-        self.parameters["sj"] = {"excess_electrons": -0.07}
+        self.parameters["sj"] = {
+            "excess_electrons": -0.07,
+            "tol": electrode.tolerance_V,
+            "always_adjust": False,
+        }
 
     def calculate(self, *args, **kwargs) -> None:
         if not self.needs(self.electrode):
@@ -161,3 +165,30 @@ def test_the_second_rung_restarts_from_the_neutral_slab() -> None:
 def test_past_the_last_rung_the_error_says_so() -> None:
     with pytest.raises(PotentialConvergenceError, match=f"after {len(POTENTIAL_LADDER)} recovery"):
         run_with(lambda electrode: False)
+
+
+def test_rough_forces_loosen_the_potential_search_and_none_restores_it() -> None:
+    from tests.helpers.sjm_stand_in import stand_in_electrode
+
+    calc = stand_in_electrode([])
+    atoms = fcc100("Cu", size=(2, 2, 3), vacuum=6.0)
+    atoms.calc = calc
+    atoms.get_potential_energy()
+    sj = calc.inner.parameters["sj"]
+    assert (sj["tol"], sj["always_adjust"], calc.loose) == (0.01, False, False)
+    calc.set_force_tolerance(0.2)  # an early band step: forces to 0.2 eV/Å
+    atoms.positions[-1, 2] += 0.05
+    atoms.get_potential_energy()
+    assert (sj["tol"], sj["always_adjust"], calc.loose) == (0.05, True, True)
+    calc.set_force_tolerance(None)
+    assert calc.discard_loose_results() and not calc.results
+    atoms.get_potential_energy()  # the same geometry again, at the electrode's tolerance
+    assert (sj["tol"], sj["always_adjust"], calc.loose) == (0.01, False, False)
+
+
+def test_an_electrode_tolerance_looser_than_the_band_one_is_kept() -> None:
+    calc = ElectrodeCalculator(
+        lambda rung, now: None, ElectrodeSpec(potential_V=-1.0, tolerance_V=0.1), {}
+    )
+    calc.set_force_tolerance(0.2)
+    assert not calc.potential_loose

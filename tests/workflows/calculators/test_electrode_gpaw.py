@@ -74,3 +74,37 @@ def test_sjm_at_the_pzc_finds_the_neutral_slab_and_its_energy(neutral):
     # Ω = E − μN differs from the neutral E by ~ N·ΔU-sized terms: a few meV at most
     assert omega == pytest.approx(energy, abs=0.005)
     assert atoms.get_forces().shape == (3, 3)
+
+
+def test_a_loose_band_step_searches_the_count_once_and_tightening_reaches_the_target(neutral):
+    # What an NEB band's early steps ask (workflows/neb/scf.py): rough forces.
+    # SJM then needs the potential within 0.05 V only and corrects the count
+    # after every geometry (always_adjust); tightening re-converges in place.
+    folder, _, results = neutral
+    pzc = results["electrode_potential"]
+    target = pzc - 0.1  # V, SJM's absolute scale: more electrons on the slab
+    spec = electrode_spec(
+        potential_V=potential_from_absolute(target, "SHE"),
+        scale="SHE",
+        excess_electrons=0.0,
+        tolerance_V=TOLERANCE,
+    )
+    atoms = slab()
+    calc = atoms.calc = spec.build(txt=str(folder / "loose.txt"))
+    calc.set_force_tolerance(1.0)
+    atoms.get_potential_energy()
+    loose = dict(calc.results)
+    assert calc.inner.parameters["sj"]["tol"] == pytest.approx(0.05)
+    assert abs(loose["electrode_potential"] - target) <= 0.05
+    # the count of the state computed, not SJM's guess for the next geometry
+    assert calc.inner.parameters["sj"]["excess_electrons"] != loose["excess_electrons"]
+    assert loose["excess_electrons"] == calc.inner.density.background_charge.charge
+    calc.set_force_tolerance(None)
+    assert calc.discard_loose_results()
+    atoms.get_potential_energy()
+    tight = calc.results
+    assert calc.inner.parameters["sj"]["tol"] == pytest.approx(TOLERANCE)
+    assert abs(tight["electrode_potential"] - target) <= TOLERANCE
+    # N = ΔU / (dU/dN) = -0.1 V / -5.2 V/e (measured slope) = +0.019 e
+    assert tight["excess_electrons"] == pytest.approx(0.1 / 5.2, rel=0.25)
+    assert not calc.loose
