@@ -5,7 +5,6 @@ The chain, in the order data flows::
     calculators/  what computes energies and forces (EMT, GPAW presets, SCF control)
     neb/          the CI-NEB engine on ase.mep (band, surrogate stage, optimizers, driver)
     makers        jobflow Makers: relaxation, NEB (atomate2 based); re-exports the next two
-    relax_scf     relaxations whose SCF accuracy follows the forces
     thermo_makers bulk Cu reference (a0, mu_Cu) and vibrations Makers
     maker_checks  the one-line checks of maker fields (fmax, types)
     flows         one Cu-removal configuration as a Flow

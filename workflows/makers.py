@@ -49,7 +49,6 @@ from cudiss.workflows.prerelax import (
     stage_checkpoint,
     with_initial_hessian,
 )
-from cudiss.workflows.relax_scf import scf_following
 
 # Documents are defined in schemas.py; stored flows and documents written
 # before the move name them as cudiss.workflows.makers.<name>.
@@ -100,13 +99,6 @@ class CuRelaxMaker(AseRelaxMaker):
         With ``prerelax``: BFGS starts from the MLIP's Hessian at that geometry
         (eigenvalues floored at 1 eV/Å², fixed atoms 70 eV/Å²) instead of ASE's
         70 eV/Å² identity. Needs the BFGS optimizer.
-    scf_force_fraction
-        ``None``: every step at the preset's SCF criteria. A number: while the
-        largest force is above ``scf_tight_factor * fmax``, the next forces are
-        asked only to this fraction of it (:mod:`cudiss.workflows.relax_scf`);
-        the final geometry is always re-converged at the preset's criteria.
-    scf_tight_factor
-        See ``scf_force_fraction``.
     """
 
     name: str = "relax"
@@ -121,8 +113,6 @@ class CuRelaxMaker(AseRelaxMaker):
     ionic_step_data: tuple[str, ...] | None = ("energy",)
     prerelax: PrerelaxName = "none"
     prerelax_hessian: bool = True
-    scf_force_fraction: float | None = None
-    scf_tight_factor: float = 3.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -133,15 +123,6 @@ class CuRelaxMaker(AseRelaxMaker):
             raise SettingsError(f"{name}: steps must be an integer >= 1, got {self.steps!r}")
         self.prerelax = check_prerelax(self.prerelax, f"{name}: prerelax")
         check_type(self.prerelax_hessian, bool, f"{name}: prerelax_hessian")
-        fraction = self.scf_force_fraction
-        if fraction is not None and (isinstance(fraction, bool) or not 0 < fraction <= 1):
-            raise SettingsError(
-                f"{name}: scf_force_fraction must be None or in (0, 1], got {fraction!r}"
-            )
-        if isinstance(self.scf_tight_factor, bool) or not self.scf_tight_factor >= 1:
-            raise SettingsError(
-                f"{name}: scf_tight_factor must be >= 1, got {self.scf_tight_factor!r}"
-            )
         if self.prerelax != "none":
             self._check_prerelax()
         self.relax_kwargs = {"fmax": self.fmax, "traj_file": self.traj_file, **self.relax_kwargs}
@@ -283,11 +264,6 @@ class CuRelaxMaker(AseRelaxMaker):
             if stage.hessian is not None:
                 optimizer = with_initial_hessian(optimizer)
                 self.relax_kwargs["initial_hessian"] = stage.hessian
-        if self.scf_force_fraction is not None:
-            optimizer = scf_following(optimizer)
-            self.relax_kwargs.update(
-                scf_force_fraction=self.scf_force_fraction, scf_tight_factor=self.scf_tight_factor
-            )
         self.optimizer_kwargs = {**saved_optimizer, "optimizer": optimizer}
         recoveries = getattr(self.calculator, "recoveries", [])
         before = len(recoveries)
