@@ -61,10 +61,11 @@ def test_local_trial_as_documented(local_slurm: Path, tmp_path: Path) -> None:
     out = run.stdout
     assert (home / ".jfremote" / "try.yaml").is_file()
     assert "batch worker batch: 3 Jobs in 1 queue job(s)" in out
-    assert "--worker: 7 Jobs -> local" in out
-    assert "routing: 7 Jobs -> batch" in out
+    assert "--worker: 8 Jobs -> local" in out
+    assert "routing: 8 Jobs -> batch" in out
     assert "same table" in out
     assert (tmp_path / "neb.png").stat().st_size > 0
-    # `cudiss status` lists the last run: 7 Jobs
-    status = out[out.index("routing: 7 Jobs -> batch") :]
-    assert status.count("COMPLETED") >= 2 * 7  # the submit's table, then status's
+    # `cudiss status` lists the last run: 8 Jobs (bulk, endpoints, relax initial, carry it to the
+    # final state, relax final, interpolate, NEB, result)
+    status = out[out.index("routing: 8 Jobs -> batch") :]
+    assert status.count("COMPLETED") >= 2 * 8  # the submit's table, then status's
