@@ -18,7 +18,8 @@ from cudiss.workflows.flows import RemovalConfig, SlabSettings, build_endpoints
 from cudiss.workflows.neb import NebSettings
 from cudiss.workflows.potential_sweep import pzc_reference
 from cudiss.workflows.results import removal_result
-from cudiss.workflows.schemas import BulkResult, CuNebResult, ElectrodeRecord
+from cudiss.workflows.schemas import CuNebResult, ElectrodeRecord
+from tests.helpers.bulk import given_bulk
 
 # kT ln10 / e at 298.15 K: 8.617333e-5 eV/K x 298.15 K x 2.302585 = 0.059159 V
 NERNST_V = 0.059159
@@ -28,14 +29,7 @@ CONFIG = RemovalConfig(
     site_class="adatom",
     slab=SlabSettings(size=(2, 2), layers=3, vacuum=6.0, fixed_layers=1),
 )
-BULK = BulkResult(
-    lattice_constant_A=3.6,
-    energy_per_atom_eV=-3.7,
-    bulk_modulus_GPa=140.0,
-    volumes_A3=[],
-    energies_eV=[],
-    calculator={},
-)
+BULK = given_bulk(3.6, -3.7)
 # the band's grand potentials (eV): the highest image is number 2
 BAND_EV = [-100.0, -99.8, -99.5, -99.7, -99.9]
 

@@ -9,7 +9,7 @@ from monty.json import MontyDecoder, jsanitize
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.failures import StepFailure, failures_as_data, first_failure
 from cudiss.workflows.flows import RemovalBarrierMaker, RemovalConfig, SlabSettings
-from cudiss.workflows.schemas import BulkResult
+from tests.helpers.bulk import given_bulk
 
 
 def test_a_failure_round_trips_and_stands_in_for_any_attribute():
@@ -33,14 +33,7 @@ def test_a_wrapped_step_returns_its_exception_and_passes_failures_on():
 
 
 def test_a_failed_relaxation_is_named_in_the_result(tmp_path):
-    bulk = BulkResult(
-        lattice_constant_A=3.6,
-        energy_per_atom_eV=0.0,
-        bulk_modulus_GPa=140.0,
-        volumes_A3=[],
-        energies_eV=[],
-        calculator={},
-    )
+    bulk = given_bulk(3.6, 0.0)
     config = RemovalConfig(
         campaign="x",
         facet="100",

@@ -9,16 +9,9 @@ from maggma.stores import MemoryStore
 from cudiss.workflows.calculators import CalculatorSpec
 from cudiss.workflows.flows import RemovalBarrierMaker, RemovalConfig, SlabSettings
 from cudiss.workflows.neb import NebSettings
-from cudiss.workflows.schemas import BulkResult
+from tests.helpers.bulk import given_bulk
 
-BULK = BulkResult(
-    lattice_constant_A=3.59,
-    energy_per_atom_eV=-0.007,
-    bulk_modulus_GPa=140.0,
-    volumes_A3=[],
-    energies_eV=[],
-    calculator={},
-)
+BULK = given_bulk(3.59, -0.007)
 SLAB = SlabSettings(size=(3, 3), layers=3, vacuum=6.0, fixed_layers=1)
 
 
