@@ -188,7 +188,9 @@ class ElectrodeCalculator(AdaptiveScfCalculator):
         """
         self.force_tolerance = None
         self.potential_loose = (
-            tolerance is not None and LOOSE_POTENTIAL_TOLERANCE_V > self.electrode.tolerance_V
+            tolerance is not None
+            and self.electrode.constant_potential
+            and LOOSE_POTENTIAL_TOLERANCE_V > self.electrode.tolerance_V
         )
 
     def _potential_search(self) -> dict[str, Any]:
@@ -198,7 +200,13 @@ class ElectrodeCalculator(AdaptiveScfCalculator):
         return {"tol": self.electrode.tolerance_V, "always_adjust": False}
 
     def _apply_potential_search(self) -> None:
-        """Give SJM the tolerance of :meth:`_potential_search` if it has another one."""
+        """Give SJM the tolerance of :meth:`_potential_search` if it has another one.
+
+        At constant charge there is no search: SJM compares a changed tolerance
+        with its target potential, which is then None.
+        """
+        if not self.electrode.constant_potential:
+            return
         search = self._potential_search()
         sj = self.inner.parameters["sj"]
         if all(sj.get(key) == value for key, value in search.items()):

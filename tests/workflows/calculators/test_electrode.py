@@ -192,3 +192,33 @@ def test_an_electrode_tolerance_looser_than_the_band_one_is_kept() -> None:
     )
     calc.set_force_tolerance(0.2)
     assert not calc.potential_loose
+
+
+class ConstantChargeSjm(EMT):
+    """EMT posing as SJM at constant charge: like SJM, a changed ``tol`` is compared
+    with the target potential, None here (GPAW raises TypeError)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parameters["sj"] = {"excess_electrons": 0.0, "tol": 0.01, "always_adjust": False}
+
+    def set(self, **kwargs):
+        if "sj" in kwargs:
+            raise TypeError("unsupported operand type(s) for -: 'float' and 'NoneType'")
+        return super().set(**kwargs)
+
+    def get_electrode_potential(self) -> float:
+        return 2.7
+
+
+def test_a_constant_charge_band_leaves_sjms_tolerance_alone() -> None:
+    # the neutral reference of bench_sjm.py: a solvated band with a fixed count
+    calc = ElectrodeCalculator(
+        lambda rung, now: ConstantChargeSjm(), ElectrodeSpec(potential_V=None), {}
+    )
+    atoms = fcc100("Cu", size=(2, 2, 3), vacuum=6.0)
+    atoms.calc = calc
+    calc.set_force_tolerance(0.2)
+    assert not calc.potential_loose
+    atoms.get_potential_energy()
+    assert calc.results["excess_electrons"] == 0.0 and not calc.loose
