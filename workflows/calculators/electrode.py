@@ -202,11 +202,10 @@ class ElectrodeCalculator(AdaptiveScfCalculator):
     def _apply_potential_search(self) -> None:
         """Give SJM the tolerance of :meth:`_potential_search` if it has another one.
 
-        At constant charge there is no search: SJM compares a changed tolerance
-        with its target potential, which is then None.
+        At constant charge it never has (:meth:`set_force_tolerance` keeps the
+        search tight there): SJM would compare a changed tolerance with its
+        target potential, which is then None.
         """
-        if not self.electrode.constant_potential:
-            return
         search = self._potential_search()
         sj = self.inner.parameters["sj"]
         if all(sj.get(key) == value for key, value in search.items()):
