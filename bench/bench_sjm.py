@@ -18,6 +18,12 @@ relaxing the initial state with ``CuRelaxMaker`` and running the CI-NEB with
     SJM at PZC + ``--shift`` (default −0.2 V): a charged electrode. At −1.0,
     −0.5 and −0.4 V this cell could not hold the charge with the jellium 3 Å
     above the adatom (docs/constant-potential.md).
+``charged``
+    constant charge again, with the excess electrons of the ``shifted``
+    condition's relaxed initial state (from its row, which must exist), starting
+    from that geometry: the canonical run at the same charge, the reference for
+    the cost of holding the potential (SJM's own cost claim compares with a
+    constant-charge trajectory), apart from what the charge does to the band.
 
 The final state is the relaxed initial state mirrored through the plane halfway
 between the two hollows: that plane is a symmetry of the slab, of the k-mesh and
@@ -54,7 +60,6 @@ from typing import Any
 
 import numpy as np
 from ase import Atoms
-from ase.geometry import find_mic
 from pymatgen.io.ase import AseAtomsAdaptor
 
 from cudiss.analysis.electrode import potential_from_absolute
@@ -67,8 +72,9 @@ from cudiss.workflows.neb_maker import CuNebMaker
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from nebbench.metering import scf_cycles  # noqa: E402
+from nebbench.mirror import mirror_map, mirrored_final  # noqa: E402
 
-CONDITIONS = ("neutral", "pzc", "shifted")
+CONDITIONS = ("neutral", "pzc", "shifted", "charged")
 SLAB = {"size": (2, 2), "layers": 2, "vacuum": 7.0, "fixed_layers": 1, "a": 3.63}
 SETTINGS = NebSettings(n_images=3, fmax=0.05, climb=True, surrogate="auto")
 RELAX_FMAX = 0.05
@@ -87,54 +93,6 @@ def endpoints(vacuum: float = SLAB["vacuum"]) -> RemovalEndpoints:
     )
 
 
-def mirror_map(ends: RemovalEndpoints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The mirror taking the unrelaxed initial state onto the final one.
-
-    Returns
-    -------
-    point, normal, order
-        A point of the mirror plane (Å), its unit normal, and ``order`` with
-        atom ``i`` of the initial state landing on atom ``order[i]`` of the final one.
-
-    Raises
-    ------
-    ValueError
-        If the mirror does not map the unrelaxed states onto each other within 1e-3 Å.
-    """
-    initial, final = ends.initial, ends.final
-    target = ends.target_index
-    hop = find_mic(final.positions[target] - initial.positions[target], initial.cell)[0]
-    normal = hop / np.linalg.norm(hop)
-    point = initial.positions[target] + hop / 2
-    image = reflect(initial.positions, point, normal)
-    order, worst = [], 0.0
-    for position in image:
-        gaps = find_mic(final.positions - position, initial.cell)[1]
-        order.append(int(np.argmin(gaps)))
-        worst = max(worst, float(gaps.min()))
-    if worst > 1e-3 or len(set(order)) != len(order):
-        raise ValueError(f"the hop is not a mirror image (worst mismatch {worst:.2e} Å)")
-    return point, normal, np.array(order)
-
-
-def reflect(positions: np.ndarray, point: np.ndarray, normal: np.ndarray) -> np.ndarray:
-    """``positions`` (Å) mirrored through the plane at ``point`` with unit ``normal``."""
-    return positions - 2.0 * np.outer((positions - point) @ normal, normal)
-
-
-def mirrored_final(relaxed: Atoms, ends: RemovalEndpoints) -> Atoms:
-    """The relaxed initial state's mirror image, atoms in the final state's order."""
-    point, normal, order = mirror_map(ends)
-    final = ends.final.copy()
-    image = reflect(relaxed.positions, point, normal)
-    for i, j in enumerate(order):
-        # nearest periodic copy to the unrelaxed final atom: the band stays continuous
-        final.positions[j] = (
-            ends.final.positions[j] + find_mic(image[i] - ends.final.positions[j], final.cell)[0]
-        )
-    return final
-
-
 def electrode(
     condition: str,
     top_z: float,
@@ -142,16 +100,21 @@ def electrode(
     pzc_abs: float | None,
     shift: float,
     gap: float = JELLIUM_GAP_A,
+    charge: float = 0.0,
 ):
-    """The electrode mapping of ``condition`` (jellium region fixed in space, ``gap`` Å up)."""
+    """The electrode mapping of ``condition`` (jellium region fixed in space, ``gap`` Å up).
+
+    ``charge``: the excess electrons of the ``charged`` condition (e).
+    """
     common = {
         "jellium_bottom_A": top_z + gap,
         "jellium_top_A": cell_c - 1.0,
         "slope_V_per_electron": SLOPE_V_PER_ELECTRON,
         "tolerance_V": TOLERANCE_V,
     }
-    if condition == "neutral":
-        return {**common, "potential_V": None, "excess_electrons": 0.0}
+    if condition in ("neutral", "charged"):
+        count = charge if condition == "charged" else 0.0
+        return {**common, "potential_V": None, "excess_electrons": count}
     offset = 0.0 if condition == "pzc" else shift
     return {
         **common,
@@ -266,26 +229,39 @@ def run_condition(condition: str, start: Atoms, ends: RemovalEndpoints, electrod
     }
 
 
+#: (SJM condition, constant-charge reference, summary key)
+COMPARISONS = (
+    ("pzc", "neutral", "pzc"),
+    ("shifted", "neutral", "shifted"),
+    ("shifted", "charged", "shifted_vs_charged"),
+)
+
+
+def cost_ratios(row: dict, base: dict) -> dict[str, float]:
+    """Calls, SCF iterations and NEB wall time of ``row`` over those of ``base``."""
+    # from the logs (earlier, interrupted runs included); wall time of the NEB
+    # only, which is never resumed here. A resumed relaxation re-evaluates its
+    # last geometry, and a relaxation started from another condition's minimum
+    # (``charged``) has nothing to do: their counts do not compare.
+    resumed = row["relax"]["resumed"] or base["relax"]["resumed"]
+    started_relaxed = "charged" in (row["condition"], base["condition"])
+    stages = ("neb",) if resumed or started_relaxed else ("relax", "neb")
+    pairs = [(stage, key) for stage in stages for key in ("calculations", "scf_iterations")]
+    pairs.append(("neb", "wall_s_this_run"))
+    return {
+        f"{stage}_{key}_ratio": round(row[stage][key] / base[stage][key], 2)
+        for stage, key in pairs
+        if base[stage][key]
+    }
+
+
 def summary(rows: dict[str, dict], shift: float) -> dict[str, Any]:
-    """Cost ratios of the SJM conditions against ``neutral`` and the barrier slope."""
-    out: dict[str, Any] = {}
-    base = rows.get("neutral")
-    for name in ("pzc", "shifted"):
-        row = rows.get(name)
-        if row is None or base is None:
-            continue
-        # from the logs (earlier, interrupted runs included); wall time of the
-        # NEB only, which is never resumed here
-        # a resumed relaxation re-evaluates its last geometry: its counts do not compare
-        resumed = row["relax"]["resumed"] or base["relax"]["resumed"]
-        stages = ("neb",) if resumed else ("relax", "neb")
-        pairs = [(stage, key) for stage in stages for key in ("calculations", "scf_iterations")]
-        pairs.append(("neb", "wall_s_this_run"))
-        out[name] = {
-            f"{stage}_{key}_ratio": round(row[stage][key] / base[stage][key], 2)
-            for stage, key in pairs
-            if base[stage][key]
-        }
+    """Cost ratios of the SJM conditions against constant charge, and the barrier slope."""
+    out: dict[str, Any] = {
+        key: cost_ratios(rows[name], rows[base])
+        for name, base, key in COMPARISONS
+        if name in rows and base in rows
+    }
     if "pzc" in rows and "shifted" in rows:
         rise = rows["shifted"]["neb"]["barrier_eV"] - rows["pzc"]["neb"]["barrier_eV"]
         out["slope_barrier_eV_per_V"] = round(rise / shift, 4)
@@ -326,10 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         help="Å from the initial state's highest atom to the jellium region's bottom",
     )
     args = parser.parse_args(argv)
-    conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
-    unknown = sorted(set(conditions) - set(CONDITIONS))
+    asked = {c.strip() for c in args.conditions.split(",") if c.strip()}
+    unknown = sorted(asked - set(CONDITIONS))
     if unknown:
         parser.error(f"unknown condition(s) {unknown}; choose from {list(CONDITIONS)}")
+    conditions = [c for c in CONDITIONS if c in asked]  # charged follows shifted
     out = Path(args.out)
     saved = json.loads(out.read_text()) if out.exists() else {}
     rows: dict[str, dict] = saved.get("rows", {})
@@ -340,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if rows and saved_geometry != geometry:
         parser.error(f"{out} holds rows for {saved_geometry}, not {geometry}: use another --out")
+    if "charged" in asked and "shifted" not in asked | set(rows):
+        parser.error(f"charged takes the shifted row's electron count: {out} has none")
     root = Path(args.workdir)
     os.environ.setdefault("CUDISS_CHECKPOINT_DIR", str(root / "checkpoints"))
     ends = endpoints(args.vacuum)
@@ -347,15 +326,19 @@ def main(argv: list[str] | None = None) -> int:
     cell_c = float(ends.initial.cell[2, 2])
     mirror_map(ends)  # refuse before any DFT if the hop is not a mirror image
     for condition in conditions:
-        pzc_abs, start = None, ends.initial
-        if condition != "neutral":
+        pzc_abs, start, charge = None, ends.initial, 0.0
+        if condition == "charged":
+            start = ends.initial.copy()
+            start.positions = np.array(rows["shifted"]["initial_positions"])
+            charge = rows["shifted"]["relax"]["record"]["excess_electrons"]
+        elif condition != "neutral":
             start = ends.initial.copy()
             if "neutral" in rows:
                 pzc_abs = rows["neutral"]["relax"]["record"]["potential_absolute_V"]
                 start.positions = np.array(rows["neutral"]["initial_positions"])
             else:
                 pzc_abs, start.positions = neutral_start(ends, root, args.jellium_gap)
-        mapping = electrode(condition, top_z, cell_c, pzc_abs, args.shift, args.jellium_gap)
+        mapping = electrode(condition, top_z, cell_c, pzc_abs, args.shift, args.jellium_gap, charge)
         print(f"== {condition}: {mapping}", flush=True)
         rows[condition] = run_condition(condition, start, ends, mapping, root)
         print(json.dumps({k: rows[condition][k] for k in ("relax", "neb")}), flush=True)
