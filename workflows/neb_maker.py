@@ -133,6 +133,7 @@ class CuNebMaker(AseNebFromImagesMaker):
             settings=settings.model_dump(),
             wall_time_s=run.wall_time_s,
             surrogate_force_calls=run.surrogate_force_calls,
+            surrogate_hessian_calls=run.surrogate_hessian_calls,
             scf_recoveries=run.scf_recoveries,
             resumed_steps=run.resumed_steps,
             image_electrodes=run.electrodes,

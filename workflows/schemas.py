@@ -112,7 +112,10 @@ class CuNebResult(NebResult):
     trajectories: list[str] = Field(default_factory=list)
     settings: dict = Field(default_factory=dict)
     wall_time_s: float = 0.0
-    surrogate_force_calls: int = 0
+    surrogate_force_calls: int = Field(0, description="surrogate calls of the band stage")
+    surrogate_hessian_calls: int = Field(
+        0, description="surrogate calls of the NEB Hessian preconditioning the DFT stage"
+    )
     scf_recoveries: list[str] = Field(default_factory=list)
     resumed_steps: int = Field(0, description="band steps done before an interruption")
     image_electrodes: list[ElectrodeRecord | None] = Field(

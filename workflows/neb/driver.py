@@ -106,7 +106,7 @@ def run_neb(
             neb, writers, progress, settings.stall_steps, scf_follower(band_images, settings)
         )
         watch.probation_floor = settings.fmax
-        precon = _preconditioner(neb, settings, saved)
+        precon, hessian_calls = _preconditioner(neb, settings, saved)
         run = Band(
             images=band_images,
             neb=neb,
@@ -115,6 +115,7 @@ def run_neb(
             counter=counter,
             endpoint_energies=energies,
             surrogate_calls=surrogate_calls,
+            hessian_calls=hessian_calls,
             precon=precon,
             stages=stage_ladder(settings, precon is not None),
             checkpoint=checkpoint,
@@ -234,15 +235,22 @@ def _trajectories(band: list[Atoms], paths: list[str], append: bool) -> Iterator
             writer.close()
 
 
-def _preconditioner(neb: NEB, settings: NebSettings, saved: BandState | None) -> np.ndarray | None:
-    """The inverse surrogate NEB Hessian for the preconditioned ODE stage, or ``None``."""
+def _preconditioner(
+    neb: NEB, settings: NebSettings, saved: BandState | None
+) -> tuple[np.ndarray | None, int]:
+    """The inverse surrogate NEB Hessian for the preconditioned ODE stage (or ``None``).
+
+    Returns it with the surrogate force calls its Hessian took (a resume: those
+    of the first start).
+    """
     if saved is not None:
-        return saved.precon
+        return saved.precon, saved.surrogate_hessian_calls
     if not (settings.surrogate_precon and settings.optimizer in ("ode", "bfgs")):
-        return None
+        return None, 0
     surrogate = settings.surrogate if settings.surrogate != "none" else "emt"
     hessian = surrogate_neb_hessian(neb, surrogate, settings.surrogate_precon_floor)
-    return None if hessian is None else np.linalg.inv(hessian)
+    precon = None if hessian.matrix is None else np.linalg.inv(hessian.matrix)
+    return precon, hessian.force_calls
 
 
 def _resume(run: Band, saved: BandState | None) -> int:
@@ -345,6 +353,7 @@ def band_result(run: Band, wall: float, paths: list[str], resumed_steps: int) ->
         optimizers=[stage.value for stage in run.used],
         force_calls=run.counter.count,
         surrogate_force_calls=run.surrogate_calls,
+        surrogate_hessian_calls=run.hessian_calls,
         wall_time_s=wall,
         trajectories=paths,
         resumed_steps=resumed_steps,

@@ -25,6 +25,8 @@ class NebRun:
     trajectories: list[str] = field(default_factory=list)
     optimizers: list[str] = field(default_factory=list)
     surrogate_force_calls: int = 0
+    surrogate_hessian_calls: int = 0
+    """Surrogate force calls of the NEB Hessian that preconditions the DFT stage."""
     scf_recoveries: list[str] = field(default_factory=list)
     resumed_steps: int = 0
     """Band steps done before an interruption, read from the checkpoint (0: fresh start)."""

@@ -37,6 +37,8 @@ class BandState:
         :attr:`BandWatch.state` (steps, stall and probation counters).
     force_calls, surrogate_force_calls
         Real and surrogate force calls so far.
+    surrogate_hessian_calls
+        Surrogate force calls of the preconditioner's Hessian.
     endpoint_energies
         Energies of the relaxed endpoints (eV).
     precon
@@ -58,6 +60,7 @@ class BandState:
     endpoint_energies: tuple[float, float]
     precon: np.ndarray | None = None
     electrodes: list[dict | None] | None = None
+    surrogate_hessian_calls: int = 0
 
     @classmethod
     def load(cls, checkpoint: Checkpoint | None) -> BandState | None:
@@ -65,7 +68,8 @@ class BandState:
         saved = checkpoint.load() if checkpoint is not None else None
         if saved is None:
             return None
-        return cls(**{f.name: saved.get(f.name) for f in fields(cls)})
+        # a checkpoint of an older cudiss lacks the newer fields: their defaults
+        return cls(**{f.name: saved[f.name] for f in fields(cls) if f.name in saved})
 
     def save(self, checkpoint: Checkpoint | None) -> None:
         """Write this state to ``checkpoint`` (nothing if there is none)."""
@@ -84,6 +88,7 @@ class Band:
     counter: ForceCallCounter
     endpoint_energies: tuple[float, float]
     surrogate_calls: int
+    hessian_calls: int
     precon: np.ndarray | None
     stages: list[Stage]
     checkpoint: Checkpoint | None
@@ -102,6 +107,7 @@ class Band:
             endpoint_energies=self.endpoint_energies,
             precon=self.precon,
             electrodes=electrode_states(self.images[1:-1]),
+            surrogate_hessian_calls=self.hessian_calls,
         ).save(self.checkpoint)
 
     def optimizer(self, stage: int):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import get_args
+from typing import NamedTuple, get_args
 
 import numpy as np
 from ase import Atoms
@@ -23,6 +23,7 @@ from ase.mep.neb import NEB
 from cudiss.structures.errors import CudissInputError
 from cudiss.workflows.calculators.mlip import MLIP_NAMES, mlip_calculator
 from cudiss.workflows.neb.settings import SurrogateName
+from cudiss.workflows.neb.watch import ForceCallCounter
 
 UNDESCRIBED_ELEMENTS = (NotImplementedError, KeyError)
 """What EMT raises for an element it has no parameters for (KeyError)."""
@@ -147,13 +148,24 @@ def shifted_surrogates(
     return factory, (endpoint_energies[0], endpoint_energies[1])
 
 
+class SurrogateHessian(NamedTuple):
+    """A surrogate NEB Hessian and what it cost."""
+
+    matrix: np.ndarray | None
+    """eV/Å², shape (3 N n, 3 N n); ``None`` if EMT cannot describe the elements."""
+    force_calls: int
+    """Surrogate force calls at new positions: every image once, one or two per
+    free coordinate, and one per interior image but the last, put back when the
+    next one is displaced."""
+
+
 def surrogate_neb_hessian(
     band: NEB,
     surrogate: SurrogateName = "emt",
     floor: float = 1.0,
     delta: float = 0.01,
     central: bool | None = None,
-) -> np.ndarray | None:
+) -> SurrogateHessian:
     """The surrogate's NEB Hessian at ``band``'s positions, shape (3 N n, 3 N n).
 
     Minus the Jacobian of the NEB force of the same band (same springs, tangent
@@ -183,19 +195,22 @@ def surrogate_neb_hessian(
 
     Returns
     -------
-    numpy.ndarray or None
-        The Hessian (eV/Å²), or ``None`` if EMT cannot describe the elements.
+    SurrogateHessian
+        The Hessian (eV/Å², ``None`` if EMT cannot describe the elements) and
+        the surrogate force calls it took.
     """
     make = surrogate_calculator(surrogate)
     if central is None:
         central = surrogate not in FORWARD_DIFFERENCES
     images = [image.copy() for image in band.images]
+    counter = ForceCallCounter()
     try:
         for image in images:
             image.calc = make()
-            image.get_potential_energy()
+            counter.attach(image)
+            image.get_forces()
     except _undescribed(surrogate):
-        return None
+        return SurrogateHessian(None, counter.count)
     neb = NEB(images, k=list(band.k), climb=band.climb, method=band.method)
     natoms, nint = len(images[0]), len(images) - 2
     free = np.ones((nint, natoms), bool)
@@ -225,4 +240,4 @@ def surrogate_neb_hessian(
     values, vectors = np.linalg.eigh(block)
     hessian = np.eye(dof) * 70.0
     hessian[np.ix_(mask, mask)] = (vectors * np.maximum(np.abs(values), floor)) @ vectors.T
-    return hessian
+    return SurrogateHessian(hessian, counter.count)

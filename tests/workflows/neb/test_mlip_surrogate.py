@@ -107,8 +107,9 @@ def test_the_shifted_mlip_has_the_real_endpoints_as_minima(oxygen):
 def test_the_sevennet_hessian_by_forward_differences_is_close_to_central(bare):
     band = [bare[0][0], bare[0][2], bare[0][-1]]  # one interior image: 15 coordinates
     neb = NEB([image.copy() for image in band], k=0.1, climb=True, method="improvedtangent")
-    forward = surrogate_neb_hessian(neb, "sevennet")  # forward: SevenNet's default
-    central = surrogate_neb_hessian(neb, "sevennet", central=True)
+    forward, forward_calls = surrogate_neb_hessian(neb, "sevennet")  # SevenNet's default
+    central, central_calls = surrogate_neb_hessian(neb, "sevennet", central=True)
+    assert (forward_calls, central_calls) == (3 + 15, 3 + 2 * 15)  # each image, then the steps
     for hessian in (forward, central):
         assert np.allclose(hessian, hessian.T)
         assert np.linalg.eigvalsh(hessian).min() >= 1.0 - 1e-9

@@ -24,6 +24,7 @@ from cudiss.workflows.neb import (
     surrogate_band,
     surrogate_neb_hessian,
 )
+from cudiss.workflows.neb.surrogate import SurrogateHessian
 
 FMAX = 0.05
 
@@ -89,8 +90,12 @@ def test_surrogate_neb_hessian_is_symmetric_and_floored():
     for image in band:
         image.calc = EMT()
     neb = NEB(band, k=0.1, climb=True, method="improvedtangent")
-    hessian = surrogate_neb_hessian(neb, "emt", floor=1.0)
+    hessian, calls = surrogate_neb_hessian(neb, "emt", floor=1.0)
     assert hessian.shape == (3 * len(band[0]) * 3,) * 2
+    # EMT's are central differences: each image once, 2 per free coordinate, and
+    # one to put each image but the last interior one back when the next one moves
+    free_atoms = sum(len(image) - len(image.constraints[0].index) for image in band[1:-1])
+    assert calls == len(band) + 2 * 3 * free_atoms + (len(band) - 3)
     assert np.allclose(hessian, hessian.T)
     assert np.linalg.eigvalsh(hessian).min() >= 1.0 - 1e-9
     # Fixed atoms: 70 eV/Å² on the diagonal, no coupling.
@@ -102,6 +107,11 @@ def test_surrogate_neb_hessian_is_symmetric_and_floored():
 def test_fast_path_with_the_preconditioner_on_the_co_case():
     run = _run_fast(["CO"])
     assert run.converged
+    assert run.optimizers[0] == "ode-precon"
+    # the Hessian's EMT calls are reported apart from the band stage's: 5 images,
+    # 3 interior ones with 21 free atoms each (two free Cu layers of 9, the
+    # adatom, C, O), central differences, 2 calls putting images back
+    assert run.surrogate_hessian_calls == 5 + 2 * 3 * 3 * 21 + 2
     # Measured 12 (BFGS from the same band: 96; HEAD fast path: 51).
     assert run.force_calls <= 20
     assert run.forward_barrier == pytest.approx(0.385, abs=0.02)
@@ -140,7 +150,7 @@ def test_a_preconditioner_that_makes_the_ode_crawl_is_dropped(monkeypatch):
         natoms, nint = len(neb.images[0]), len(neb.images) - 2
         diagonal = np.full((nint, natoms, 3), 5.0)
         diagonal[:, -1, :] = 0.02
-        return np.diag(diagonal.ravel())
+        return SurrogateHessian(np.diag(diagonal.ravel()), 0)
 
     monkeypatch.setattr(driver, "surrogate_neb_hessian", bad_hessian)
     run = _run_fast([])
