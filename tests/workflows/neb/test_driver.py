@@ -117,6 +117,34 @@ def test_a_rerun_from_a_converged_checkpoint_writes_its_band(hop, tmp_path):
         assert np.allclose(frames[0].positions, first.images[index].positions, atol=1e-6)
 
 
+def test_a_resumed_band_keeps_the_surrogate_hessian_calls_of_its_first_start(hop, tmp_path):
+    from cudiss.workflows.checkpoint import Checkpoint
+    from cudiss.workflows.neb.state import BandState
+
+    initial, final, energies = hop
+    checkpoint = tmp_path / "band.pkl"
+    runs = [
+        run_neb(
+            interpolate_band(initial, final, 3),
+            lambda i: EMT(),
+            NebSettings.fast(fmax=0.05),
+            endpoint_energies=tuple(energies),
+            traj_prefix=None,
+            checkpoint=Checkpoint(checkpoint),
+        )
+        for _ in range(2)
+    ]
+    assert runs[0].optimizers[0] == "ode-precon"  # the Hessian was built
+    assert runs[0].surrogate_hessian_calls > 3 * len(initial)  # every image, then the steps
+    assert runs[1].surrogate_hessian_calls == runs[0].surrogate_hessian_calls
+    # a checkpoint written before the count existed loads with none
+    older = Checkpoint(checkpoint)
+    data = older.load()
+    del data["surrogate_hessian_calls"]
+    older.save(data)
+    assert BandState.load(Checkpoint(checkpoint)).surrogate_hessian_calls == 0
+
+
 def test_idpp_keeps_fixed_atoms_fixed(hop):
     initial, final, _ = hop
     band = interpolate_band(initial, final, 5, method="idpp")
