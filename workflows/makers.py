@@ -38,6 +38,7 @@ from cudiss.workflows.maker_checks import FMAX_MAX, check_fmax, check_type
 # Re-exported: stored flows and documents name these cudiss.workflows.makers.<name>.
 from cudiss.workflows.neb_maker import CuNebMaker
 from cudiss.workflows.prerelax import (
+    BASIN_RULE,
     FD_STEP,
     HESSIAN_FLOOR,
     MAX_SHIFT,
@@ -171,6 +172,7 @@ class CuRelaxMaker(AseRelaxMaker):
                     "floor": HESSIAN_FLOOR,
                     "fd_step": FD_STEP,
                     "max_shift": MAX_SHIFT,
+                    "basin_rule": BASIN_RULE,
                 }
             )
         return Checkpoint.for_inputs("relax", *inputs)

@@ -15,11 +15,14 @@ resume and the ranks of an MPI run all start the real stage from the same
 geometry and Hessian. A resumed real stage continues with its own checkpointed
 BFGS Hessian, never the MLIP's again (:func:`with_initial_hessian`).
 
-If the MLIP moves an atom further than :data:`MAX_SHIFT` it has found another
-basin (an adatom hopping, an adsorbate changing site) and the real relaxation
-would no longer find the minimum a plain one finds: its geometry is then
-dropped, and the real stage starts from the input with ASE's default Hessian;
-the stage's record says so.
+If the MLIP moves an atom other than H further than :data:`MAX_SHIFT`, or an H
+atom to another partner (:func:`another_basin`), it has found another basin (an
+adatom hopping, an adsorbate changing site, H moving from O to the metal) and
+the real relaxation would no longer find the minimum a plain one finds: its
+geometry is then dropped, and the real stage starts from the input with ASE's
+default Hessian; the stage's record says so. An H turning about its bond (an OH
+bending over, 1.1 Å of H motion on Cu(100)) is not another basin: the DFT
+relaxation of the same start turns it as far.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from cudiss.workflows.initial_hessian import with_initial_hessian
 from cudiss.workflows.schemas import PrerelaxRecord
 
 __all__ = [
+    "BASIN_RULE",
     "FD_STEP",
     "FIXED_CURVATURE",
     "HESSIAN_FLOOR",
@@ -50,6 +54,7 @@ __all__ = [
     "PRERELAX_CHOICES",
     "PrerelaxName",
     "PrerelaxStage",
+    "another_basin",
     "check_prerelax",
     "count_force_calls",
     "free_coordinates",
@@ -77,10 +82,42 @@ FIXED_CURVATURE = 70.0
 #: Finite-difference step of the Hessian, Å (that of ``surrogate_neb_hessian``).
 FD_STEP = 0.01
 
-#: Largest displacement (Å) of any atom in the MLIP stage for its geometry to be
-#: used: beyond it the MLIP went to another basin (a hop is 1.8 Å on Cu(100)),
-#: while a different Cu lattice or a softer adsorbate moves atoms by tenths.
+#: Largest displacement (Å) of an atom other than H in the MLIP stage for its
+#: geometry to be used: beyond it the MLIP went to another basin (a hop is 1.8 Å
+#: on Cu(100)), while a different Cu lattice or a softer adsorbate moves atoms by
+#: tenths. H is judged by its partner instead (:func:`another_basin`).
 MAX_SHIFT = 1.0
+#: The rule :func:`another_basin` applies; part of every checkpoint key, so a stage
+#: judged by an earlier rule (every atom within MAX_SHIFT) is computed again.
+BASIN_RULE = "heavy-atom-shift+hydrogen-partner"
+
+
+def another_basin(start: Atoms, relaxed: Atoms) -> str | None:
+    """Why ``relaxed`` (the MLIP's minimum) lies in another basin than ``start``, or ``None``.
+
+    Another basin: an atom other than H moved more than :data:`MAX_SHIFT` Å, or
+    an H atom's nearest atom (its bond partner) changed. H is light and
+    terminal: an OH or H2O turning about its bond moves H by more than 1 Å
+    (1.1 Å for the bent OH on a Cu(100) adatom, which GPAW bends as far) without
+    breaking or making a bond.
+    """
+    moved = np.linalg.norm(relaxed.positions - start.positions, axis=1)
+    hydrogen = np.array(start.get_chemical_symbols()) == "H"
+    heavy = np.where(~hydrogen, moved, 0.0)
+    if heavy.max(initial=0.0) > MAX_SHIFT:
+        atom = int(heavy.argmax())
+        return f"atom {atom} ({start[atom].symbol}) moved {heavy[atom]:.2f} Å (> {MAX_SHIFT:g} Å)"
+    for index in np.flatnonzero(hydrogen):
+        before, after = _partner(start, index), _partner(relaxed, index)
+        if before != after:
+            return f"H {index} left atom {before} for atom {after}"
+    return None
+
+
+def _partner(atoms: Atoms, index: int) -> int:
+    """The atom nearest to atom ``index`` (minimum image)."""
+    others = np.delete(np.arange(len(atoms)), index)
+    return int(others[np.argmin(atoms.get_distances(index, others, mic=True))])
 
 
 def check_prerelax(value: object, where: str = "prerelax") -> str:
@@ -256,10 +293,12 @@ def _run_stage(
         "max_shift_A": shift,
     }
     matrix = None
-    if not np.all(np.isfinite(work.positions)) or shift > MAX_SHIFT:
+    finite = bool(np.all(np.isfinite(work.positions)))
+    reason = another_basin(atoms, work) if finite else "non-finite positions"
+    if reason is not None:
         record["note"] = (
-            f"MLIP geometry dropped: an atom moved {shift:.2f} Å (> {MAX_SHIFT:g} Å, another "
-            "basin); the real relaxation starts from the input with ASE's default Hessian"
+            f"MLIP geometry dropped: {reason}, another basin; the real relaxation "
+            "starts from the input with ASE's default Hessian"
         )
         work = atoms.copy()
     else:
@@ -287,7 +326,7 @@ def stage_checkpoint(atoms: Atoms, name: str, fmax: float, steps: int, hessian: 
     torch is never loaded on the MPI ranks.
     """
     key = checkpoint_key(
-        "prerelax", atoms, name, fmax, steps, hessian, FD_STEP, HESSIAN_FLOOR, MAX_SHIFT
+        "prerelax", atoms, name, fmax, steps, hessian, FD_STEP, HESSIAN_FLOOR, MAX_SHIFT, BASIN_RULE
     )
     return Checkpoint((checkpoint_root() or Path.cwd()) / f"{key}.pkl")
 
@@ -313,7 +352,7 @@ def prerelax(
         Force threshold of the MLIP relaxation, eV/Å.
     steps
         Step limit of the MLIP relaxation (an unconverged stage is still used
-        unless it moved an atom more than :data:`MAX_SHIFT`).
+        unless :func:`another_basin` finds it in another basin).
     hessian
         Also compute the MLIP Hessian at the relaxed geometry (:func:`mlip_hessian`).
     checkpoint

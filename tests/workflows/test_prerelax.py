@@ -25,6 +25,7 @@ from cudiss.workflows.mechanism_settings import adsorption_maker
 from cudiss.workflows.prerelax import (
     FIXED_CURVATURE,
     HESSIAN_FLOOR,
+    another_basin,
     free_coordinates,
     mlip_hessian,
     with_initial_hessian,
@@ -70,6 +71,40 @@ def test_prerelaxed_bfgs_ends_where_plain_bfgs_ends(adsorbates, mlip, in_tmp):
     # EMT force calls: 20 -> 4 (O), 18 -> 3 (bare) with SevenNet when measured
     assert pre.force_calls < plain.force_calls
     assert (in_tmp / "prerelax.traj").exists()
+
+
+def _hydroxyl_on_adatom():
+    """Cu(100) 2x2x3 + adatom + OH, with O 1.85 Å above the adatom and H 0.98 Å above O."""
+    ends = build_removal_system("100", "adatom", ["OH"], (2, 2), 3, 6.0, 1, 3.63)
+    atoms = ends.initial.copy()
+    symbols = atoms.get_chemical_symbols()
+    return atoms, symbols.index("O"), symbols.index("H")
+
+
+def test_an_oh_bending_over_is_the_same_basin_a_hop_or_an_h_transfer_is_not():
+    atoms, o, h = _hydroxyl_on_adatom()
+    adatom = int(
+        np.argmax(
+            np.where(np.array(atoms.get_chemical_symbols()) == "Cu", atoms.positions[:, 2], -np.inf)
+        )
+    )
+    # upright OH; H turned 104° about O, bond kept: the chord 2 d sin(52°), 1.5 Å
+    bond = np.linalg.norm(atoms.positions[h] - atoms.positions[o])
+    atoms.positions[h] = atoms.positions[o] + [0, 0, bond]
+    bent = atoms.copy()
+    angle = np.radians(104.0)
+    bent.positions[h] = atoms.positions[o] + bond * np.array([np.sin(angle), 0, np.cos(angle)])
+    chord = np.linalg.norm(bent.positions[h] - atoms.positions[h])
+    assert chord == pytest.approx(2 * bond * np.sin(np.radians(52.0))) and chord > 1.5
+    assert another_basin(atoms, bent) is None
+    # the adatom with its OH hopping by a/√2 = 2.57 Å to the next hollow
+    hopped = atoms.copy()
+    hopped.positions[[adatom, o, h]] += [3.63 / np.sqrt(2), 0, 0]
+    assert "moved 2.57 Å" in another_basin(atoms, hopped)
+    # H moved 1.2 Å down onto the adatom's side: its nearest atom is now Cu, not O
+    transferred = atoms.copy()
+    transferred.positions[h] = atoms.positions[adatom] + [1.6, 0, -0.3]
+    assert f"left atom {o} for atom" in another_basin(atoms, transferred)
 
 
 def test_mlip_hessian_is_symmetric_positive_definite_with_fixed_atoms_at_70():
