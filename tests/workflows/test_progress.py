@@ -106,6 +106,24 @@ def test_vibrations_are_estimated_as_heavy_steps_not_bookkeeping():
     assert run.left() == pytest.approx(60.0)  # weighted as a relaxation until one is timed
 
 
+def test_a_carried_final_relaxation_is_not_estimated_as_a_relaxation():
+    clock = Clock()
+    names = ["relax initial", "carry initial relaxation to final", "relax final"]
+    jobs = [
+        (f"{label}-{k}", f"{label}: {name}")
+        for label in ("bare", "CO")
+        for k, name in enumerate(names)
+    ]
+    run = RunProgress(jobs, ["bare", "CO"], clock=clock)
+    run.started(*jobs[0])
+    clock.now = 210.0  # the main job's relaxations take 3.4-3.9 min
+    run.finished(*jobs[0])
+    # 210 s per weight: each carry-over 0.02 of it (4.2 s), each carried final 0.1
+    # (21 s; measured 21-29 s), CO's relax initial 210 s. Timed as relaxations the
+    # two carried finals would have added 2 x 210 s.
+    assert run.left() == pytest.approx(2 * 4.2 + 2 * 21.0 + 210.0)
+
+
 @pytest.mark.filterwarnings("ignore:Some jobs are not connected")
 def test_stored_failure_finds_a_failed_jobs_output_in_the_store(tmp_path):
     @job
