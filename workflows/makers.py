@@ -28,6 +28,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from cudiss.analysis.methods import MLIP_CODES
 from cudiss.workflows import mpi, progress
 from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.calculators.force_calls import count_force_calls
 from cudiss.workflows.checkpoint import Checkpoint, resumable
 from cudiss.workflows.errors import SettingsError
 from cudiss.workflows.failures import failures_as_data
@@ -45,7 +46,6 @@ from cudiss.workflows.prerelax import (
     PrerelaxName,
     PrerelaxStage,
     check_prerelax,
-    count_force_calls,
     prerelax,
     stage_checkpoint,
     with_initial_hessian,

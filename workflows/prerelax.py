@@ -28,8 +28,6 @@ relaxation of the same start turns it as far.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -39,6 +37,7 @@ from ase import Atoms
 from ase.optimize import BFGS
 from ase.parallel import broadcast, world
 
+from cudiss.workflows.calculators.force_calls import count_force_calls
 from cudiss.workflows.calculators.mlip import mlip_calculator
 from cudiss.workflows.checkpoint import Checkpoint, checkpoint_key, checkpoint_root
 from cudiss.workflows.errors import SettingsError
@@ -56,7 +55,6 @@ __all__ = [
     "PrerelaxStage",
     "another_basin",
     "check_prerelax",
-    "count_force_calls",
     "free_coordinates",
     "mlip_hessian",
     "prerelax",
@@ -133,44 +131,6 @@ def check_prerelax(value: object, where: str = "prerelax") -> str:
         what = f"{where} must" if where else "must"
         raise SettingsError(f"{what} be one of {', '.join(PRERELAX_CHOICES)}, got {value!r}")
     return key
-
-
-class _ForceCalls:
-    """Number of force evaluations a calculator really made (see :func:`count_force_calls`)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
-@contextmanager
-def count_force_calls(calc: Any) -> Iterator[_ForceCalls]:
-    """Count ``calc``'s force evaluations at new positions while the block runs.
-
-    A call at the positions of the previous call is the calculator's cache and
-    is not counted. ``calc.get_forces`` is wrapped on the instance and put back
-    on exit, so any calculator with a ``get_forces(atoms)`` method is counted
-    (ASE's, GPAW's new one, which is not an ASE ``Calculator``).
-    """
-    counter = _ForceCalls()
-    had_own = "get_forces" in vars(calc)
-    original = calc.get_forces
-    last: list[np.ndarray | None] = [None]
-
-    def counted(atoms: Atoms | None = None, *args: Any, **kwargs: Any) -> np.ndarray:
-        positions = atoms.get_positions() if atoms is not None else None
-        if positions is None or last[0] is None or not np.array_equal(positions, last[0]):
-            counter.count += 1
-            last[0] = positions
-        return original(atoms, *args, **kwargs)
-
-    calc.get_forces = counted
-    try:
-        yield counter
-    finally:
-        if had_own:
-            calc.get_forces = original
-        else:
-            del calc.get_forces
 
 
 def free_coordinates(atoms: Atoms) -> np.ndarray:

@@ -25,6 +25,7 @@ Modules, in the order a run uses them:
     result      NebRun
 """
 
+from cudiss.workflows.calculators.force_calls import ForceCallCounter
 from cudiss.workflows.neb.band import (
     band_fmax,
     check_endpoints,
@@ -43,7 +44,7 @@ from cudiss.workflows.neb.settings import (
     TangentMethod,
 )
 from cudiss.workflows.neb.surrogate import EndpointShiftedCalculator, surrogate_neb_hessian
-from cudiss.workflows.neb.watch import PRECON_PROBATION_STEPS, ForceCallCounter
+from cudiss.workflows.neb.watch import PRECON_PROBATION_STEPS
 
 __all__ = [
     "PRECON_PROBATION_STEPS",

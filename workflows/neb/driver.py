@@ -27,6 +27,7 @@ from ase.calculators.calculator import Calculator
 from ase.io import Trajectory
 from ase.mep.neb import NEB, DyNEB
 
+from cudiss.workflows.calculators.force_calls import ForceCallCounter
 from cudiss.workflows.checkpoint import Checkpoint
 from cudiss.workflows.neb.band import freeze_energy, moving_system
 from cudiss.workflows.neb.optimizers import stage_ladder
@@ -35,7 +36,7 @@ from cudiss.workflows.neb.scf import discard_loose_results, scf_follower, set_fo
 from cudiss.workflows.neb.settings import NebSettings
 from cudiss.workflows.neb.state import Band, BandState, restore_electrodes
 from cudiss.workflows.neb.surrogate import shifted_surrogates, surrogate_neb_hessian
-from cudiss.workflows.neb.watch import PRECON_PROBATION_STEPS, BandWatch, ForceCallCounter, Stalled
+from cudiss.workflows.neb.watch import PRECON_PROBATION_STEPS, BandWatch, Stalled
 
 ProgressCallback = Callable[[int, float], None]
 """Called after every band step with (step, fmax of the band in eV/Å)."""

@@ -13,10 +13,11 @@ import numpy as np
 from ase import Atoms
 from ase.mep.neb import NEB
 
+from cudiss.workflows.calculators.force_calls import ForceCallCounter
 from cudiss.workflows.checkpoint import Checkpoint
 from cudiss.workflows.neb.optimizers import Stage, make_optimizer
 from cudiss.workflows.neb.settings import NebSettings
-from cudiss.workflows.neb.watch import BandWatch, ForceCallCounter
+from cudiss.workflows.neb.watch import BandWatch
 
 
 @dataclass

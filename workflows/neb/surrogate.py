@@ -21,9 +21,9 @@ from ase.calculators.calculator import Calculator
 from ase.mep.neb import NEB
 
 from cudiss.structures.errors import CudissInputError
+from cudiss.workflows.calculators.force_calls import ForceCallCounter
 from cudiss.workflows.calculators.mlip import MLIP_NAMES, mlip_calculator
 from cudiss.workflows.neb.settings import SurrogateName
-from cudiss.workflows.neb.watch import ForceCallCounter
 
 UNDESCRIBED_ELEMENTS = (NotImplementedError, KeyError)
 """What EMT raises for an element it has no parameters for (KeyError)."""

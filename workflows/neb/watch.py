@@ -1,4 +1,4 @@
-"""Watching a band: real force calls counted, and each step recorded and judged.
+"""Watching a band: each step recorded and judged.
 
 :class:`BandWatch` is attached to every optimizer stage as an observer: it
 writes the images' trajectory frames, reports progress, and ends a stage that
@@ -7,37 +7,7 @@ stalls or fails its probation by raising :class:`Stalled`.
 
 from __future__ import annotations
 
-import numpy as np
-from ase import Atoms
-
 from cudiss.workflows.neb.band import band_fmax
-
-
-class ForceCallCounter:
-    """Counts force evaluations that a calculator really performs.
-
-    A call with positions identical to the previous call of the same image is a
-    cache hit inside the calculator and is not counted.
-    """
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def attach(self, atoms: Atoms) -> None:
-        """Wrap ``atoms.calc.get_forces`` so that new geometries are counted."""
-        calc = atoms.calc
-        original = calc.get_forces
-        last: list[np.ndarray | None] = [None]
-
-        def counted_get_forces(atoms_: Atoms | None = None, *args, **kwargs):
-            positions = (atoms_ if atoms_ is not None else atoms).get_positions()
-            if last[0] is None or not np.array_equal(positions, last[0]):
-                self.count += 1
-                last[0] = positions.copy()
-            return original(atoms_, *args, **kwargs)
-
-        calc.get_forces = counted_get_forces
-
 
 PRECON_PROBATION_STEPS = 3
 """Accepted steps within which the preconditioned ODE must halve the band's fmax.
