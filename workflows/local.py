@@ -216,7 +216,9 @@ def _watch_jobflow(
     for log in children:
         log.disabled = False
 
-    def on_step(step: int, fmax: float) -> None:
+    def on_step(step: int, fmax: float, target: float | None) -> None:
+        if run_progress is not None:
+            run_progress.observe(step, fmax, target)
         watcher.update(f"step {step}  fmax {fmax:.3f} eV/Å")
 
     progress.set_listener(on_step)

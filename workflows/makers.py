@@ -254,7 +254,7 @@ class CuRelaxMaker(AseRelaxMaker):
         # Log stream, checkpoint and optimizer class are not data: add them for
         # this call only, so the maker stays serialisable.
         saved_relax, saved_optimizer = self.relax_kwargs, self.optimizer_kwargs
-        self.relax_kwargs = {**saved_relax, "logfile": progress.OptimizerLog()}
+        self.relax_kwargs = {**saved_relax, "logfile": progress.OptimizerLog(self.fmax)}
         name = saved_optimizer.get("optimizer", "BFGS")
         optimizer = OPTIMIZERS[name] if isinstance(name, str) else name
         if checkpoint is not None:

@@ -12,6 +12,7 @@ band optimizer to FIRE, which costs 3-6x the force calls of ASE's ODE optimizer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ase import Atoms
@@ -111,7 +112,7 @@ class CuNebMaker(AseNebFromImagesMaker):
                 settings,
                 endpoint_energies=endpoint_energies,
                 traj_prefix=traj_prefix,
-                progress=progress.step,
+                progress=partial(progress.step, target=settings.fmax),
                 checkpoint=checkpoint,
             )
         structures = [adaptor.get_structure(atoms) for atoms in run.images]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 
 import pytest
@@ -122,6 +123,49 @@ def test_a_carried_final_relaxation_is_not_estimated_as_a_relaxation():
     # (21 s; measured 21-29 s), CO's relax initial 210 s. Timed as relaxations the
     # two carried finals would have added 2 x 210 s.
     assert run.left() == pytest.approx(2 * 4.2 + 2 * 21.0 + 210.0)
+
+
+def test_a_neb_harder_than_the_one_timed_is_estimated_from_its_force_trend():
+    clock = Clock()
+    run = RunProgress(JOBS[3:], ["Cu(100) adatom bare", "Cu(100) adatom +O"], clock=clock)
+    run.started(*JOBS[3])
+    clock.now = 60.0
+    run.finished(*JOBS[3])
+    run.started(*JOBS[4])
+    # the +O band: fmax halves every 10 s; at 90 s it is 0.4 eV/Å, the target 0.05
+    for number, t in enumerate(range(50, 100, 10)):
+        clock.now = float(t)
+        run.observe(number, 0.4 * 2 ** ((90 - t) / 10), 0.05)
+    # by the bare NEB's 60 s it would be done (left 0); three halvings are 30 s
+    assert run.left() == pytest.approx(30.0)
+    clock.now = 95.0  # 5 s since the last step
+    assert run.left() == pytest.approx(25.0)
+
+
+def test_a_new_optimizer_stage_starts_the_trend_again():
+    clock = Clock()
+    run = RunProgress(JOBS[3:], ["Cu(100) adatom bare", "Cu(100) adatom +O"], clock=clock)
+    run.started(*JOBS[3])
+    clock.now = 60.0
+    run.finished(*JOBS[3])
+    run.started(*JOBS[4])
+    # a first stage falling from 1 eV/Å, then step 0 again at 2 eV/Å: the next stage
+    for number, t, fmax in [(0, 70, 1.0), (1, 80, 0.5), (2, 90, 0.25)]:
+        clock.now = float(t)
+        run.observe(number, fmax, 0.05)
+    for number, t, fmax in [(0, 100, 2.0), (1, 110, 1.0), (2, 120, 0.5)]:
+        clock.now = float(t)
+        run.observe(number, fmax, 0.05)
+    # only the second stage's trend: halving every 10 s from 0.5 to 0.05 eV/Å
+    assert run.left() == pytest.approx(10.0 * math.log2(10.0))
+
+
+def test_no_trend_without_a_target_or_falling_forces():
+    assert progress.trend_left([(0.0, 1.0), (10.0, 0.5), (20.0, 0.25)], None) is None
+    assert progress.trend_left([(0.0, 1.0), (10.0, 0.5)], 0.05) is None
+    assert progress.trend_left([(0.0, 1.0), (10.0, 1.0), (20.0, 1.1)], 0.05) is None
+    # below the target already: nothing left
+    assert progress.trend_left([(0.0, 0.2), (10.0, 0.1), (20.0, 0.04)], 0.05) == 0.0
 
 
 @pytest.mark.filterwarnings("ignore:Some jobs are not connected")
