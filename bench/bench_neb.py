@@ -36,7 +36,8 @@ every method, so partial results survive a kill); ``--out DIR/x.json`` writes
 ``DIR/x.json`` and ``DIR/RESULTS.md`` instead, ``--no-write`` nothing. GPAW logs
 and the geometries a restart needs go to ``DIR/x-state/``; the same command with
 ``--resume`` carries on a killed run at the same commit, skipping what it did
-(``nebbench/resume.py``).
+(``nebbench/resume.py``); ``--endpoints-from A.json`` reuses another run's
+plain-BFGS endpoints (a new variant measured against the same minima).
 ``--report-only`` rewrites RESULTS.md from the JSON; ``--merge A.json B.json:CASE ...``
 merges several runs (e.g. one GPAW case per core) into ``--out``
 (``nebbench/merge.py``: each row names its run). How the measured numbers
@@ -64,6 +65,7 @@ from nebbench.endpoints import (
     relax_endpoints,
     restored_endpoints,
     shared_band,
+    study_variant,
 )
 from nebbench.merge import merge_runs
 from nebbench.metering import dip_from_logs, scf_log_stats
@@ -74,11 +76,15 @@ from nebbench.resume import (
     BFGS_BAND_FILE,
     ENDPOINTS_FILE,
     ResumeError,
+    borrowed_endpoints,
     load_band,
     previous_results,
     save_band,
     state_dir,
 )
+
+from cudiss.workflows.errors import SettingsError
+from cudiss.workflows.prerelax import check_prerelax
 
 HERE = Path(__file__).resolve().parent
 
@@ -235,10 +241,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--prerelax",
         default="sevennet",
-        help="MLIPs of the endpoint relaxation study, comma-separated; 'none': no study",
+        help=(
+            "MLIPs of the endpoint relaxation study, comma-separated, each as the maker's "
+            "default (sevennet) or relaxing with the MLIP first (sevennet-geometry); "
+            "'none': no study"
+        ),
     )
     parser.add_argument("--out", default=str(HERE / "results.json"))
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--endpoints-from",
+        default=None,
+        help="results.json files (comma-separated) whose plain-BFGS endpoints this run reuses",
+    )
     parser.add_argument(
         "--resume",
         action="store_true",
@@ -273,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"merged {len(args.merge)} runs into {out} and {report_path(out)}")
         return 0
     prerelax = [m for m in args.prerelax.split(",") if m and m != "none"]
+    try:
+        for study in prerelax:
+            check_prerelax(study_variant(study)[0], "--prerelax")
+    except (ValueError, SettingsError) as error:
+        print(error, file=sys.stderr)
+        return 2
     info = machine_info()
     results: dict[str, Any] = {"machine": info, "fmax": FMAX, "n_images": N_IMAGES, "cases": {}}
     if args.resume:
@@ -294,6 +315,13 @@ def main(argv: list[str] | None = None) -> int:
                 write(out, results)
 
         done = results["cases"].get(name, {})
+        if args.endpoints_from and "endpoint_relax" not in done:
+            sources = [Path(path) for path in args.endpoints_from.split(",")]
+            try:
+                done = borrowed_endpoints(sources, name, states / name)
+            except ResumeError as error:
+                print(error, file=sys.stderr)
+                return 2
         methods = selected_methods(case, args.methods)
         run_case(case, methods, prerelax, save, states / name, done)
     info["load_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -16,10 +16,13 @@ class PrerelaxRecord(BaseModel):
     """The MLIP stage of a pre-relaxed relaxation (:mod:`cudiss.workflows.prerelax`)."""
 
     mlip: str = Field(description="the MLIP: sevennet or chgnet")
+    relaxed: bool = Field(
+        True, description="the MLIP relaxed the structure first (False: its Hessian at the input)"
+    )
     steps: int = Field(description="BFGS steps of the MLIP relaxation")
     force_calls: int = Field(description="MLIP force calls of the relaxation")
     converged: bool = Field(description="the MLIP relaxation reached the maker's fmax")
-    fmax: float = Field(description="largest MLIP force at its last geometry, eV/Å")
+    fmax: float = Field(description="largest MLIP force at its last geometry (or the input), eV/Å")
     max_shift_A: float = Field(description="largest displacement of an atom by the MLIP, Å")
     used: bool = Field(False, description="the real relaxation started from the MLIP geometry")
     hessian_used: bool = Field(

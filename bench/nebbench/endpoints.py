@@ -177,9 +177,27 @@ def _maker(case: Case, prerelax: str, meter: Meter, txt: str) -> CuRelaxMaker:
         def _get_calculator(self) -> Any:
             return meter.wrap(case.build(txt=txt))
 
+    mlip, variant = study_variant(prerelax)
     return BenchRelaxMaker(
-        calculator_spec=case.spec, fmax=FMAX, steps=RELAX_STEPS, prerelax=prerelax
+        calculator_spec=case.spec,
+        fmax=FMAX,
+        steps=RELAX_STEPS,
+        prerelax=mlip,
+        prerelax_geometry=variant == "geometry",
     )
+
+
+#: Endpoint-study variants: ``MLIP`` is the maker's default (BFGS from the input
+#: with the MLIP Hessian there), ``MLIP-geometry`` relaxes with the MLIP first.
+STUDY_VARIANTS = ("", "geometry")
+
+
+def study_variant(study: str) -> tuple[str, str]:
+    """``sevennet-geometry`` -> (``sevennet``, ``geometry``); ``none`` -> (``none``, ``""``)."""
+    mlip, _, variant = study.partition("-")
+    if variant not in STUDY_VARIANTS:
+        raise ValueError(f"--prerelax {study}: the variant after '-' must be 'geometry'")
+    return mlip, variant
 
 
 def _final_energy(result: Any) -> float:
@@ -236,5 +254,5 @@ def endpoint_study(
     if prerelax != "none":
         from cudiss.workflows.calculators.mlip import mlip_calculator
 
-        mlip_calculator(prerelax)  # the model loads once per process, not in a row's wall
+        mlip_calculator(study_variant(prerelax)[0])  # loaded once, not in a row's wall
     return {label: relax_with_maker(case, prerelax, label, relaxed, workdir) for label in LABELS}

@@ -60,9 +60,11 @@ MLIP_NOTES = [
 
 ENDPOINT_NOTES = [
     "- *Endpoint relaxations*: both unrelaxed endpoints of the case relaxed again "
-    "through `CuRelaxMaker(prerelax=...).run_ase` (the MLIP relaxes first, then the real "
-    "calculator's BFGS starts from the MLIP geometry and the MLIP Hessian there, "
-    "docs/mlip.md), fmax 0.05 eV/Å, in its own folder and checkpoint directory; "
+    "through `CuRelaxMaker(prerelax=...).run_ase` (docs/mlip.md), fmax 0.05 eV/Å, in its "
+    "own folder and checkpoint directory. *sevennet*: the maker's default, the real "
+    "calculator's BFGS starts from the unrelaxed endpoint with the MLIP Hessian there; "
+    "*sevennet-geometry* (`prerelax_geometry=True`): the MLIP relaxes first, then BFGS "
+    "starts from the MLIP geometry and the MLIP Hessian there. "
     "*calls* and *SCF* are the real calculator's, metered as in the NEB rows; *MLIP "
     "calls* = relaxation + Hessian; *ΔE* = final energy minus plain BFGS's; *shift* = "
     "largest distance of an atom from plain BFGS's minimum. The NEB band still starts "

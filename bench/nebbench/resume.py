@@ -77,3 +77,32 @@ def load_band(path: Path) -> list[Atoms] | None:
     if not path.exists():
         return None
     return list(read(path, index=":"))
+
+
+def borrowed_endpoints(sources: list[Path], name: str, workdir: Path) -> dict[str, Any]:
+    """Plain BFGS's relaxed endpoints of case ``name`` from the first earlier run that has them.
+
+    ``--endpoints-from``: a later run (another commit: a new maker variant in the
+    endpoint study) measures against the same plain-BFGS endpoints instead of
+    relaxing them again. GPAW relaxations are not bitwise reproducible, and
+    runs are only merged when their plain endpoint energies agree. The geometry
+    is copied into ``workdir``; the returned entry is what ``--resume`` would
+    find done, and names its source.
+
+    Raises
+    ------
+    ResumeError
+        When no source has the case's relaxed endpoints.
+    """
+    for source in sources:
+        entry = json.loads(source.read_text())["cases"].get(name, {})
+        saved = state_dir(source) / name / ENDPOINTS_FILE
+        if "endpoint_relax" in entry and saved.exists():
+            workdir.mkdir(parents=True, exist_ok=True)
+            save_band(list(read(saved, index=":")), workdir / ENDPOINTS_FILE)
+            commit = json.loads(source.read_text())["machine"].get("git_commit", "unknown")
+            return {
+                "geometry": entry["geometry"],
+                "endpoint_relax": {**entry["endpoint_relax"], "from": f"{source} ({commit})"},
+            }
+    raise ResumeError(f"--endpoints-from: no relaxed endpoints of {name} in {sources}")

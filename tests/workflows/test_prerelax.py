@@ -57,13 +57,13 @@ def in_tmp(tmp_path, monkeypatch):
 def test_prerelaxed_bfgs_ends_where_plain_bfgs_ends(adsorbates, mlip, in_tmp):
     start = _start(adsorbates)
     plain = CuRelaxMaker(fmax=FMAX).run_ase(start)
-    pre = CuRelaxMaker(fmax=FMAX, prerelax=mlip).run_ase(start)
+    pre = CuRelaxMaker(fmax=FMAX, prerelax=mlip, prerelax_geometry=True).run_ase(start)
     assert plain.converged and pre.converged
     assert _energy(pre) == pytest.approx(_energy(plain), abs=2e-3)
     assert plain.prerelax is None and plain.force_calls > 1
     record = pre.prerelax
     assert record.mlip == mlip and record.used and record.hessian_used and not record.reused
-    assert record.converged and record.fmax <= FMAX
+    assert record.relaxed and record.converged and record.fmax <= FMAX
     assert record.force_calls > record.steps > 0
     free = len(adsorbates) + 1 + 8  # adsorbate, adatom and the two free layers
     assert record.hessian_force_calls == 3 * free + 1  # forward differences
@@ -71,6 +71,27 @@ def test_prerelaxed_bfgs_ends_where_plain_bfgs_ends(adsorbates, mlip, in_tmp):
     # EMT force calls: 20 -> 4 (O), 18 -> 3 (bare) with SevenNet when measured
     assert pre.force_calls < plain.force_calls
     assert (in_tmp / "prerelax.traj").exists()
+
+
+@pytest.mark.parametrize(("adsorbates", "mlip"), [((), "sevennet"), (("O",), "chgnet")])
+def test_the_default_starts_bfgs_at_the_input_with_the_mlip_hessian(adsorbates, mlip, in_tmp):
+    start = _start(adsorbates)
+    plain = CuRelaxMaker(fmax=FMAX).run_ase(start)
+    pre = CuRelaxMaker(fmax=FMAX, prerelax=mlip).run_ase(start)
+    assert pre.converged
+    assert _energy(pre) == pytest.approx(_energy(plain), abs=2e-3)
+    record = pre.prerelax
+    assert not record.relaxed and not record.used and record.hessian_used
+    assert record.steps == 0 and record.force_calls == 0 and record.max_shift_A == 0.0
+    free = len(adsorbates) + 1 + 8
+    # the forces at the input are the forward differences' reference: one call
+    assert record.hessian_force_calls == 3 * free + 1
+    assert record.fmax > FMAX  # the input is not relaxed
+    assert pre.force_calls < plain.force_calls
+    assert not (in_tmp / "prerelax.traj").exists()  # no MLIP relaxation
+    # the real stage's first geometry is the input's
+    first = pre.trajectory.frame_properties[0]["energy"]
+    assert first == pytest.approx(plain.trajectory.frame_properties[0]["energy"], abs=1e-9)
 
 
 def _hydroxyl_on_adatom():
@@ -211,10 +232,18 @@ def test_prerelaxed_relaxation_resumes_after_an_interruption(in_tmp, monkeypatch
 def test_the_checkpoint_key_names_the_prerelaxation():
     start = _start()
     keys = {
-        CuRelaxMaker(prerelax=p, prerelax_hessian=h).checkpoint(start).path.name
-        for p, h in [("none", True), ("sevennet", True), ("sevennet", False), ("chgnet", True)]
+        CuRelaxMaker(prerelax=p, prerelax_hessian=h, prerelax_geometry=g)
+        .checkpoint(start)
+        .path.name
+        for p, h, g in [
+            ("none", True, False),
+            ("sevennet", True, False),
+            ("sevennet", True, True),
+            ("sevennet", False, True),
+            ("chgnet", True, False),
+        ]
     }
-    assert len(keys) == 4
+    assert len(keys) == 5
     # an MLIP calculator is not pre-relaxed: its key is the plain one
     mlip = CalculatorSpec(code="sevennet")
     assert (
@@ -234,6 +263,11 @@ def test_the_checkpoint_key_names_the_prerelaxation():
             "an MLIP Hessian needs the BFGS optimizer, got FIRE",
         ),
         ({"prerelax_hessian": "yes"}, "prerelax_hessian must be a bool"),
+        ({"prerelax_geometry": 1}, "prerelax_geometry must be a bool"),
+        (
+            {"prerelax": "chgnet", "prerelax_hessian": False},
+            "neither prerelax_hessian nor prerelax_geometry leaves the MLIP nothing to do",
+        ),
     ],
 )
 def test_bad_prerelax_settings_are_one_line(kwargs, fragment):
@@ -244,7 +278,10 @@ def test_bad_prerelax_settings_are_one_line(kwargs, fragment):
 
 def test_prerelax_without_hessian_takes_any_optimizer_but_not_a_single_point():
     maker = CuRelaxMaker(
-        prerelax="chgnet", prerelax_hessian=False, optimizer_kwargs={"optimizer": FIRE}
+        prerelax="chgnet",
+        prerelax_hessian=False,
+        prerelax_geometry=True,
+        optimizer_kwargs={"optimizer": FIRE},
     )
     assert maker.prerelax == "chgnet"
     with pytest.raises(SettingsError, match="cannot precede a single point"):
