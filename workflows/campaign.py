@@ -10,7 +10,7 @@ A campaign YAML file looks like::
     slab: {size: [2, 2], layers: 3, vacuum: 6.0, fixed_layers: 1}
     neb: {n_images: 3, fmax: 0.05}               # surrogate: auto unless named (NebSettings)
     relax_fmax: 0.05
-    prerelax: none                              # or sevennet, chgnet: MLIP first (prerelax.py)
+    prerelax: none                              # or sevennet, chgnet: MLIP Hessian (prerelax.py)
     dissolution: true                           # also relax the vacancy slab (bare configs)
     lattice_constant: null                      # null: fit a0 with the same calculator
     potentials: null                            # or [-0.5, 0.0]: an SJM sweep (below)
