@@ -74,7 +74,9 @@ def study_summary(plain: dict[str, Any], study: dict[str, Any]) -> dict[str, Any
     ref_calls = sum(ref[label]["force_calls"] for label in labels)
     scf = sum(study[label]["scf_iterations"] for label in labels)
     ref_scf = sum(ref[label]["scf_iterations"] for label in labels)
-    delta = max(abs(study[label]["delta_meV"]) for label in labels)
+    # the endpoint furthest from plain BFGS's energy, with its sign (negative: lower)
+    largest = max((study[label]["delta_meV"] for label in labels), key=abs)
+    delta = abs(largest)
     stages = [study[label].get("mlip_stage", {}) for label in labels]
     mlip_calls = sum(s.get("force_calls", 0) + s.get("hessian_force_calls", 0) for s in stages)
     ratio = _ratio(calls, ref_calls)
@@ -88,6 +90,7 @@ def study_summary(plain: dict[str, Any], study: dict[str, Any]) -> dict[str, Any
         "wall_s": round(sum(study[label]["wall_s"] for label in labels), 2),
         "plain_wall_s": round(sum(ref[label]["wall_s"] for label in labels), 2),
         "max_abs_delta_meV": delta,
+        "largest_delta_meV": largest,
         "mlip_calls": mlip_calls,
         "mlip_wall_s": round(sum(s.get("wall_time_s", 0.0) for s in stages), 2),
         "mlip_geometry_used": all(s.get("used", False) for s in stages) if any(stages) else None,

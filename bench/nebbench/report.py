@@ -131,7 +131,7 @@ def targets_section(results: dict) -> list[str]:
                 lines.append(f"| {name} | {method} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "| case | pre-relaxation | calls / plain BFGS | max abs ΔE meV | endpoint targets |",
+        "| case | pre-relaxation | calls / plain BFGS | largest ΔE meV | endpoint targets |",
         "|---|---|---|---|---|",
     ]
     for name, entry in results["cases"].items():
@@ -141,11 +141,20 @@ def targets_section(results: dict) -> list[str]:
                 continue
             lines.append(
                 f"| {name} | {mlip} | {fmt(s['call_ratio'])} ({met(s['calls_target_met'])}) | "
-                f"{s['max_abs_delta_meV']:.2f} ({met(s['energy_target_met'])}) | "
+                f"{_energy_cell(s)} | "
                 f"{met(s['calls_target_met'] and s['energy_target_met'])} |"
             )
     verdicts = gpaw_adsorbate_lines(results)
     return [*lines, "", *verdicts, *([""] if verdicts else [])]
+
+
+def _energy_cell(summary: dict) -> str:
+    """``+1.59 (met)``; a miss below plain BFGS says so (another, lower minimum)."""
+    delta = summary.get("largest_delta_meV", summary["max_abs_delta_meV"])
+    verdict = met(summary["energy_target_met"])
+    if not summary["energy_target_met"] and delta < 0:
+        verdict += ", lower than plain BFGS"
+    return f"{delta:+.2f} ({verdict})"
 
 
 def gpaw_adsorbate_lines(results: dict) -> list[str]:
@@ -173,7 +182,7 @@ def gpaw_adsorbate_lines(results: dict) -> list[str]:
                 ok = s["calls_target_met"] and s["energy_target_met"]
                 parts.append(
                     f"endpoints with {mlip} {met(ok)} (calls {fmt(s['call_ratio'])}x, "
-                    f"max abs ΔE {s['max_abs_delta_meV']:.2f} meV)"
+                    f"largest ΔE {s.get('largest_delta_meV', s['max_abs_delta_meV']):+.2f} meV)"
                 )
         lines.append(f"- **{name}**: " + ("; ".join(parts) if parts else "not run yet") + ".")
     return lines
