@@ -125,13 +125,19 @@ def test_a_carried_final_relaxation_is_not_estimated_as_a_relaxation():
     assert run.left() == pytest.approx(2 * 4.2 + 2 * 21.0 + 210.0)
 
 
-def test_a_neb_harder_than_the_one_timed_is_estimated_from_its_force_trend():
+def _second_neb_running() -> tuple[Clock, RunProgress]:
+    """The bare NEB timed at 60 s, the +O NEB just started."""
     clock = Clock()
     run = RunProgress(JOBS[3:], ["Cu(100) adatom bare", "Cu(100) adatom +O"], clock=clock)
     run.started(*JOBS[3])
     clock.now = 60.0
     run.finished(*JOBS[3])
     run.started(*JOBS[4])
+    return clock, run
+
+
+def test_a_neb_harder_than_the_one_timed_is_estimated_from_its_force_trend():
+    clock, run = _second_neb_running()
     # the +O band: fmax halves every 10 s; at 90 s it is 0.4 eV/Å, the target 0.05
     for number, t in enumerate(range(50, 100, 10)):
         clock.now = float(t)
@@ -143,12 +149,7 @@ def test_a_neb_harder_than_the_one_timed_is_estimated_from_its_force_trend():
 
 
 def test_a_new_optimizer_stage_starts_the_trend_again():
-    clock = Clock()
-    run = RunProgress(JOBS[3:], ["Cu(100) adatom bare", "Cu(100) adatom +O"], clock=clock)
-    run.started(*JOBS[3])
-    clock.now = 60.0
-    run.finished(*JOBS[3])
-    run.started(*JOBS[4])
+    clock, run = _second_neb_running()
     # a first stage falling from 1 eV/Å, then step 0 again at 2 eV/Å: the next stage
     for number, t, fmax in [(0, 70, 1.0), (1, 80, 0.5), (2, 90, 0.25)]:
         clock.now = float(t)
