@@ -255,8 +255,14 @@ def _run_stage(
     if geometry:
         record, work = _relax(atoms, work, fmax, steps, trajectory)
     else:
-        record = {"relaxed": False, "steps": 0, "force_calls": 0, "converged": False}
-        record["max_shift_A"] = 0.0
+        # the real stage starts at the input: no MLIP steps, nothing moved
+        record = {
+            "relaxed": False,
+            "steps": 0,
+            "force_calls": 0,
+            "converged": False,
+            "max_shift_A": 0.0,
+        }
     record["mlip"] = name
     matrix = None
     if hessian and work.calc is not None:
