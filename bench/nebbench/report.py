@@ -148,9 +148,14 @@ def targets_section(results: dict) -> list[str]:
     return [*lines, "", *verdicts, *([""] if verdicts else [])]
 
 
+def _largest_delta(summary: dict) -> float:
+    """The endpoint study's largest ΔE with its sign (meV); unsigned in older results."""
+    return summary.get("largest_delta_meV", summary["max_abs_delta_meV"])
+
+
 def _energy_cell(summary: dict) -> str:
     """``+1.59 (met)``; a miss below plain BFGS says so (another, lower minimum)."""
-    delta = summary.get("largest_delta_meV", summary["max_abs_delta_meV"])
+    delta = _largest_delta(summary)
     verdict = met(summary["energy_target_met"])
     if not summary["energy_target_met"] and delta < 0:
         verdict += ", lower than plain BFGS"
@@ -182,7 +187,7 @@ def gpaw_adsorbate_lines(results: dict) -> list[str]:
                 ok = s["calls_target_met"] and s["energy_target_met"]
                 parts.append(
                     f"endpoints with {mlip} {met(ok)} (calls {fmt(s['call_ratio'])}x, "
-                    f"largest ΔE {s.get('largest_delta_meV', s['max_abs_delta_meV']):+.2f} meV)"
+                    f"largest ΔE {_largest_delta(s):+.2f} meV)"
                 )
         lines.append(f"- **{name}**: " + ("; ".join(parts) if parts else "not run yet") + ".")
     return lines

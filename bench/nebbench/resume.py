@@ -92,15 +92,18 @@ def borrowed_endpoints(sources: list[Path], name: str, workdir: Path) -> dict[st
     Raises
     ------
     ResumeError
-        When no source has the case's relaxed endpoints.
+        When a source is missing, or none has the case's relaxed endpoints.
     """
     for source in sources:
-        entry = json.loads(source.read_text())["cases"].get(name, {})
+        if not source.exists():
+            raise ResumeError(f"--endpoints-from: {source} does not exist")
+        run = json.loads(source.read_text())
+        entry = run["cases"].get(name, {})
         saved = state_dir(source) / name / ENDPOINTS_FILE
         if "endpoint_relax" in entry and saved.exists():
             workdir.mkdir(parents=True, exist_ok=True)
             save_band(list(read(saved, index=":")), workdir / ENDPOINTS_FILE)
-            commit = json.loads(source.read_text())["machine"].get("git_commit", "unknown")
+            commit = run["machine"].get("git_commit", "unknown")
             return {
                 "geometry": entry["geometry"],
                 "endpoint_relax": {**entry["endpoint_relax"], "from": f"{source} ({commit})"},
