@@ -69,7 +69,7 @@ from nebbench.endpoints import (
 )
 from nebbench.merge import merge_runs
 from nebbench.metering import dip_from_logs, scf_log_stats
-from nebbench.methods import FMAX, N_IMAGES, cold_start_control, run_method
+from nebbench.methods import FMAX, N_IMAGES, cold_start_control, resumable, run_method
 from nebbench.ratios import add_ratios
 from nebbench.report import render_markdown
 from nebbench.resume import (
@@ -160,14 +160,21 @@ def selected_methods(case: Case, methods: str | None) -> list[str]:
 
 
 def run_case(
-    case: Case, methods: list[str], prerelax: list[str], save, workdir: Path, done: dict
+    case: Case,
+    methods: list[str],
+    prerelax: list[str],
+    save,
+    workdir: Path,
+    done: dict,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Endpoints, endpoint study, then every NEB method of one case.
 
     ``save(entry)`` is called after every step, so a killed run keeps what it did;
     ``done`` is what an earlier start of this run finished for the case (empty
     without ``--resume``): those steps are not run again. ``workdir`` keeps the
-    GPAW logs (one folder per method) and the geometries a restart needs.
+    GPAW logs (one folder per method) and the geometries a restart needs;
+    ``resume`` lets a method killed mid-way go on from its folder.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"== {case.name} (work dir {workdir})", flush=True)
@@ -197,7 +204,9 @@ def run_case(
     for method in methods:
         if method in entry["methods"]:
             continue
-        entry["methods"][method] = run_one_method(case, method, band, relaxed.energies, workdir)
+        entry["methods"][method] = run_one_method(
+            case, method, band, relaxed.energies, workdir, resume
+        )
         print(f"   {method:18s} {json.dumps(entry['methods'][method])}", flush=True)
         add_ratios(entry)
         save(entry)
@@ -211,16 +220,25 @@ def run_case(
 
 
 def run_one_method(
-    case: Case, method: str, band: list, energies: list[float], workdir: Path
+    case: Case,
+    method: str,
+    band: list,
+    energies: list[float],
+    workdir: Path,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """One NEB method on the shared band, its GPAW logs in a folder of its own.
 
     The folder is emptied first: logs of a start that was killed mid-method
-    would otherwise enter its SCF statistics.
+    would otherwise enter its SCF statistics. With ``resume``, cudiss's
+    methods keep theirs: their band checkpoint and the cost of the earlier
+    parts are in it (:func:`~nebbench.methods.resumable`), so a killed run goes
+    on from its last band step.
     """
     folder = workdir / method
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    if not (resume and resumable(method)):
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
     load = [round(x, 2) for x in os.getloadavg()]
     result, images = run_method(method, case, band, energies, folder)
     result["load_1min_before"] = load[0]
@@ -323,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(error, file=sys.stderr)
                 return 2
         methods = selected_methods(case, args.methods)
-        run_case(case, methods, prerelax, save, states / name, done)
+        run_case(case, methods, prerelax, save, states / name, done, args.resume)
     info["load_end"] = [round(x, 2) for x in os.getloadavg()]
     if not args.no_write:
         write(out, results)

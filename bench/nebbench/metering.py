@@ -9,10 +9,12 @@ GPAW text logs to tell first (cold) calls from later (warm) ones.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,51 @@ class Meter:
             "scf_iterations": self.scf_iterations,
             "scf_per_call": None if per_call is None else round(per_call, 2),
         }
+
+
+PARTS_FILE = "parts.json"
+"""Where a resumable method keeps what its parts so far cost (in its folder)."""
+
+
+@dataclass
+class EarlierParts:
+    """What the earlier parts of a resumable method cost: a run killed, then resumed.
+
+    Saved after every band step, read back when the method starts again in the
+    same folder: its meter goes on counting from there, and the wall time adds
+    up. Calls between the last save and the kill are not counted; the resumed
+    run makes them again and counts them, so the total is what one unbroken run
+    would have cost, plus the cold SCF starts of the resumed calculators.
+    """
+
+    meter: Meter = field(default_factory=Meter)
+    wall_s: float = 0.0
+    surrogates: dict[str, Any] | None = None
+    parts: int = 0
+
+    @classmethod
+    def load(cls, folder: Path) -> EarlierParts:
+        """The record in ``folder``, or an empty one for a first start."""
+        path = folder / PARTS_FILE
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text())
+        return cls(Meter(**data["meter"]), data["wall_s"], data["surrogates"], data["parts"])
+
+    def save(
+        self, folder: Path, meter: Meter, wall_s: float, surrogates: dict[str, Any] | None
+    ) -> None:
+        """Record this part's totals so far (atomically: a kill leaves the last record)."""
+        record = {
+            "meter": asdict(meter),
+            "wall_s": round(self.wall_s + wall_s, 2),
+            # a resumed band skips the surrogate stage and Hessian: the first part's
+            "surrogates": self.surrogates or surrogates,
+            "parts": self.parts + 1,
+        }
+        path = folder / PARTS_FILE
+        path.with_suffix(".tmp").write_text(json.dumps(record))
+        os.replace(path.with_suffix(".tmp"), path)
 
 
 class FreshOnDeepcopy:

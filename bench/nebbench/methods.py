@@ -21,14 +21,16 @@ from ase.calculators.singlepoint import SinglePointCalculator
 from ase.mep.neb import NEB
 from ase.optimize import BFGS, FIRE
 
+from cudiss.workflows.checkpoint import Checkpoint
 from cudiss.workflows.neb import NebSettings, band_fmax, run_neb
 from nebbench.cases import Case
-from nebbench.metering import FreshOnDeepcopy, Meter, metered_surrogates
+from nebbench.metering import EarlierParts, FreshOnDeepcopy, Meter, metered_surrogates
 
 FMAX = 0.05
 """Convergence criterion of every method and of the endpoints, eV/Å."""
 N_IMAGES = 3
 MAX_STEPS = 500
+BAND_CHECKPOINT = "band.pkl"
 
 SURROGATES = {
     "cudiss-fast": "emt",
@@ -73,6 +75,11 @@ def settings_for(method: str, case: Case | None = None) -> NebSettings:
     return NebSettings.fast(surrogate=SURROGATES[method], **base)
 
 
+def resumable(method: str) -> bool:
+    """Methods that checkpoint their band (cudiss's ``run_neb``): a killed run goes on."""
+    return method.startswith("cudiss")
+
+
 def band_copy(band: list[Atoms], energies: list[float]) -> list[Atoms]:
     """A copy of ``band`` whose endpoints carry their relaxed energies (eV), zero forces."""
     images = [image.copy() for image in band]
@@ -104,8 +111,13 @@ def _inside(workdir: Path):
 def run_method(
     method: str, case: Case, band: list[Atoms], energies: list[float], workdir: Path
 ) -> tuple[dict[str, Any], list[Atoms]]:
-    """Run one method on the shared band; return its metered cost and result, and its band."""
-    meter = Meter()
+    """Run one method on the shared band; return its metered cost and result, and its band.
+
+    A resumable method found killed in ``workdir`` goes on from its checkpoint,
+    its costs added to those of the earlier parts.
+    """
+    earlier = EarlierParts.load(workdir) if resumable(method) else EarlierParts()
+    meter = earlier.meter
     counter = iter(range(1, 1000))
 
     def factory(tag: str = "") -> Any:
@@ -119,8 +131,8 @@ def run_method(
     elif method.startswith("atomate2"):
         images, k, more = _run_atomate2(method, images, factory, workdir)
     else:
-        images, k, more = _run_cudiss(method, case, images, energies, meter, workdir)
-    wall = time.perf_counter() - start
+        images, k, more = _run_cudiss(method, case, images, energies, meter, workdir, earlier)
+    wall = earlier.wall_s + time.perf_counter() - start
     fmax, final_energies = judge(images, k)
     result = {
         **meter.summary(),
@@ -136,6 +148,8 @@ def run_method(
         **extra,
         **more,
     }
+    if earlier.parts:
+        result["parts"] = earlier.parts + 1
     return result, images
 
 
@@ -216,16 +230,32 @@ def _run_cudiss(
     energies: list[float],
     meter: Meter,
     workdir: Path,
+    earlier: EarlierParts,
 ) -> tuple[list[Atoms], float, dict]:
-    """cudiss's ``run_neb`` with the method's settings; surrogate calls metered apart."""
+    """cudiss's ``run_neb`` with the method's settings; surrogate calls metered apart.
+
+    The band is checkpointed in ``workdir`` and the costs so far recorded with
+    every band step (``earlier``: those of the parts before this one).
+    """
     settings = settings_for(method, case)
+    part = f"-part{earlier.parts + 1}" if earlier.parts else ""
+    start = time.perf_counter()
 
     def factory(i: int) -> Any:
-        return meter.wrap(case.build(txt=str(workdir / f"{method}-image-{i}.txt")))
+        return meter.wrap(case.build(txt=str(workdir / f"{method}-image-{i}{part}.txt")))
+
+    def record(step: int, fmax: float) -> None:
+        earlier.save(workdir, meter, time.perf_counter() - start, surrogates.summary())
 
     with _inside(workdir), metered_surrogates() as surrogates:
         run = run_neb(
-            images, factory, settings, endpoint_energies=tuple(energies), traj_prefix=None
+            images,
+            factory,
+            settings,
+            endpoint_energies=tuple(energies),
+            traj_prefix=None,
+            progress=record,
+            checkpoint=Checkpoint(workdir / BAND_CHECKPOINT),
         )
     extra = {
         "steps": run.steps,
@@ -236,7 +266,7 @@ def _run_cudiss(
         "surrogate_force_calls": run.surrogate_force_calls,
     }
     if settings.surrogate != "none" or settings.surrogate_precon:
-        extra.update(surrogates.summary())
+        extra.update(earlier.surrogates or surrogates.summary())
     return run.images, settings.spring, extra
 
 

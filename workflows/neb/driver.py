@@ -100,7 +100,11 @@ def run_neb(
         restore_electrodes(band_images[1:-1], saved.electrodes)
     neb = _make_neb(band_images, settings, parallel, world)
     paths = _trajectory_paths(traj_prefix, len(band_images))
-    new_files = not any(Path(path).exists() and Path(path).stat().st_size for path in paths)
+    # with no trajectories to start, a restored band is not evaluated before its
+    # optimizer needs it (a resumed ODE has its forces saved: 3 DFT calls saved)
+    new_files = bool(paths) and not any(
+        Path(path).exists() and Path(path).stat().st_size for path in paths
+    )
     with _trajectories(band_images, paths, append=saved is not None) as writers:
         start = time.perf_counter()
         watch = BandWatch(

@@ -145,6 +145,47 @@ def test_a_resumed_band_keeps_the_surrogate_hessian_calls_of_its_first_start(hop
     assert BandState.load(Checkpoint(checkpoint)).surrogate_hessian_calls == 0
 
 
+def test_a_band_resumed_without_trajectories_repeats_only_the_interrupted_trial(hop, tmp_path):
+    from cudiss.workflows.checkpoint import Checkpoint
+
+    initial, final, energies = hop
+
+    def run(progress=None):
+        return run_neb(
+            interpolate_band(initial, final, 3),
+            lambda i: EMT(),
+            NebSettings(),
+            endpoint_energies=tuple(energies),
+            traj_prefix=None,
+            progress=progress,
+            checkpoint=Checkpoint(tmp_path / "band.pkl"),
+        )
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_at_step_5(step: int, fmax: float) -> None:
+        if step == 5:
+            raise Interrupted
+
+    unbroken = run_neb(
+        interpolate_band(initial, final, 3),
+        lambda i: EMT(),
+        NebSettings(),
+        endpoint_energies=tuple(energies),
+        traj_prefix=None,
+    )
+    with pytest.raises(Interrupted):
+        run(stop_at_step_5)
+    resumed = run()
+    assert resumed.converged and resumed.steps == unbroken.steps
+    assert resumed.forward_barrier == pytest.approx(unbroken.forward_barrier, abs=1e-6)
+    # The ODE checkpoints before each trial band's force call, so the count
+    # goes on from there and the repeated trial counts once. Nothing else is
+    # computed: no restored band is evaluated for trajectories that do not exist.
+    assert resumed.force_calls == unbroken.force_calls
+
+
 def test_idpp_keeps_fixed_atoms_fixed(hop):
     initial, final, _ = hop
     band = interpolate_band(initial, final, 5, method="idpp")
