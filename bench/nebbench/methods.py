@@ -23,6 +23,7 @@ from ase.optimize import BFGS, FIRE
 
 from cudiss.workflows.checkpoint import Checkpoint
 from cudiss.workflows.neb import NebSettings, band_fmax, run_neb
+from cudiss.workflows.neb.band import moving_system
 from nebbench.cases import Case
 from nebbench.metering import EarlierParts, FreshOnDeepcopy, Meter, metered_surrogates
 
@@ -58,7 +59,8 @@ def settings_for(method: str, case: Case | None = None) -> NebSettings:
     if method == "cudiss-default":
         return NebSettings(**base)
     if method == "cudiss-auto":
-        system = "adsorbate-bound" if case.adsorbates else "bare"
+        ends = case.endpoints()
+        system = moving_system(ends.initial, ends.final)
         target = "dft" if case.is_gpaw else "emt"
         return NebSettings(surrogate="auto", **base).resolved_for(system, target)
     if method in BFGS_AFTER_SURROGATE:

@@ -107,12 +107,16 @@ def band_fmax(forces: np.ndarray) -> float:
 
 
 def moving_system(initial: Atoms, final: Atoms, carried_A: float = 0.5) -> MovingSystem:
-    """``adsorbate-bound`` if a non-Cu atom moves more than ``carried_A`` (Å) along
-    the band (adsorbates carried by the moving Cu), else ``bare``.
+    """What the band moves: ``bare`` Cu, or Cu with the adsorbates it carries.
 
+    A non-Cu atom that moves more than ``carried_A`` (Å) along the band is
+    carried by the moving Cu: ``hydrogen-bearing`` if one of them is H (OH, H,
+    COOH: soft H rotations no surrogate has right), else ``adsorbate-bound``.
     Displacements are minimum-image vectors between the endpoints.
     """
     moves = find_mic(final.positions - initial.positions, initial.cell, initial.pbc)[0]
     distance = np.linalg.norm(moves, axis=1)
-    carried = (initial.numbers != atomic_numbers["Cu"]) & (distance > carried_A)
-    return "adsorbate-bound" if carried.any() else "bare"
+    carried = initial.numbers[(initial.numbers != atomic_numbers["Cu"]) & (distance > carried_A)]
+    if atomic_numbers["H"] in carried:
+        return "hydrogen-bearing"
+    return "adsorbate-bound" if carried.size else "bare"

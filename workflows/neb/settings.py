@@ -30,8 +30,9 @@ surrogate stage): ASE's EMT, or a machine-learned potential (``sevennet``,
 SurrogateChoice = Literal["auto", SurrogateName]
 """A surrogate by name, or ``auto``: chosen per band by :data:`AUTO_PATHS`."""
 
-MovingSystem = Literal["bare", "adsorbate-bound"]
-"""What moves along a band: a bare atom, or one carrying adsorbates (C, O, H...)."""
+MovingSystem = Literal["bare", "adsorbate-bound", "hydrogen-bearing"]
+"""What moves along a band: a bare atom, one carrying adsorbates without H (CO),
+or one carrying an adsorbate with H (OH, H, COOH...)."""
 
 TargetKind = Literal["dft", "emt", "mlip"]
 """What the real calculator of a band is: DFT, EMT, or a machine-learned potential."""
@@ -57,15 +58,24 @@ AUTO_PATHS: dict[tuple[TargetKind, MovingSystem], dict[str, object]] = {
         "surrogate_precon": True,
         "surrogate_precon_floor": 3.0,
     },
+    # GPAW adatom + OH: the OH lies almost flat and its H turns about the surface
+    # normal nearly freely, a mode no surrogate has right. Plain BFGS took 132
+    # calls; the CO path above 198 (1.50x, a saddle 0.023 eV higher). Stopped
+    # unconverged: SevenNet's Hessian floored at 1 at 132 calls, BFGS from
+    # SevenNet's band without its Hessian at 96, the plain ODE at 162, the EMT
+    # path at 93 (bench/RESULTS.md).
+    ("dft", "hydrogen-bearing"): {"surrogate": "none", "optimizer": "bfgs"},
     # EMT as its own surrogate: 0.15x plain BFGS's calls on the hop; with
     # adsorbates the fast path left EMT campaign bands unconverged (2x2 cells),
     # where the plain ODE converges
     ("emt", "bare"): _EMT_FAST_PATH,
     ("emt", "adsorbate-bound"): {"surrogate": "none", "optimizer": "ode"},
+    ("emt", "hydrogen-bearing"): {"surrogate": "none", "optimizer": "ode"},
     # an MLIP target is cheap already: EMT where it describes the atoms well (bare
     # Cu), no surrogate where EMT's C, O, H would mislead the band
     ("mlip", "bare"): _EMT_FAST_PATH,
     ("mlip", "adsorbate-bound"): {"surrogate": "none", "optimizer": "ode"},
+    ("mlip", "hydrogen-bearing"): {"surrogate": "none", "optimizer": "ode"},
 }
 """The NEB path ``surrogate: auto`` takes for each target and moving system (measured)."""
 
@@ -111,7 +121,8 @@ class NebSettings(BaseModel):
         start from the interpolated band. ``"auto"``: the path measured cheapest
         for what moves and what computes it (:data:`AUTO_PATHS`,
         :meth:`resolved_for`): with DFT, the EMT fast path for a bare Cu atom,
-        SevenNet's band and Hessian with BFGS when adsorbates move with it. See
+        SevenNet's band and Hessian with BFGS when adsorbates without H move
+        with it, plain BFGS when one with H does (OH: no surrogate paid). See
         :meth:`fast` and ``bench/RESULTS.md`` for the measured savings. The
         surrogate shapes the band and the preconditioner only; every reported
         number comes from the real calculator.
