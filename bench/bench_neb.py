@@ -40,7 +40,9 @@ and the geometries a restart needs go to ``DIR/x-state/``; the same command with
 plain-BFGS endpoints (a new variant measured against the same minima).
 ``--report-only`` rewrites RESULTS.md from the JSON; ``--merge A.json B.json:CASE ...``
 merges several runs (e.g. one GPAW case per core) into ``--out``
-(``nebbench/merge.py``: each row names its run). How the measured numbers
+(``nebbench/merge.py``: each row names its run; ``A.json@OLD=NEW`` merges A's
+rows of method OLD as NEW, for a ``cudiss-auto`` row whose path is now another
+method's). How the measured numbers
 shaped the NEB engine: ``docs/neb.md``.
 """
 
@@ -67,7 +69,7 @@ from nebbench.endpoints import (
     shared_band,
     study_variant,
 )
-from nebbench.merge import merge_runs
+from nebbench.merge import MergeError, merge_runs
 from nebbench.metering import dip_from_logs, scf_log_stats
 from nebbench.methods import FMAX, N_IMAGES, cold_start_control, resumable, run_method
 from nebbench.ratios import add_ratios
@@ -299,7 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         report_only(out, args.logs or [])
         return 0
     if args.merge:
-        merged = merge_runs(args.merge)
+        try:
+            merged = merge_runs(args.merge)
+        except (MergeError, OSError) as error:
+            print(f"--merge: {error}", file=sys.stderr)
+            return 2
         for entry in merged["cases"].values():
             add_ratios(entry)
         write(out, merged)

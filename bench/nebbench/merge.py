@@ -26,12 +26,14 @@ class MergeError(ValueError):
 def merge_runs(sources: list[str]) -> dict[str, Any]:
     """One results dictionary from the results.json files of several runs (in order).
 
-    Each source is ``PATH`` or ``PATH:CASE,CASE`` (only those cases of that run).
-    Later runs add methods and endpoint studies to a case; a method measured by
-    two runs keeps the later row. A source may itself be a merged results.json:
-    its runs are kept, and its rows still name theirs.
+    Each source is ``PATH`` or ``PATH:CASE,CASE`` (only those cases of that run),
+    optionally followed by ``@OLD=NEW``: that run's rows of method ``OLD`` are
+    merged as method ``NEW`` (:func:`_renamed`). Later runs add methods and
+    endpoint studies to a case; a method measured by two runs keeps the later
+    row. A source may itself be a merged results.json: its runs are kept, and
+    its rows still name theirs.
     """
-    paths = [Path(source.partition(":")[0]) for source in sources]
+    paths = [Path(source.partition("@")[0].partition(":")[0]) for source in sources]
     runs = [_read(source) for source in sources]
     _check_same_criterion(runs, paths)
     records: list[dict[str, Any]] = []
@@ -53,8 +55,13 @@ def merge_runs(sources: list[str]) -> dict[str, Any]:
 
 
 def _read(source: str) -> dict[str, Any]:
+    source, _, rename = source.partition("@")
     path, _, cases = source.partition(":")
     run = json.loads(Path(path).read_text())
+    if rename:
+        old, _, new = rename.partition("=")
+        for name, entry in run["cases"].items():
+            entry["methods"] = _renamed(entry.get("methods", {}), old, new, name)
     if cases:
         wanted = cases.split(",")
         missing = [name for name in wanted if name not in run["cases"]]
@@ -62,6 +69,31 @@ def _read(source: str) -> dict[str, Any]:
             raise MergeError(f"{path} has no case {', '.join(missing)}")
         run["cases"] = {name: run["cases"][name] for name in wanted}
     return run
+
+
+def _renamed(rows: dict[str, Any], old: str, new: str, case: str) -> dict[str, Any]:
+    """``rows`` with the row of method ``old`` named ``new``.
+
+    For a row whose method changed meaning later (``cudiss-auto`` took another
+    path for the case at a newer commit): the row keeps what it measured under
+    the name of the method with the same settings, checked here.
+
+    Raises
+    ------
+    MergeError
+        When ``new`` is already a row, or ``old``'s recorded settings are not ``new``'s.
+    """
+    if old not in rows:
+        return rows
+    from nebbench.cases import CASES
+    from nebbench.methods import settings_for
+
+    if new in rows:
+        raise MergeError(f"{case}: cannot rename {old} to {new}: the run has a {new} row")
+    expected = settings_for(new, CASES[case]).model_dump(exclude_defaults=True)
+    if rows[old].get("settings") != expected:
+        raise MergeError(f"{case}: {old}'s settings {rows[old].get('settings')} are not {new}'s")
+    return {new if method == old else method: row for method, row in rows.items()}
 
 
 def _run_records(run: dict, path: Path) -> list[dict[str, Any]]:
