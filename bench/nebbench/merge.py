@@ -62,6 +62,7 @@ def _read(source: str) -> dict[str, Any]:
         old, _, new = rename.partition("=")
         for name, entry in run["cases"].items():
             entry["methods"] = _renamed(entry.get("methods", {}), old, new, name)
+        run["machine"]["merged_as"] = {old: new}
     if cases:
         wanted = cases.split(",")
         missing = [name for name in wanted if name not in run["cases"]]

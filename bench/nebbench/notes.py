@@ -39,7 +39,9 @@ MLIP_NOTES = [
     "- *cudiss-auto*: `NebSettings(surrogate='auto')` resolved for the case, what a "
     "campaign with the default settings runs (`workflows/neb/settings.py`, `AUTO_PATHS`): "
     "on GPAW the EMT fast path for the bare hop, the SevenNet band with BFGS from "
-    "SevenNet's NEB Hessian floored at 3 eV/Å² with adsorbates; the row's *settings* "
+    "SevenNet's NEB Hessian floored at 3 eV/Å² with adsorbates without H (CO), plain "
+    "BFGS with an adsorbate carrying H (OH) since 0c3ad51 (the OH row of run 6 was "
+    "the CO path, merged as *cudiss-sevennet-bfgs-precon-floor3*); the row's *settings* "
     "say which.",
     "- *cudiss-sevennet* / *cudiss-chgnet*: `NebSettings.fast(surrogate=...)`: the "
     "same two steps as *cudiss-fast* with a machine-learned potential instead of EMT "
@@ -54,7 +56,7 @@ MLIP_NOTES = [
     "Hessian (floored at 1 eV/Å²) instead of ASE's 70 eV/Å² identity and updating it "
     "from the DFT forces (run 3: on probation, after which plain BFGS went on; run 5: "
     "without). *-floor3*: the Hessian floored at 3 eV/Å² (`surrogate_precon_floor=3`), "
-    "what `surrogate: auto` takes for adsorbate-bound bands with DFT since run 6. "
+    "what `surrogate: auto` takes with DFT for bands carrying adsorbates without H. "
     "*cudiss-sevennet-bfgs*: the same from the identity.",
 ]
 

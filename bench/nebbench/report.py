@@ -92,9 +92,12 @@ def _run_lines(m: dict) -> list[str]:
         what = "; ".join(
             f"{case}: {', '.join(methods) or 'endpoints'}" for case, methods in run["cases"].items()
         )
+        renamed = "".join(
+            f"; its {old} row merged as {new}" for old, new in run.get("merged_as", {}).items()
+        )
         lines.append(
             f"  - run {index}: {run['date']}, commit `{run['git_commit']}`, load "
-            f"{run['load_start']} at start: `{env} {run['command']}` ({what})"
+            f"{run['load_start']} at start: `{env} {run['command']}` ({what}{renamed})"
         )
     return lines
 
