@@ -247,9 +247,21 @@ def _surrogate_cells(r: dict) -> tuple[str, str]:
     return fmt(r.get("surrogate_force_calls") or None), "–"
 
 
+OTHER_RUN = "†"
+"""Marks a wall-time ratio between rows of different runs (different loads)."""
+
+
+def _wall_ratio(r: dict, bfgs_run: int | None) -> str:
+    """The row's wall time over plain BFGS's, marked when another run measured it."""
+    ratio = fmt(r.get("wall_ratio"))
+    other = r.get("wall_ratio") is not None and r.get("run", bfgs_run) != bfgs_run
+    return f"{ratio} {OTHER_RUN}" if other else ratio
+
+
 def method_table(methods: dict) -> list[str]:
     """The NEB methods of a case, ratios to plain BFGS."""
     lines = list(METHOD_HEADER)
+    bfgs_run = methods.get("ase-bfgs", {}).get("run")
     for method, r in methods.items():
         calls, wall = _surrogate_cells(r)
         cells = [
@@ -264,13 +276,20 @@ def method_table(methods: dict) -> list[str]:
             fmt(r.get("scf_per_call_ratio")),
             fmt(r.get("scf_ratio")),
             fmt(r["wall_s"], 1),
-            fmt(r.get("wall_ratio")),
+            _wall_ratio(r, bfgs_run),
             fmt(r["barrier_eV"], 3),
             fmt(r.get("barrier_diff_eV"), 3),
             fmt(r["final_fmax"], 3),
             fmt(r["converged"]) + _dip_flag(r),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    if any(OTHER_RUN in line for line in lines[2:]):
+        lines += [
+            "",
+            f"{OTHER_RUN} measured in another run than plain BFGS's, under another load "
+            "(see the runs above): the wall ratio compares loads as much as methods; "
+            "calls and SCF iterations do not depend on load.",
+        ]
     return lines
 
 
