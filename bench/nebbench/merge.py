@@ -16,6 +16,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nebbench.cases import CASES
+from nebbench.methods import settings_for
+
 ENDPOINT_AGREEMENT_EV = 1e-6
 
 
@@ -86,9 +89,6 @@ def _renamed(rows: dict[str, Any], old: str, new: str, case: str) -> dict[str, A
     """
     if old not in rows:
         return rows
-    from nebbench.cases import CASES
-    from nebbench.methods import settings_for
-
     if new in rows:
         raise MergeError(f"{case}: cannot rename {old} to {new}: the run has a {new} row")
     expected = settings_for(new, CASES[case]).model_dump(exclude_defaults=True)

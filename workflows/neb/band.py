@@ -111,7 +111,7 @@ def moving_system(initial: Atoms, final: Atoms, carried_A: float = 0.5) -> Movin
 
     A non-Cu atom that moves more than ``carried_A`` (Å) along the band is
     carried by the moving Cu: ``hydrogen-bearing`` if one of them is H (OH, H,
-    COOH: soft H rotations no surrogate has right), else ``adsorbate-bound``.
+    COOH; on OH no surrogate path paid, docs/neb.md), else ``adsorbate-bound``.
     Displacements are minimum-image vectors between the endpoints.
     """
     moves = find_mic(final.positions - initial.positions, initial.cell, initial.pbc)[0]

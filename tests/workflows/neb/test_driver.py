@@ -150,7 +150,7 @@ def test_a_band_resumed_without_trajectories_repeats_only_the_interrupted_trial(
 
     initial, final, energies = hop
 
-    def run(progress=None):
+    def run(progress=None, checkpoint: bool = True):
         return run_neb(
             interpolate_band(initial, final, 3),
             lambda i: EMT(),
@@ -158,7 +158,7 @@ def test_a_band_resumed_without_trajectories_repeats_only_the_interrupted_trial(
             endpoint_energies=tuple(energies),
             traj_prefix=None,
             progress=progress,
-            checkpoint=Checkpoint(tmp_path / "band.pkl"),
+            checkpoint=Checkpoint(tmp_path / "band.pkl") if checkpoint else None,
         )
 
     class Interrupted(Exception):
@@ -168,13 +168,7 @@ def test_a_band_resumed_without_trajectories_repeats_only_the_interrupted_trial(
         if step == 5:
             raise Interrupted
 
-    unbroken = run_neb(
-        interpolate_band(initial, final, 3),
-        lambda i: EMT(),
-        NebSettings(),
-        endpoint_energies=tuple(energies),
-        traj_prefix=None,
-    )
+    unbroken = run(checkpoint=False)
     with pytest.raises(Interrupted):
         run(stop_at_step_5)
     resumed = run()
