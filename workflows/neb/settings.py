@@ -43,6 +43,7 @@ _EMT_FAST_PATH: dict[str, object] = {
     "scf_force_fraction": 0.5,
     "surrogate_precon": True,
 }
+_PLAIN_ODE: dict[str, object] = {"surrogate": "none", "optimizer": "ode"}
 
 AUTO_PATHS: dict[tuple[TargetKind, MovingSystem], dict[str, object]] = {
     # bench/RESULTS.md, GPAW Cu(100) adatom hop: EMT band + EMT-preconditioned ODE,
@@ -63,19 +64,19 @@ AUTO_PATHS: dict[tuple[TargetKind, MovingSystem], dict[str, object]] = {
     # calls; the CO path above 198 (1.50x, a saddle 0.023 eV higher). Stopped
     # unconverged: SevenNet's Hessian floored at 1 at 132 calls, BFGS from
     # SevenNet's band without its Hessian at 96, the plain ODE at 162, the EMT
-    # path at 93 (bench/RESULTS.md).
+    # path past 500 (docs/neb.md).
     ("dft", "hydrogen-bearing"): {"surrogate": "none", "optimizer": "bfgs"},
     # EMT as its own surrogate: 0.15x plain BFGS's calls on the hop; with
     # adsorbates the fast path left EMT campaign bands unconverged (2x2 cells),
     # where the plain ODE converges
     ("emt", "bare"): _EMT_FAST_PATH,
-    ("emt", "adsorbate-bound"): {"surrogate": "none", "optimizer": "ode"},
-    ("emt", "hydrogen-bearing"): {"surrogate": "none", "optimizer": "ode"},
+    ("emt", "adsorbate-bound"): _PLAIN_ODE,
+    ("emt", "hydrogen-bearing"): _PLAIN_ODE,
     # an MLIP target is cheap already: EMT where it describes the atoms well (bare
     # Cu), no surrogate where EMT's C, O, H would mislead the band
     ("mlip", "bare"): _EMT_FAST_PATH,
-    ("mlip", "adsorbate-bound"): {"surrogate": "none", "optimizer": "ode"},
-    ("mlip", "hydrogen-bearing"): {"surrogate": "none", "optimizer": "ode"},
+    ("mlip", "adsorbate-bound"): _PLAIN_ODE,
+    ("mlip", "hydrogen-bearing"): _PLAIN_ODE,
 }
 """The NEB path ``surrogate: auto`` takes for each target and moving system (measured)."""
 
