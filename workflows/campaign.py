@@ -10,7 +10,7 @@ A campaign YAML file looks like::
     slab: {size: [2, 2], layers: 3, vacuum: 6.0, fixed_layers: 1}
     neb: {n_images: 3, fmax: 0.05}               # surrogate: auto unless named (NebSettings)
     relax_fmax: 0.05
-    prerelax: none                              # or sevennet, chgnet: MLIP Hessian (prerelax.py)
+    prerelax: auto                              # SevenNet Hessian on GPAW (prerelax.py)
     dissolution: true                           # also relax the vacancy slab (bare configs)
     lattice_constant: null                      # null: fit a0 with the same calculator
     potentials: null                            # or [-0.5, 0.0]: an SJM sweep (below)
@@ -126,7 +126,7 @@ class Campaign(CheckedModel):
     slab: SlabSettings = Field(default_factory=SlabSettings)
     neb: NebSettings = Field(default_factory=lambda: NebSettings(surrogate="auto"))
     relax_fmax: float = 0.05
-    prerelax: PrerelaxName = "none"
+    prerelax: PrerelaxName = "auto"
     dissolution: bool = True
     lattice_constant: float | None = None
     mechanism: MechanismSettings | None = None

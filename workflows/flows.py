@@ -205,7 +205,7 @@ class RemovalBarrierMaker(Maker):
         relaxed initial state and in the lifted complex (the relaxed final state).
     prerelax
         MLIP pre-relaxation of the endpoint and vacancy relaxations (``none``,
-        ``sevennet``, ``chgnet``; :class:`~cudiss.workflows.makers.CuRelaxMaker`).
+        ``auto``, ``sevennet``, ``chgnet``; :class:`~cudiss.workflows.makers.CuRelaxMaker`).
     carry_symmetric_final
         When the final state is the initial one moved by a symmetry of the slab
         (an adatom hop), relax it from the relaxed initial state carried over

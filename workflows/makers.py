@@ -45,6 +45,7 @@ from cudiss.workflows.prerelax import (
     MAX_SHIFT,
     PrerelaxName,
     PrerelaxStage,
+    auto_prerelax,
     check_prerelax,
     prerelax,
     stage_checkpoint,
@@ -92,9 +93,11 @@ class CuRelaxMaker(AseRelaxMaker):
     traj_file
         ASE trajectory written in the job directory.
     prerelax
-        ``none``, ``sevennet`` or ``chgnet``: first relax with that MLIP (same
-        fmax and step limit, fixed atoms fixed), then with the calculator from
-        the MLIP's geometry (:mod:`cudiss.workflows.prerelax`). Skipped when the
+        ``none``, ``sevennet`` or ``chgnet``: an MLIP stage before the
+        calculator's relaxation (its Hessian, optionally its geometry first;
+        :mod:`cudiss.workflows.prerelax`); ``auto``: SevenNet's Hessian where
+        it was measured to pay (GPAW without an electrode), else none
+        (:func:`~cudiss.workflows.prerelax.auto_prerelax`). Skipped when the
         calculator is itself an MLIP.
     prerelax_hessian
         With ``prerelax``: BFGS starts from the MLIP's Hessian where the real
@@ -132,7 +135,7 @@ class CuRelaxMaker(AseRelaxMaker):
         self.prerelax = check_prerelax(self.prerelax, f"{name}: prerelax")
         check_type(self.prerelax_hessian, bool, f"{name}: prerelax_hessian")
         check_type(self.prerelax_geometry, bool, f"{name}: prerelax_geometry")
-        if self.prerelax != "none":
+        if self.prerelax not in ("none", "auto"):
             self._check_prerelax()
         self.relax_kwargs = {"fmax": self.fmax, "traj_file": self.traj_file, **self.relax_kwargs}
 
@@ -151,9 +154,34 @@ class CuRelaxMaker(AseRelaxMaker):
             with_initial_hessian(OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer)
 
     @property
+    def prerelax_mlip(self) -> str:
+        """The MLIP this relaxation is pre-relaxed with: ``prerelax``, ``auto`` resolved.
+
+        ``none`` for an MLIP calculator, which would only repeat its own
+        pre-relaxation.
+        """
+        code = self.calculator_spec.code
+        if code in MLIP_CODES or self.prerelax == "none":
+            return "none"
+        if self.prerelax != "auto":
+            return self.prerelax
+        return auto_prerelax(code, self.calculator_spec.electrode is not None, self._takes_hessian)
+
+    @property
+    def _takes_hessian(self) -> bool:
+        """BFGS can start this relaxation from the MLIP's Hessian."""
+        if self.steps <= 1 or self.relax_cell or not self.prerelax_hessian:
+            return False
+        optimizer = self.optimizer_kwargs.get("optimizer", "BFGS")
+        try:
+            with_initial_hessian(OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer)
+        except (SettingsError, KeyError):
+            return False
+        return True
+
+    @property
     def _prerelaxing(self) -> bool:
-        # an MLIP calculator would only repeat its own pre-relaxation
-        return self.prerelax != "none" and self.calculator_spec.code not in MLIP_CODES
+        return self.prerelax_mlip != "none"
 
     def _get_calculator(self) -> Calculator:
         return self.calculator_spec.build()
@@ -180,7 +208,7 @@ class CuRelaxMaker(AseRelaxMaker):
         if self._prerelaxing:  # without it, the key of relaxations checkpointed before
             inputs.append(
                 {
-                    "prerelax": self.prerelax,
+                    "prerelax": self.prerelax_mlip,
                     "hessian": self.prerelax_hessian,
                     **({"geometry": False} if not self.prerelax_geometry else {}),
                     "floor": HESSIAN_FLOOR,
@@ -201,7 +229,7 @@ class CuRelaxMaker(AseRelaxMaker):
             return None
         atoms = _as_atoms(mol_or_struct)
         inputs = (
-            self.prerelax,
+            self.prerelax_mlip,
             self.fmax,
             self.steps,
             self.prerelax_hessian,

@@ -268,8 +268,8 @@ class AdsorptionMaker(Maker):
         a0 (Å) used only to find the sites when the flow is built; the jobs
         build the slabs at the bulk result's a0.
     prerelax
-        MLIP pre-relaxation of the slab relaxations (``none``, ``sevennet``,
-        ``chgnet``; :class:`~cudiss.workflows.makers.CuRelaxMaker`).
+        MLIP pre-relaxation of the slab relaxations (``none``, ``auto``,
+        ``sevennet``, ``chgnet``; :class:`~cudiss.workflows.makers.CuRelaxMaker`).
     """
 
     name: str = "adsorption"

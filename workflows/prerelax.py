@@ -61,6 +61,7 @@ __all__ = [
     "PrerelaxName",
     "PrerelaxStage",
     "another_basin",
+    "auto_prerelax",
     "check_prerelax",
     "free_coordinates",
     "mlip_hessian",
@@ -69,9 +70,9 @@ __all__ = [
     "with_initial_hessian",
 ]
 
-#: What a relaxation may be pre-relaxed with: nothing, or an MLIP of
-#: :mod:`cudiss.workflows.calculators.mlip`.
-PrerelaxName = Literal["none", "sevennet", "chgnet"]
+#: What a relaxation may be pre-relaxed with: nothing, an MLIP of
+#: :mod:`cudiss.workflows.calculators.mlip`, or ``auto`` (:func:`auto_prerelax`).
+PrerelaxName = Literal["none", "auto", "sevennet", "chgnet"]
 PRERELAX_CHOICES: tuple[str, ...] = get_args(PrerelaxName)
 
 #: Smallest |eigenvalue| (eV/Å²) kept in the MLIP Hessian; smaller ones, and
@@ -125,13 +126,40 @@ def _partner(atoms: Atoms, index: int) -> int:
     return int(others[np.argmin(atoms.get_distances(index, others, mic=True))])
 
 
+def auto_prerelax(code: str, electrode: bool, takes_hessian: bool) -> str:
+    """What ``prerelax: auto`` runs: ``sevennet`` (its Hessian at the input) or ``none``.
+
+    SevenNet's Hessian where it was measured to pay: GPAW relaxations of
+    neutral slabs, 0.30x / 0.50x / 0.48x plain BFGS's GPAW force calls on the
+    Cu(100) adatom bare / with CO / with OH, final energies within 1.6 meV of
+    plain BFGS's or lower (bench/RESULTS.md, docs/mlip.md). Nothing elsewhere:
+    EMT and the MLIPs cost milliseconds per call, so the MLIP's import and
+    Hessian would cost more than they save; a GPAW electrode (SJM's
+    implicit solvent and jellium) was not measured; and the Hessian needs a relaxation BFGS
+    can start from it (``takes_hessian``: several steps, fixed cell, a BFGS
+    optimizer).
+
+    Parameters
+    ----------
+    code
+        The calculator's code (``gpaw``, ``emt``, ``sevennet``, ...).
+    electrode
+        The calculator models an electrode (GPAW SJM), at a potential or a charge.
+    takes_hessian
+        The relaxation can start from an initial Hessian.
+    """
+    if code == "gpaw" and not electrode and takes_hessian:
+        return "sevennet"
+    return "none"
+
+
 def check_prerelax(value: object, where: str = "prerelax") -> str:
     """``value`` as one of :data:`PRERELAX_CHOICES` (case ignored), else one line.
 
     Raises
     ------
     SettingsError
-        Naming the choices, e.g. ``prerelax must be one of none, sevennet, chgnet, got 'emt'``.
+        Naming the choices, e.g. ``prerelax must be one of none, auto, ..., got 'emt'``.
     """
     key = value.strip().lower() if isinstance(value, str) else None
     if key not in PRERELAX_CHOICES:

@@ -17,6 +17,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 
 from cudiss.structures.removal import build_removal_system
 from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.calculators.electrode_spec import ElectrodeSpec
 from cudiss.workflows.campaign import parse_campaign
 from cudiss.workflows.checkpoint import Checkpoint, resumable
 from cudiss.workflows.errors import CampaignError, SettingsError
@@ -256,7 +257,7 @@ def test_the_checkpoint_key_names_the_prerelaxation():
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"prerelax": "emt"}, "prerelax must be one of none, sevennet, chgnet, got 'emt'"),
+        ({"prerelax": "emt"}, "prerelax must be one of none, auto, sevennet, chgnet, got 'emt'"),
         ({"prerelax": "sevennet", "relax_cell": True}, "cannot precede a cell relaxation"),
         (
             {"prerelax": "sevennet", "optimizer_kwargs": {"optimizer": "FIRE"}},
@@ -315,15 +316,50 @@ def test_campaign_prerelax_reaches_every_slab_relaxation():
     assert relaxations["final"].maker.prerelax == "none"
     (carry,) = [j for j in flow.jobs if "carry" in j.name]
     assert relaxations["final"].function_args[0].uuid == carry.uuid
-    plain = parse_campaign({"name": "p", "facets": ["100"], "sites": ["adatom"], "slab": SMALL})
-    assert plain.prerelax == "none"
+    default = parse_campaign({"name": "p", "facets": ["100"], "sites": ["adatom"], "slab": SMALL})
+    assert default.prerelax == "auto"
+
+
+GPAW = CalculatorSpec(code="gpaw", preset="test")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "resolved"),
+    [
+        ({"calculator_spec": GPAW}, "sevennet"),
+        ({"calculator_spec": CalculatorSpec(code="emt")}, "none"),
+        ({"calculator_spec": CalculatorSpec(code="sevennet")}, "none"),
+        ({"calculator_spec": CalculatorSpec(code="chgnet")}, "none"),
+        (
+            {
+                "calculator_spec": CalculatorSpec(
+                    code="gpaw", preset="sjm-test", electrode=ElectrodeSpec(potential_V=-1.0)
+                )
+            },
+            "none",
+        ),
+        ({"calculator_spec": GPAW, "optimizer_kwargs": {"optimizer": "FIRE"}}, "none"),
+        ({"calculator_spec": GPAW, "relax_cell": True}, "none"),
+        ({"calculator_spec": GPAW, "steps": 1}, "none"),
+    ],
+)
+def test_auto_takes_sevennet_only_for_a_gpaw_relaxation_bfgs_can_start_from_it(kwargs, resolved):
+    maker = CuRelaxMaker(prerelax="auto", **kwargs)
+    assert maker.prerelax == "auto"  # the choice is kept; the MLIP is resolved from it
+    assert maker.prerelax_mlip == resolved
+    explicit = CuRelaxMaker(prerelax=resolved, **kwargs) if resolved != "none" else None
+    plain = CuRelaxMaker(**kwargs)
+    start = _start(())
+    same_as = explicit if explicit is not None else plain
+    if maker.steps > 1:  # a single point has no checkpoint
+        assert maker.checkpoint(start).path == same_as.checkpoint(start).path
 
 
 def test_a_bad_campaign_prerelax_is_one_line_with_the_choices():
     with pytest.raises(CampaignError) as info:
         parse_campaign({"name": "p", "facets": ["100"], "sites": ["adatom"], "prerelax": "emt"})
     assert str(info.value) == (
-        "campaign: prerelax: must be one of none, sevennet, chgnet, got 'emt'"
+        "campaign: prerelax: must be one of none, auto, sevennet, chgnet, got 'emt'"
     )
 
 
