@@ -68,12 +68,8 @@ def _run_lines(m: dict) -> list[str]:
     """The run that made the results, or each of the merged runs (``--merge``)."""
     env = "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1"
     if "runs" not in m:
-        restarts = "".join(
-            f"; carried on with `--resume` at {r['date']} (load {r['load_start']})"
-            for r in m.get("restarts", [])
-        )
         return [
-            f"- Date: {m['date']}; git commit `{m['git_commit']}`{restarts}",
+            f"- Date: {m['date']}; git commit `{m['git_commit']}`{_restarts_and_notes(m)}",
             f"- Machine: {m['nproc']} cores, {m['cpu']}; load average (1, 5, 15 min) "
             f"{m['load_start']} at start, {m.get('load_end')} at end. Other jobs shared the "
             "cores at times (each row's `load_1min_before` in results.json), so wall times "
@@ -98,8 +94,18 @@ def _run_lines(m: dict) -> list[str]:
         lines.append(
             f"  - run {index}: {run['date']}, commit `{run['git_commit']}`, load "
             f"{run['load_start']} at start: `{env} {run['command']}` ({what}{renamed})"
+            f"{_restarts_and_notes(run)}"
         )
     return lines
+
+
+def _restarts_and_notes(run: dict) -> str:
+    """When ``run`` was carried on after a kill, and what its ``notes`` say (e.g. a pause)."""
+    restarts = "".join(
+        f"; carried on with `--resume` at {r['date']} (load {r['load_start']})"
+        for r in run.get("restarts", [])
+    )
+    return restarts + "".join(f"; {note}" for note in run.get("notes", []))
 
 
 def _neb_target_cells(result: dict) -> tuple[str, str, str]:

@@ -61,10 +61,10 @@ AUTO_PATHS: dict[tuple[TargetKind, MovingSystem], dict[str, object]] = {
     },
     # GPAW adatom + OH: the OH lies almost flat and its H turns about the surface
     # normal nearly freely, a mode no surrogate has right. Plain BFGS took 132
-    # calls; the CO path above 198 (1.50x, a saddle 0.023 eV higher). Stopped
-    # unconverged: SevenNet's Hessian floored at 1 at 132 calls, BFGS from
-    # SevenNet's band without its Hessian at 96, the plain ODE at 162, the EMT
-    # path past 500 (docs/neb.md).
+    # calls; the CO path above 198 (1.50x, a saddle 0.023 eV higher); the EMT
+    # path 726 (5.50x). Stopped unconverged: SevenNet's Hessian floored at 1 at
+    # 132 calls, BFGS from SevenNet's band without its Hessian at 108, the plain
+    # ODE at 162 (docs/neb.md).
     ("dft", "hydrogen-bearing"): {"surrogate": "none", "optimizer": "bfgs"},
     # EMT as its own surrogate: 0.15x plain BFGS's calls on the hop; with
     # adsorbates the fast path left EMT campaign bands unconverged (2x2 cells),
