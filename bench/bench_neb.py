@@ -53,6 +53,7 @@ import datetime
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -308,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         for entry in merged["cases"].values():
             add_ratios(entry)
+        arguments = sys.argv[1:] if argv is None else argv
+        merged["machine"]["merge_command"] = shlex.join(
+            ["python", "bench/bench_neb.py", *arguments]
+        )
         write(out, merged)
         print(f"merged {len(args.merge)} runs into {out} and {report_path(out)}")
         return 0

@@ -84,6 +84,8 @@ def _run_lines(m: dict) -> list[str]:
         f"{first['nproc']} cores, {first['cpu']}. Runs side by side share the 2 cores, so wall "
         "times are inflated and noisy; force calls and SCF iterations do not depend on load.",
     ]
+    if "merge_command" in m:
+        lines.append(f"- Merged by: `{m['merge_command']}`")
     for index, run in enumerate(m["runs"]):
         what = "; ".join(
             f"{case}: {', '.join(methods) or 'endpoints'}" for case, methods in run["cases"].items()
