@@ -159,7 +159,15 @@ def selected_methods(case: Case, methods: str | None) -> list[str]:
     """The case's default methods, or those of ``methods`` (comma-separated) it allows."""
     if methods is None:
         return case.methods
-    return [m for m in methods.split(",") if m in case.allowed()]
+    asked = [m for m in methods.split(",") if m]
+    skipped = [m for m in asked if m not in case.allowed()]
+    if skipped:  # said, not silent: a run asked for them
+        print(
+            f"   {case.name}: not run here: {', '.join(skipped)} "
+            f"(this case runs {', '.join(case.allowed())})",
+            flush=True,
+        )
+    return [m for m in asked if m in case.allowed()]
 
 
 def run_case(
