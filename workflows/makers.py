@@ -149,9 +149,14 @@ class CuRelaxMaker(AseRelaxMaker):
                 f"{name}: prerelax={self.prerelax!r} with neither prerelax_hessian "
                 "nor prerelax_geometry leaves the MLIP nothing to do"
             )
-        optimizer = self.optimizer_kwargs.get("optimizer", "BFGS")
         if self.prerelax_hessian:
-            with_initial_hessian(OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer)
+            with_initial_hessian(self._optimizer_class)
+
+    @property
+    def _optimizer_class(self) -> type:
+        """The ASE optimizer class ``optimizer_kwargs`` names (a name or the class)."""
+        name = self.optimizer_kwargs.get("optimizer", "BFGS")
+        return OPTIMIZERS[name] if isinstance(name, str) else name
 
     @property
     def prerelax_mlip(self) -> str:
@@ -172,9 +177,8 @@ class CuRelaxMaker(AseRelaxMaker):
         """BFGS can start this relaxation from the MLIP's Hessian."""
         if self.steps <= 1 or self.relax_cell or not self.prerelax_hessian:
             return False
-        optimizer = self.optimizer_kwargs.get("optimizer", "BFGS")
         try:
-            with_initial_hessian(OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer)
+            with_initial_hessian(self._optimizer_class)
         except (SettingsError, KeyError):
             return False
         return True
@@ -303,8 +307,7 @@ class CuRelaxMaker(AseRelaxMaker):
         # this call only, so the maker stays serialisable.
         saved_relax, saved_optimizer = self.relax_kwargs, self.optimizer_kwargs
         self.relax_kwargs = {**saved_relax, "logfile": progress.OptimizerLog(self.fmax)}
-        name = saved_optimizer.get("optimizer", "BFGS")
-        optimizer = OPTIMIZERS[name] if isinstance(name, str) else name
+        optimizer = self._optimizer_class
         if checkpoint is not None:
             optimizer = resumable(optimizer)
             self.relax_kwargs.update(checkpoint=checkpoint, steps_include_resumed=True)

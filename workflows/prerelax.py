@@ -131,13 +131,13 @@ def auto_prerelax(code: str, electrode: bool, takes_hessian: bool) -> str:
 
     SevenNet's Hessian where it was measured to pay: GPAW relaxations of
     neutral slabs, 0.30x / 0.50x / 0.48x plain BFGS's GPAW force calls on the
-    Cu(100) adatom bare / with CO / with OH, final energies within 1.6 meV of
-    plain BFGS's or lower (bench/RESULTS.md, docs/mlip.md). Nothing elsewhere:
-    EMT and the MLIPs cost milliseconds per call, so the MLIP's import and
-    Hessian would cost more than they save; a GPAW electrode (SJM's
-    implicit solvent and jellium) was not measured; and the Hessian needs a relaxation BFGS
-    can start from it (``takes_hessian``: several steps, fixed cell, a BFGS
-    optimizer).
+    Cu(100) adatom bare / with CO / with OH, final energies 1.4 meV above plain
+    BFGS's at most, or lower (bench/RESULTS.md, docs/mlip.md). Nothing
+    elsewhere: EMT and the MLIPs cost milliseconds per call, so the MLIP's
+    import and Hessian would cost more than they save; a GPAW electrode (SJM's
+    implicit solvent and jellium) was not measured; and the Hessian needs a
+    relaxation BFGS can start from it (``takes_hessian``: several steps, fixed
+    cell, a BFGS optimizer).
 
     Parameters
     ----------
