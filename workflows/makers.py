@@ -141,8 +141,7 @@ class CuRelaxMaker(AseRelaxMaker):
 
     def _check_prerelax(self) -> None:
         name = type(self).__name__
-        if self.steps <= 1 or self.relax_cell:
-            what = "a single point" if self.steps <= 1 else "a cell relaxation"
+        if what := self._without_mlip_stage:
             raise SettingsError(f"{name}: prerelax={self.prerelax!r} cannot precede {what}")
         if not (self.prerelax_hessian or self.prerelax_geometry):
             raise SettingsError(
@@ -151,6 +150,13 @@ class CuRelaxMaker(AseRelaxMaker):
             )
         if self.prerelax_hessian:
             with_initial_hessian(self._optimizer_class)
+
+    @property
+    def _without_mlip_stage(self) -> str | None:
+        """What this relaxation is when no MLIP stage can precede it, else ``None``."""
+        if self.steps <= 1:
+            return "a single point"
+        return "a cell relaxation" if self.relax_cell else None
 
     @property
     def _optimizer_class(self) -> type:
@@ -175,7 +181,7 @@ class CuRelaxMaker(AseRelaxMaker):
     @property
     def _takes_hessian(self) -> bool:
         """BFGS can start this relaxation from the MLIP's Hessian."""
-        if self.steps <= 1 or self.relax_cell or not self.prerelax_hessian:
+        if self._without_mlip_stage or not self.prerelax_hessian:
             return False
         try:
             with_initial_hessian(self._optimizer_class)
