@@ -23,6 +23,7 @@ from typing import Any
 from monty.serialization import dumpfn
 
 from cudiss.workflows.calculators import CalculatorSpec
+from cudiss.workflows.errors import SettingsError
 from cudiss.workflows.hpc.worker_env import MPI_LAUNCHER_ENV  # one name for workers and this module
 
 #: The worker, run by file path (``gpaw python`` takes a script, not a module).
@@ -54,10 +55,30 @@ def launcher_for_ranks(ranks: int) -> str:
     ----------
     ranks
         Number of MPI ranks (> 1).
+
+    Raises
+    ------
+    SettingsError
+        More ranks than the cores this process may use: mpiexec would refuse
+        to start them, at the first GPAW step rather than now.
     """
+    cores = usable_cores()
+    if ranks > cores:
+        raise SettingsError(
+            f"--ranks {ranks}: this machine gives cudiss {cores} core(s); "
+            f"use --ranks {cores} or fewer (mpiexec starts one rank per core)"
+        )
     gpaw = Path(sys.executable).with_name("gpaw")
     root = " --allow-run-as-root" if os.geteuid() == 0 else ""
     return f"mpiexec{root} -np {ranks} {shlex.quote(str(gpaw))} python"
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, e.g. a cgroup's cpuset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def launcher_command(spec: CalculatorSpec | None = None) -> list[str] | None:
@@ -133,16 +154,30 @@ def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     (folder / "stderr.txt").write_text(proc.stderr)
     result_file = folder / "result.pkl"
     if proc.returncode != 0 or not result_file.exists():
-        error = folder / "error.txt"
-        detail = error.read_text() if error.exists() else proc.stderr[-3000:]
-        raise MpiTaskError(
-            f"MPI {kind} step failed (exit {proc.returncode}, {shlex.join(full)}):\n{detail}"
-        )
+        raise MpiTaskError(_failure_message(kind, full, proc.returncode, folder))
     with result_file.open("rb") as f:
         # our own worker wrote it, in this venv, a moment ago
         answer = pickle.load(f)
     _record(MpiRunInfo(kind, full, answer["ranks"], answer["parallel_images"], wall))
     return answer["result"]
+
+
+def _failure_message(kind: str, command: list[str], code: int, folder: Path) -> str:
+    """The worker's traceback, or the launcher's output when the worker left none.
+
+    Its last line is what a failed step shows in tables and status: the
+    worker's error, or (e.g. mpiexec refusing to start) where the launcher's
+    output was kept.
+    """
+    head = f"MPI {kind} step failed (exit {code}, {shlex.join(command)}):"
+    error = folder / "error.txt"
+    if error.exists():
+        return f"{head}\n{error.read_text()}"
+    stderr = (folder / "stderr.txt").read_text()
+    return (
+        f"{head}\n{stderr[-3000:]}\n{Path(command[0]).name} exited {code} "
+        f"and the worker left no result or error; its output: {folder / 'stderr.txt'}"
+    )
 
 
 def _record(info: MpiRunInfo) -> None:

@@ -117,6 +117,12 @@ def _cli_cases(tmp_path: Path) -> list[tuple[str, list[str], str, Path | None]]:
             tmp_path / "s1",
         ),
         (
+            "ranks-beyond-cores",  # mpiexec would refuse them at the first GPAW step
+            ["run", str(campaign), "--ranks", "100000", "--store", str(tmp_path / "s2")],
+            "--ranks 100000: this machine gives cudiss",
+            tmp_path / "s2",
+        ),
+        (
             "table-missing-store",
             ["table", "--store", str(tmp_path / "none")],
             "no results store",
