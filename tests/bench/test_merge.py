@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from tests.helpers.paths import REPO
-
-BENCH = REPO / "bench"
 CASE = "emt-adatom-hop"
 
 
 @pytest.fixture(scope="module")
-def merge():
-    sys.path.insert(0, str(BENCH))  # bench/ is a script folder, not a package
-    try:
-        from nebbench import merge, methods
-    finally:
-        sys.path.remove(str(BENCH))
-    return merge, methods
+def merge(nebbench):
+    return nebbench.merge, nebbench.methods
 
 
 def _run(commit: str, rows: dict, *, energies=(-1.0, -0.5), geometry="slab-a", fmax=0.05):

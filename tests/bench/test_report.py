@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
@@ -13,13 +12,8 @@ BENCH = REPO / "bench"
 
 
 @pytest.fixture(scope="module")
-def report():
-    sys.path.insert(0, str(BENCH))  # bench/ is a script folder, not a package
-    try:
-        from nebbench import report
-    finally:
-        sys.path.remove(str(BENCH))
-    return report
+def report(nebbench):
+    return nebbench.report
 
 
 def test_results_md_is_what_the_report_makes_of_results_json(report):
