@@ -154,7 +154,7 @@ def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     (folder / "stderr.txt").write_text(proc.stderr)
     result_file = folder / "result.pkl"
     if proc.returncode != 0 or not result_file.exists():
-        raise MpiTaskError(_failure_message(kind, full, proc.returncode, folder))
+        raise MpiTaskError(_failure_message(kind, full, proc, folder))
     with result_file.open("rb") as f:
         # our own worker wrote it, in this venv, a moment ago
         answer = pickle.load(f)
@@ -162,20 +162,21 @@ def run_task(kind: str, payload: dict[str, Any], command: list[str]) -> Any:
     return answer["result"]
 
 
-def _failure_message(kind: str, command: list[str], code: int, folder: Path) -> str:
+def _failure_message(
+    kind: str, command: list[str], proc: subprocess.CompletedProcess, folder: Path
+) -> str:
     """The worker's traceback, or the launcher's output when the worker left none.
 
     Its last line is what a failed step shows in tables and status: the
     worker's error, or (e.g. mpiexec refusing to start) where the launcher's
     output was kept.
     """
-    head = f"MPI {kind} step failed (exit {code}, {shlex.join(command)}):"
+    head = f"MPI {kind} step failed (exit {proc.returncode}, {shlex.join(command)}):"
     error = folder / "error.txt"
     if error.exists():
         return f"{head}\n{error.read_text()}"
-    stderr = (folder / "stderr.txt").read_text()
     return (
-        f"{head}\n{stderr[-3000:]}\n{Path(command[0]).name} exited {code} "
+        f"{head}\n{proc.stderr[-3000:]}\n{Path(command[0]).name} exited {proc.returncode} "
         f"and the worker left no result or error; its output: {folder / 'stderr.txt'}"
     )
 
